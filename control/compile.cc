@@ -1,0 +1,89 @@
+#include "control/compile.h"
+
+#include <stdexcept>
+
+#include "control/text_address.h"
+#include "control/validate.h"
+
+namespace vfpath::control {
+
+std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const PortIds& port_ids) {
+  auto s = std::make_unique<Snapshot>();
+  s->generation = c.generation();
+  s->router_mac = *parse_mac(c.router().mac().empty() ? kDefaultRouterMac : c.router().mac());
+  s->router_link_local = link_local_from_mac(s->router_mac);
+
+  std::map<std::string, uint16_t> vpc_index, subnet_index;
+  for (const auto& v : c.vpcs()) {
+    vpc_index.emplace(v.id(), static_cast<uint16_t>(s->vpc_ids.size()));
+    s->vpc_ids.push_back(v.id());
+  }
+
+  for (const auto& p : c.ports()) {
+    auto id = port_ids.find(p.name());
+    if (id == port_ids.end()) throw std::logic_error("compile_snapshot: port " + p.name() + " has no DPDK id");
+    if (s->ports.size() <= id->second) s->ports.resize(id->second + 1u);
+    PortEntry& e = s->ports[id->second];
+    e.name = p.name();
+    e.role = p.role() == config::v1::ENI ? PortRole::kEni : PortRole::kUplink;
+  }
+
+  std::vector<std::pair<RouteKey, uint16_t>> routes;
+  for (const auto& sn : c.subnets()) {
+    SubnetEntry e;
+    e.id = sn.id();
+    e.vpc = vpc_index.at(sn.vpc());
+    if (!sn.ipv4_cidr().empty()) {
+      e.has_ipv4 = true;
+      e.cidr4 = parse_prefix(sn.ipv4_cidr()).v4;
+      e.gateway4 = subnet_gateway4(sn, e.cidr4);
+      routes.emplace_back(make_route_key(e.vpc, 4, reinterpret_cast<const uint8_t*>(&e.gateway4)), kRouterEni);
+    }
+    if (!sn.ipv6_cidr().empty()) {
+      e.has_ipv6 = true;
+      e.cidr6 = parse_prefix(sn.ipv6_cidr()).v6;
+      e.gateway6 = subnet_gateway6(sn, e.cidr6);
+      routes.emplace_back(make_route_key(e.vpc, 6, e.gateway6.bytes.data()), kRouterEni);
+    }
+    subnet_index.emplace(sn.id(), static_cast<uint16_t>(s->subnets.size()));
+    s->subnets.push_back(std::move(e));
+  }
+
+  std::vector<std::pair<L2Key, uint16_t>> l2;
+  std::map<uint16_t, int> enis_on_port;
+  for (const auto& en : c.enis()) {
+    EniEntry e;
+    const auto eni = static_cast<uint16_t>(s->enis.size());
+    e.id = en.id();
+    e.mac = *parse_mac(en.mac());
+    e.vlan = static_cast<uint16_t>(en.vlan());
+    e.port = port_ids.at(en.port());
+    e.subnet = subnet_index.at(en.subnet());
+    e.vpc = s->subnets[e.subnet].vpc;
+    e.source_dest_check = !en.has_source_dest_check() || en.source_dest_check();
+    e.counter_slot = eni;
+    for (const auto& a : en.ipv4()) {
+      e.ipv4.push_back(*parse_ipv4(a));
+      routes.emplace_back(make_route_key(e.vpc, 4, reinterpret_cast<const uint8_t*>(&e.ipv4.back())), eni);
+    }
+    for (const auto& a : en.ipv6()) {
+      e.ipv6.push_back(*parse_ipv6(a));
+      routes.emplace_back(make_route_key(e.vpc, 6, e.ipv6.back().bytes.data()), eni);
+    }
+    l2.emplace_back(make_l2_key(e.port, e.vlan, e.mac.bytes.data()), eni);
+    enis_on_port[e.port]++;
+    s->ports[e.port].only_eni = eni;
+    s->enis.push_back(std::move(e));
+  }
+  for (const auto& [port, count] : enis_on_port)
+    if (count > 1) s->ports[port].only_eni = kNoEni;
+
+  auto by_l2 = FlatMap<L2Key, uint16_t>::build(l2);
+  auto by_address = FlatMap<RouteKey, uint16_t>::build(routes);
+  if (!by_l2 || !by_address) throw std::logic_error("compile_snapshot: duplicate key in a validated config");
+  s->eni_by_l2 = std::move(*by_l2);
+  s->eni_by_address = std::move(*by_address);
+  return s;
+}
+
+}  // namespace vfpath::control

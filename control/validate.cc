@@ -1,0 +1,243 @@
+#include "control/validate.h"
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "control/text_address.h"
+#include "dataplane/snapshot.h"
+
+namespace vfpath::control {
+namespace {
+
+using config::v1::Config;
+
+std::string at(const char* list, int i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+class Validator {
+ public:
+  explicit Validator(const Config& c) : c_(c) {}
+
+  std::vector<ConfigError> run() {
+    router();
+    ports();
+    vpcs();
+    subnets();
+    enis();
+    return std::move(errors_);
+  }
+
+ private:
+  void error(std::string path, std::string message) {
+    errors_.push_back(ConfigError{std::move(path), std::move(message)});
+  }
+
+  void router() {
+    if (c_.router().mac().empty()) {
+      router_mac_ = *parse_mac(kDefaultRouterMac);
+      return;
+    }
+    auto m = parse_mac(c_.router().mac());
+    if (!m) return error("router.mac", quoted(c_.router().mac()) + " is not a MAC address (aa:bb:cc:dd:ee:ff)");
+    if (m->is_multicast()) return error("router.mac", quoted(c_.router().mac()) + " is a multicast MAC");
+    router_mac_ = *m;
+  }
+
+  void ports() {
+    if (c_.ports_size() == 0) error("ports", "at least one port is needed");
+    if (c_.ports_size() > kMaxPorts) error("ports", "at most " + std::to_string(kMaxPorts) + " ports");
+    std::set<std::string> devargs;
+    for (int i = 0; i < c_.ports_size(); ++i) {
+      const auto& p = c_.ports(i);
+      std::string path = at("ports", i);
+      if (p.name().empty()) error(path + ".name", "is empty");
+      else if (!port_role_.emplace(p.name(), p.role()).second)
+        error(path + ".name", quoted(p.name()) + " is used by another port");
+      if (p.devargs().empty()) error(path + ".devargs", "is empty (a DPDK device, e.g. \"net_af_packet0,iface=veth0\")");
+      else if (!devargs.insert(p.devargs()).second)
+        error(path + ".devargs", quoted(p.devargs()) + " is used by another port");
+      if (p.role() != config::v1::ENI && p.role() != config::v1::UPLINK)
+        error(path + ".role", "must be ENI or UPLINK");
+    }
+  }
+
+  void vpcs() {
+    for (int i = 0; i < c_.vpcs_size(); ++i) {
+      const auto& v = c_.vpcs(i);
+      std::string path = at("vpcs", i);
+      if (v.id().empty()) error(path + ".id", "is empty");
+      else if (!vpc_cidrs_.emplace(v.id(), std::vector<PrefixParse>{}).second)
+        error(path + ".id", quoted(v.id()) + " is used by another VPC");
+      if (v.cidrs_size() == 0) error(path + ".cidrs", "at least one CIDR is needed");
+      for (int j = 0; j < v.cidrs_size(); ++j) {
+        PrefixParse p = parse_prefix(v.cidrs(j));
+        if (!check_prefix(p, path + "." + at("cidrs", j), v.cidrs(j))) continue;
+        vpc_cidrs_[v.id()].push_back(p);
+      }
+    }
+  }
+
+  bool check_prefix(const PrefixParse& p, const std::string& path, const std::string& text) {
+    if (p.host_bits) error(path, quoted(text) + " has host bits set past the prefix length");
+    else if (!p.ok) error(path, quoted(text) + " is not a CIDR (e.g. 10.0.0.0/16 or fd00::/56)");
+    return p.ok;
+  }
+
+  static bool inside(const PrefixParse& outer, const PrefixParse& inner) {
+    if (outer.is_v6 != inner.is_v6) return false;
+    if (outer.is_v6) return outer.v6.len <= inner.v6.len && outer.v6.contains(inner.v6.addr);
+    return outer.v4.len <= inner.v4.len && outer.v4.contains(inner.v4.addr);
+  }
+
+  void subnets() {
+    std::map<std::string, std::vector<std::pair<PrefixParse, std::string>>> per_vpc;
+    for (int i = 0; i < c_.subnets_size(); ++i) {
+      const auto& s = c_.subnets(i);
+      std::string path = at("subnets", i);
+      SubnetInfo info;
+      if (s.id().empty()) error(path + ".id", "is empty");
+      else if (subnets_.count(s.id())) error(path + ".id", quoted(s.id()) + " is used by another subnet");
+      auto vpc = vpc_cidrs_.find(s.vpc());
+      if (vpc == vpc_cidrs_.end()) error(path + ".vpc", quoted(s.vpc()) + " is not a configured VPC");
+      info.vpc = s.vpc();
+      if (s.ipv4_cidr().empty() && s.ipv6_cidr().empty())
+        error(path, "needs ipv4_cidr, ipv6_cidr or both");
+      auto family = [&](const std::string& text, const char* field, bool want_v6, PrefixParse& out) {
+        if (text.empty()) return;
+        PrefixParse p = parse_prefix(text);
+        if (!check_prefix(p, path + "." + field, text)) return;
+        if (p.is_v6 != want_v6) return error(path + "." + field, quoted(text) + (want_v6 ? " is not IPv6" : " is not IPv4"));
+        if (vpc != vpc_cidrs_.end()) {
+          bool within = false;
+          for (const auto& v : vpc->second) within = within || inside(v, p);
+          if (!within) return error(path + "." + field, quoted(text) + " is not inside a CIDR of VPC " + quoted(s.vpc()));
+          for (const auto& [other, other_id] : per_vpc[s.vpc()])
+            if (inside(other, p) || inside(p, other))
+              return error(path + "." + field, quoted(text) + " overlaps subnet " + quoted(other_id));
+          per_vpc[s.vpc()].emplace_back(p, s.id());
+        }
+        out = p;
+      };
+      family(s.ipv4_cidr(), "ipv4_cidr", false, info.v4);
+      family(s.ipv6_cidr(), "ipv6_cidr", true, info.v6);
+      if (info.v4.ok) {
+        if (!s.gateway_ipv4().empty() && !parse_ipv4(s.gateway_ipv4()))
+          error(path + ".gateway_ipv4", quoted(s.gateway_ipv4()) + " is not an IPv4 address");
+        else if (info.gateway4 = subnet_gateway4(s, info.v4.v4); !info.v4.v4.contains(info.gateway4))
+          error(path + ".gateway_ipv4", quoted(s.gateway_ipv4()) + " is not inside " + quoted(s.ipv4_cidr()));
+      } else if (!s.gateway_ipv4().empty()) {
+        error(path + ".gateway_ipv4", "is set but the subnet has no ipv4_cidr");
+      }
+      if (info.v6.ok) {
+        if (!s.gateway_ipv6().empty() && !parse_ipv6(s.gateway_ipv6()))
+          error(path + ".gateway_ipv6", quoted(s.gateway_ipv6()) + " is not an IPv6 address");
+        else if (info.gateway6 = subnet_gateway6(s, info.v6.v6); !info.v6.v6.contains(info.gateway6))
+          error(path + ".gateway_ipv6", quoted(s.gateway_ipv6()) + " is not inside " + quoted(s.ipv6_cidr()));
+      } else if (!s.gateway_ipv6().empty()) {
+        error(path + ".gateway_ipv6", "is set but the subnet has no ipv6_cidr");
+      }
+      if (!s.id().empty()) subnets_.emplace(s.id(), info);
+    }
+  }
+
+  void enis() {
+    if (c_.enis_size() > static_cast<int>(kMaxEnis))
+      error("enis", "at most " + std::to_string(kMaxEnis) + " ENIs");
+    std::set<std::string> ids;
+    std::set<std::tuple<std::string, uint32_t, std::string>> l2;
+    std::map<std::pair<std::string, std::string>, std::string> owner;  // (vpc, address) -> ENI
+    for (int i = 0; i < c_.enis_size(); ++i) {
+      const auto& e = c_.enis(i);
+      std::string path = at("enis", i);
+      if (e.id().empty()) error(path + ".id", "is empty");
+      else if (!ids.insert(e.id()).second) error(path + ".id", quoted(e.id()) + " is used by another ENI");
+      auto role = port_role_.find(e.port());
+      if (role == port_role_.end()) error(path + ".port", quoted(e.port()) + " is not a configured port");
+      else if (role->second != config::v1::ENI)
+        error(path + ".port", quoted(e.port()) + " is not a port with role ENI");
+      auto mac = parse_mac(e.mac());
+      if (!mac) error(path + ".mac", quoted(e.mac()) + " is not a MAC address (aa:bb:cc:dd:ee:ff)");
+      else if (mac->is_multicast()) error(path + ".mac", quoted(e.mac()) + " is a multicast MAC");
+      else if (*mac == router_mac_) error(path + ".mac", quoted(e.mac()) + " is the router's MAC");
+      if (e.vlan() > 4094) error(path + ".vlan", std::to_string(e.vlan()) + " is not a VLAN id (0..4094)");
+      if (mac && !l2.emplace(e.port(), e.vlan(), to_string(*mac)).second)
+        error(path + ".mac", quoted(e.mac()) + " is already an ENI on port " + quoted(e.port()) +
+                                 (e.vlan() ? " VLAN " + std::to_string(e.vlan()) : ""));
+      auto sn = subnets_.find(e.subnet());
+      if (sn == subnets_.end()) {
+        error(path + ".subnet", quoted(e.subnet()) + " is not a configured subnet");
+        continue;
+      }
+      const SubnetInfo& s = sn->second;
+      if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
+      if (e.ipv4_size() > static_cast<int>(kMaxAddressesPerEni) || e.ipv6_size() > static_cast<int>(kMaxAddressesPerEni))
+        error(path, "at most " + std::to_string(kMaxAddressesPerEni) + " addresses per family");
+      for (int j = 0; j < e.ipv4_size(); ++j) {
+        std::string p = path + "." + at("ipv4", j);
+        auto a = parse_ipv4(e.ipv4(j));
+        if (!a) { error(p, quoted(e.ipv4(j)) + " is not an IPv4 address"); continue; }
+        if (!s.v4.ok) { error(p, "subnet " + quoted(e.subnet()) + " has no IPv4 CIDR"); continue; }
+        if (!s.v4.v4.contains(*a)) { error(p, quoted(e.ipv4(j)) + " is not inside subnet " + quoted(e.subnet()) + " (" + c_subnet_cidr(e.subnet(), false) + ")"); continue; }
+        uint32_t host_mask = s.v4.v4.len >= 31 ? 0 : (0xffffffffu >> s.v4.v4.len);
+        if (s.v4.v4.len < 31 && ((a->host() & host_mask) == 0 || (a->host() & host_mask) == host_mask))
+          error(p, quoted(e.ipv4(j)) + " is the subnet's network or broadcast address");
+        else if (*a == s.gateway4) error(p, quoted(e.ipv4(j)) + " is the subnet's gateway");
+        else claim(owner, s.vpc, to_string(*a), e.id(), p);
+      }
+      for (int j = 0; j < e.ipv6_size(); ++j) {
+        std::string p = path + "." + at("ipv6", j);
+        auto a = parse_ipv6(e.ipv6(j));
+        if (!a) { error(p, quoted(e.ipv6(j)) + " is not an IPv6 address"); continue; }
+        if (!s.v6.ok) { error(p, "subnet " + quoted(e.subnet()) + " has no IPv6 CIDR"); continue; }
+        if (!s.v6.v6.contains(*a)) { error(p, quoted(e.ipv6(j)) + " is not inside subnet " + quoted(e.subnet()) + " (" + c_subnet_cidr(e.subnet(), true) + ")"); continue; }
+        if (*a == s.gateway6) error(p, quoted(e.ipv6(j)) + " is the subnet's gateway");
+        else claim(owner, s.vpc, to_string(*a), e.id(), p);
+      }
+    }
+  }
+
+  void claim(std::map<std::pair<std::string, std::string>, std::string>& owner, const std::string& vpc,
+             const std::string& addr, const std::string& eni, const std::string& path) {
+    auto [it, fresh] = owner.emplace(std::make_pair(vpc, addr), eni);
+    if (!fresh) error(path, quoted(addr) + " already belongs to ENI " + quoted(it->second) + " in VPC " + quoted(vpc));
+  }
+
+  std::string c_subnet_cidr(const std::string& id, bool v6) const {
+    for (const auto& s : c_.subnets())
+      if (s.id() == id) return v6 ? s.ipv6_cidr() : s.ipv4_cidr();
+    return "";
+  }
+
+  struct SubnetInfo {
+    std::string vpc;
+    PrefixParse v4, v6;
+    Ipv4Addr gateway4;
+    Ipv6Addr gateway6;
+  };
+
+  const Config& c_;
+  std::vector<ConfigError> errors_;
+  MacAddr router_mac_;
+  std::map<std::string, config::v1::PortRole> port_role_;
+  std::map<std::string, std::vector<PrefixParse>> vpc_cidrs_;
+  std::map<std::string, SubnetInfo> subnets_;
+};
+
+}  // namespace
+
+std::vector<ConfigError> validate_config(const Config& config) { return Validator(config).run(); }
+
+Ipv4Addr subnet_gateway4(const config::v1::Subnet& s, const Ipv4Prefix& cidr) {
+  if (auto g = parse_ipv4(s.gateway_ipv4())) return *g;
+  return Ipv4Addr::from_host(cidr.addr.host() + 1);
+}
+
+Ipv6Addr subnet_gateway6(const config::v1::Subnet& s, const Ipv6Prefix& cidr) {
+  if (auto g = parse_ipv6(s.gateway_ipv6())) return *g;
+  Ipv6Addr g = cidr.addr;
+  g.bytes[15] |= 1;
+  return g;
+}
+
+}  // namespace vfpath::control

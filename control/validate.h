@@ -1,0 +1,34 @@
+// Complete validation of a configuration before anything of it is used: every
+// problem is reported (not only the first), each with the field path in the
+// message as written in the config file, e.g.
+//   enis[1].ipv4[0]: "10.0.3.5" is not inside subnet "sn-a" (10.0.1.0/24)
+// A configuration with no errors compiles (compile.h) without failing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "control/vfpath.pb.h"
+#include "dataplane/addr.h"
+
+namespace vfpath::control {
+
+struct ConfigError {
+  std::string path;     // e.g. "enis[1].ipv4[0]"
+  std::string message;  // what is wrong, with the offending value
+  std::string to_string() const { return path + ": " + message; }
+};
+
+inline constexpr std::size_t kMaxAddressesPerEni = 50;  // AWS: IPv4 addresses per ENI
+
+std::vector<ConfigError> validate_config(const config::v1::Config& config);
+
+// The router MAC when the configuration leaves it empty.
+inline constexpr const char* kDefaultRouterMac = "02:76:66:70:00:01";
+
+// A subnet's gateway: the configured one, else the first host address of the
+// CIDR (AWS reserves .1 for the VPC router). Call only on validated text.
+Ipv4Addr subnet_gateway4(const config::v1::Subnet& s, const Ipv4Prefix& cidr);
+Ipv6Addr subnet_gateway6(const config::v1::Subnet& s, const Ipv6Prefix& cidr);
+
+}  // namespace vfpath::control

@@ -1,0 +1,43 @@
+#include "dataplane/counters.h"
+
+namespace vfpath {
+
+CounterSet::CounterSet(unsigned lcores) {
+  for (unsigned i = 0; i < lcores; ++i) per_lcore_.push_back(std::make_unique<LcoreCounters>());
+}
+
+std::array<uint64_t, kDropReasonCount> CounterSet::drops() const {
+  std::array<uint64_t, kDropReasonCount> out{};
+  for (const auto& c : per_lcore_)
+    for (std::size_t r = 0; r < kDropReasonCount; ++r) out[r] += c->drops[r].get();
+  return out;
+}
+
+PortTotals CounterSet::port(uint16_t port) const {
+  PortTotals t;
+  if (port >= kMaxPorts) return t;
+  for (const auto& c : per_lcore_) {
+    const PortCounters& p = c->ports[port];
+    t.rx_packets += p.rx_packets.get();
+    t.rx_bytes += p.rx_bytes.get();
+    t.tx_packets += p.tx_packets.get();
+    t.tx_bytes += p.tx_bytes.get();
+  }
+  return t;
+}
+
+EniTotals CounterSet::eni(uint32_t slot) const {
+  EniTotals t;
+  if (slot >= kMaxEnis) return t;
+  for (const auto& c : per_lcore_) {
+    const EniCounters& e = c->enis[slot];
+    t.rx_packets += e.rx_packets.get();
+    t.rx_bytes += e.rx_bytes.get();
+    t.tx_packets += e.tx_packets.get();
+    t.tx_bytes += e.tx_bytes.get();
+    for (std::size_t r = 0; r < kDropReasonCount; ++r) t.drops[r] += e.drops[r].get();
+  }
+  return t;
+}
+
+}  // namespace vfpath

@@ -1,0 +1,70 @@
+// Per-lcore counters: each worker writes only its own LcoreCounters (so no
+// cache line is shared between writers), any thread reads and sums them.
+// Sizes: ports and ENIs are preallocated (kMaxPorts, kMaxEnis) so nothing is
+// allocated when an ENI appears.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/drop_reason.h"
+#include "dataplane/snapshot.h"
+
+namespace vfpath {
+
+// Single-writer counter. A relaxed load+store by the owner compiles to a plain
+// add (no lock prefix); readers on other threads see a whole 64-bit value,
+// possibly slightly stale, which is all a counter promises.
+class Counter {
+ public:
+  void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+struct alignas(64) PortCounters {
+  Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
+};
+
+// Named from the VM's point of view: rx = sent by the VM (egress),
+// tx = delivered to the VM (ingress).
+struct alignas(64) EniCounters {
+  Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
+  std::array<Counter, kDropReasonCount> drops;
+};
+
+struct alignas(64) LcoreCounters {
+  std::array<Counter, kDropReasonCount> drops;
+  std::array<PortCounters, kMaxPorts> ports;
+  std::array<EniCounters, kMaxEnis> enis;
+};
+
+// Plain sums, for printing and telemetry.
+struct PortTotals {
+  uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
+};
+struct EniTotals {
+  uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
+  std::array<uint64_t, kDropReasonCount> drops{};
+};
+
+class CounterSet {
+ public:
+  explicit CounterSet(unsigned lcores);
+  LcoreCounters& lcore(unsigned i) { return *per_lcore_[i]; }
+  unsigned lcores() const { return static_cast<unsigned>(per_lcore_.size()); }
+
+  std::array<uint64_t, kDropReasonCount> drops() const;
+  PortTotals port(uint16_t port) const;
+  EniTotals eni(uint32_t slot) const;
+
+ private:
+  std::vector<std::unique_ptr<LcoreCounters>> per_lcore_;
+};
+
+}  // namespace vfpath

@@ -1,0 +1,139 @@
+// vfpathd: reads and validates the configuration, brings up EAL and the
+// ports, publishes the first snapshot and runs one Worker per worker core
+// until SIGINT/SIGTERM, then prints the counters and closes the ports (which
+// flushes pcap outputs). Exit codes: 0 clean stop, 1 start-up failure,
+// 2 bad command line or configuration.
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "control/compile.h"
+#include "control/config_file.h"
+#include "dataplane/counters.h"
+#include "dataplane/daemon/options.h"
+#include "dataplane/ports.h"
+#include "dataplane/snapshot_publisher.h"
+#include "dataplane/telemetry.h"
+#include "dataplane/worker.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+int launch_worker(void* arg) {
+  static_cast<vfpath::Worker*>(arg)->run(g_stop);
+  return 0;
+}
+
+std::vector<std::string> eal_argv(const vfpath::DaemonOptions& o) {
+  std::string cores = std::to_string(o.main_core);
+  for (unsigned c : o.worker_cores) cores += "," + std::to_string(c);
+  std::vector<std::string> a = {"vfpathd", "-l", cores, "--main-lcore", std::to_string(o.main_core)};
+  a.insert(a.end(), o.eal_args.begin(), o.eal_args.end());
+  return a;
+}
+
+int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config) {
+  using namespace vfpath;
+  std::vector<std::string> args = eal_argv(o);
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
+    std::cerr << "vfpathd: EAL initialisation failed: " << rte_strerror(rte_errno) << "\n";
+    return 1;
+  }
+  const unsigned workers = o.worker_cores.empty() ? 1 : static_cast<unsigned>(o.worker_cores.size());
+  // Per port and worker: rx ring + tx ring + a burst in flight; plus the per-core caches.
+  const unsigned pool_size = 2048 * static_cast<unsigned>(config.ports_size()) * workers + 1024 * (workers + 1);
+  rte_mempool* pool = rte_pktmbuf_pool_create("vfpath_mbufs", pool_size, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                              static_cast<int>(rte_socket_id()));
+  if (!pool) {
+    std::cerr << "vfpathd: cannot create the mbuf pool: " << rte_strerror(rte_errno) << "\n";
+    return 1;
+  }
+
+  control::PortIds port_ids;
+  std::vector<PortSetup> setups;
+  try {
+    for (const auto& p : config.ports()) port_ids[p.name()] = probe_port(p.name(), p.devargs());
+    for (const auto& p : config.ports())
+      setups.push_back(start_port(p.name(), port_ids[p.name()], static_cast<uint16_t>(workers), pool));
+  } catch (const PortError& e) {
+    std::cerr << "vfpathd: " << e.what() << "\n";
+    for (const auto& s : setups) stop_port(s.port_id);
+    rte_eal_cleanup();
+    return 1;
+  }
+
+  SnapshotPublisher publisher(workers);
+  publisher.publish(control::compile_snapshot(config, port_ids));
+  CounterSet counters(workers);
+  register_telemetry(counters, publisher);
+
+  std::vector<std::vector<RxQueue>> rx(workers);
+  for (const auto& s : setups)
+    for (uint16_t q = 0; q < s.rx_queues; ++q) rx[q % workers].push_back(RxQueue{s.port_id, q});
+  std::vector<std::unique_ptr<Worker>> pool_of_workers;
+  for (unsigned w = 0; w < workers; ++w)
+    pool_of_workers.push_back(std::make_unique<Worker>(w, publisher, counters.lcore(w), rx[w],
+                                                       static_cast<uint16_t>(w),
+                                                       IdlePolicy{.max_sleep_us = o.idle_sleep_max_us}));
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s\n",
+              static_cast<unsigned long long>(config.generation()), config.ports_size(), config.enis_size(),
+              workers, workers == 1 ? "" : "s");
+  std::fflush(stdout);
+
+  if (o.worker_cores.empty()) {
+    pool_of_workers[0]->run(g_stop);
+  } else {
+    for (unsigned w = 0; w < workers; ++w)
+      rte_eal_remote_launch(launch_worker, pool_of_workers[w].get(), o.worker_cores[w]);
+    while (!g_stop.load(std::memory_order_relaxed)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    rte_eal_mp_wait_lcore();
+  }
+
+  std::printf("vfpathd: stopping\n%s", counters_report(counters, publisher).c_str());
+  std::fflush(stdout);
+  for (const auto& s : setups) stop_port(s.port_id);
+  rte_eal_cleanup();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<vfpath::DaemonOptions> options;
+  try {
+    options = vfpath::parse_daemon_options(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "vfpathd: " << e.what() << "\n";
+    return 2;
+  }
+  if (!options) return 0;
+  vfpath::config::v1::Config config;
+  try {
+    config = vfpath::control::load_config_file(options->config_path);
+  } catch (const vfpath::control::ConfigFileError& e) {
+    std::cerr << "vfpathd: configuration refused, nothing started:\n" << e.what() << "\n";
+    return 2;
+  }
+  if (options->check_config) {
+    std::printf("%s: configuration is valid (generation %llu)\n", options->config_path.c_str(),
+                static_cast<unsigned long long>(config.generation()));
+    return 0;
+  }
+  return run(*options, config);
+}

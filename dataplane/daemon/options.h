@@ -1,0 +1,28 @@
+// vfpathd's command line (Boost.Program_options). EAL options come after `--`
+// and are passed through untouched; the cores are named with our own options
+// so that the worker/main split is explicit.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vfpath {
+
+struct DaemonOptions {
+  std::string config_path;
+  unsigned main_core = 0;
+  std::vector<unsigned> worker_cores;  // empty: the main core does the work
+  unsigned idle_sleep_max_us = 200;
+  bool check_config = false;
+  std::vector<std::string> eal_args;   // after `--`
+};
+
+// Returns std::nullopt after printing help (exit 0). Throws
+// std::invalid_argument with a message for bad options.
+std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv);
+
+// "1,3-4" -> {1, 3, 4}. Throws std::invalid_argument.
+std::vector<unsigned> parse_core_list(const std::string& text);
+
+}  // namespace vfpath

@@ -1,0 +1,59 @@
+// Every way a packet can leave the pipeline without being delivered. One enum,
+// stable numbers: the number is what counters and telemetry export, so a
+// reason is only ever appended, and a retired one keeps its number (its name
+// becomes "retired_N"). The name is the counter label.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace vfpath {
+
+enum class DropReason : uint8_t {
+  kNone = 0,               // not dropped
+  kMalformed = 1,          // truncated or inconsistent headers (parser)
+  kUnsupportedL2 = 2,      // not ARP/IPv4/IPv6, or stacked VLAN tags
+  kSpoofedSrcMac = 3,      // frame on an ENI port from a MAC (and VLAN) no ENI of it owns
+  kSpoofedSrcIp = 4,       // IP source not one of the ENI's addresses
+  kArpSpoofed = 5,         // ARP whose sender MAC/IP is not the ENI's
+  kArpGratuitous = 6,      // gratuitous ARP (announcing an address)
+  kArpUnanswered = 7,      // ARP that needs no answer: replies, probes, off-subnet targets
+  kNdUnanswered = 8,       // NDP/MLD that needs no answer: DAD, RS, MLD, NS for other targets
+  kNoRoute = 9,            // destination not a local ENI of the VPC (until the overlay)
+  kTtlExceeded = 10,       // TTL/hop limit reached zero; ICMP time exceeded sent back
+  kNotToRouter = 11,       // unicast frame not addressed to the VPC router's MAC
+  kToGateway = 12,         // addressed to the gateway but not an echo request
+  kUplinkUnhandled = 13,   // arrived on an uplink port (no overlay yet)
+  kTxFull = 14,            // the output queue was full
+  kPortDown = 15,          // the output port is not started
+  kMultiSegment = 16,      // needed an in-place rewrite but spans several buffers
+  kCount                   // number of reasons; keep last
+};
+
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
+
+constexpr std::string_view drop_reason_name(DropReason r) {
+  switch (r) {
+    case DropReason::kNone: return "none";
+    case DropReason::kMalformed: return "malformed";
+    case DropReason::kUnsupportedL2: return "unsupported_l2";
+    case DropReason::kSpoofedSrcMac: return "spoofed_src_mac";
+    case DropReason::kSpoofedSrcIp: return "spoofed_src_ip";
+    case DropReason::kArpSpoofed: return "arp_spoofed";
+    case DropReason::kArpGratuitous: return "arp_gratuitous";
+    case DropReason::kArpUnanswered: return "arp_unanswered";
+    case DropReason::kNdUnanswered: return "nd_unanswered";
+    case DropReason::kNoRoute: return "no_route";
+    case DropReason::kTtlExceeded: return "ttl_exceeded";
+    case DropReason::kNotToRouter: return "not_to_router";
+    case DropReason::kToGateway: return "to_gateway";
+    case DropReason::kUplinkUnhandled: return "uplink_unhandled";
+    case DropReason::kTxFull: return "tx_full";
+    case DropReason::kPortDown: return "port_down";
+    case DropReason::kMultiSegment: return "multi_segment";
+    case DropReason::kCount: break;
+  }
+  return "unknown";
+}
+
+}  // namespace vfpath

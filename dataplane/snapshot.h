@@ -1,0 +1,105 @@
+// The compiled configuration the workers read: immutable once published, so
+// workers use it without locks; replaced whole by one atomic pointer store and
+// freed after an RCU grace period (snapshot_publisher.h). Built by
+// control/compile.cc; later stages add their compiled tables here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/addr.h"
+#include "dataplane/flat_map.h"
+
+namespace vfpath {
+
+inline constexpr uint16_t kNoEni = 0xffff;
+// In the address table: the address is the VPC router's own (a subnet gateway).
+inline constexpr uint16_t kRouterEni = 0xfffe;
+// Counter slots are preallocated per lcore; an ENI's slot stays its own for
+// the daemon's lifetime.
+inline constexpr uint32_t kMaxEnis = 1024;
+inline constexpr uint16_t kMaxPorts = 64;
+
+enum class PortRole : uint8_t { kUnused = 0, kEni = 1, kUplink = 2 };
+
+struct PortEntry {
+  std::string name;
+  PortRole role = PortRole::kUnused;
+  uint16_t only_eni = kNoEni;  // the ENI when exactly one is on this port
+};
+
+struct SubnetEntry {
+  std::string id;
+  uint16_t vpc = 0;
+  bool has_ipv4 = false;
+  Ipv4Prefix cidr4;
+  Ipv4Addr gateway4;
+  bool has_ipv6 = false;
+  Ipv6Prefix cidr6;
+  Ipv6Addr gateway6;
+};
+
+struct EniEntry {
+  std::string id;
+  MacAddr mac;
+  uint16_t vlan = 0;  // 0: untagged
+  uint16_t port = 0;  // DPDK port id
+  uint16_t subnet = 0;
+  uint16_t vpc = 0;
+  bool source_dest_check = true;
+  std::vector<Ipv4Addr> ipv4;
+  std::vector<Ipv6Addr> ipv6;
+  uint32_t counter_slot = 0;
+};
+
+// (port, VLAN, source MAC) -> ENI: how a frame on an ENI port is attributed.
+struct L2Key {
+  uint16_t port;
+  uint16_t vlan;
+  uint8_t mac[6];
+  uint8_t pad[6];
+};
+static_assert(sizeof(L2Key) == 16);
+
+// (VPC, address) -> ENI that owns the address: the VPC router's local table.
+struct RouteKey {
+  uint16_t vpc;
+  uint8_t family;  // 4 or 6
+  uint8_t pad[5];
+  uint8_t addr[16];
+};
+static_assert(sizeof(RouteKey) == 24);
+
+inline L2Key make_l2_key(uint16_t port, uint16_t vlan, const uint8_t* mac) {
+  L2Key k{};
+  k.port = port;
+  k.vlan = vlan;
+  for (int i = 0; i < 6; ++i) k.mac[i] = mac[i];
+  return k;
+}
+
+inline RouteKey make_route_key(uint16_t vpc, uint8_t family, const uint8_t* addr) {
+  RouteKey k{};
+  k.vpc = vpc;
+  k.family = family;
+  for (int i = 0; i < (family == 4 ? 4 : 16); ++i) k.addr[i] = addr[i];
+  return k;
+}
+
+struct Snapshot {
+  uint64_t generation = 0;
+  MacAddr router_mac;          // the VPC router's MAC, seen by every VM
+  Ipv6Addr router_link_local;  // fe80::/64 EUI-64 of router_mac
+  std::vector<PortEntry> ports;  // indexed by DPDK port id
+  std::vector<SubnetEntry> subnets;
+  std::vector<EniEntry> enis;
+  std::vector<std::string> vpc_ids;
+  FlatMap<L2Key, uint16_t> eni_by_l2;
+  FlatMap<RouteKey, uint16_t> eni_by_address;
+
+  const PortEntry* port(uint16_t id) const { return id < ports.size() ? &ports[id] : nullptr; }
+};
+
+}  // namespace vfpath

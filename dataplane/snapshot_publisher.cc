@@ -1,0 +1,46 @@
+#include "dataplane/snapshot_publisher.h"
+
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+
+namespace vfpath {
+
+SnapshotPublisher::SnapshotPublisher(unsigned max_workers) {
+  size_t size = rte_rcu_qsbr_get_memsize(max_workers);
+  // Plain aligned memory: rte_rcu_qsbr needs no EAL, so this is unit-testable.
+  void* mem = std::aligned_alloc(RTE_CACHE_LINE_SIZE, (size + RTE_CACHE_LINE_SIZE - 1) & ~size_t{RTE_CACHE_LINE_SIZE - 1});
+  if (!mem) throw std::bad_alloc();
+  qsv_ = static_cast<rte_rcu_qsbr*>(mem);
+  if (rte_rcu_qsbr_init(qsv_, max_workers) != 0) {
+    std::free(mem);
+    throw std::runtime_error("rte_rcu_qsbr_init failed");
+  }
+}
+
+SnapshotPublisher::~SnapshotPublisher() {
+  delete current_.load(std::memory_order_relaxed);
+  std::free(qsv_);
+}
+
+void SnapshotPublisher::register_worker(unsigned id) {
+  if (rte_rcu_qsbr_thread_register(qsv_, id) != 0) throw std::runtime_error("rcu: bad worker id");
+}
+
+void SnapshotPublisher::unregister_worker(unsigned id) { rte_rcu_qsbr_thread_unregister(qsv_, id); }
+
+void SnapshotPublisher::publish(std::unique_ptr<Snapshot> next) {
+  std::lock_guard lock(control_mutex_);
+  const Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
+  // Blocks until every online worker has passed a quiescent state after the
+  // exchange; offline (sleeping) workers hold no pointer and are not waited for.
+  rte_rcu_qsbr_synchronize(qsv_, RTE_QSBR_THRID_INVALID);
+  delete old;
+}
+
+void SnapshotPublisher::with_current(const std::function<void(const Snapshot*)>& fn) const {
+  std::lock_guard lock(control_mutex_);
+  fn(current_.load(std::memory_order_acquire));
+}
+
+}  // namespace vfpath

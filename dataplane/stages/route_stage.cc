@@ -1,0 +1,98 @@
+#include "dataplane/checksum.h"
+#include "dataplane/net_headers.h"
+#include "dataplane/replies.h"
+#include "dataplane/stages/stages.h"
+
+namespace vfpath {
+namespace {
+
+using namespace wire;
+
+bool is_echo_request(const PacketMeta& m) {
+  if (!m.has(meta_flags::kHasL4) || m.has(meta_flags::kFragment)) return false;
+  return m.kind == PacketKind::kIpv4 ? (m.l4_proto == kProtoIcmp && m.type == kIcmpEchoRequest)
+                                     : (m.l4_proto == kProtoIcmpv6 && m.type == kIcmpv6EchoRequest);
+}
+
+// The router's own address facing this ENI: the subnet gateway, or for an
+// IPv6 subnet without one, the router's link-local address.
+const uint8_t* router_address(const Snapshot& s, const SubnetEntry& sn, PacketKind kind) {
+  if (kind == PacketKind::kIpv4) return reinterpret_cast<const uint8_t*>(&sn.gateway4);
+  return sn.has_ipv6 ? sn.gateway6.bytes.data() : s.router_link_local.bytes.data();
+}
+
+void decrement_ttl(Frame& f, const PacketMeta& m) {
+  uint8_t* l3 = f.data + m.l3_offset;
+  if (m.kind == PacketKind::kIpv4) {
+    auto* ip = reinterpret_cast<Ipv4Header*>(l3);
+    be16 old_word = be16::from_host(static_cast<uint16_t>(ip->ttl << 8 | ip->protocol));
+    ip->ttl--;
+    be16 new_word = be16::from_host(static_cast<uint16_t>(ip->ttl << 8 | ip->protocol));
+    ip->checksum = checksum_adjust(ip->checksum, old_word, new_word);
+  } else {
+    reinterpret_cast<Ipv6Header*>(l3)->hop_limit--;
+  }
+}
+
+// Destination addresses the router never forwards: IPv4 multicast and limited
+// broadcast, IPv6 multicast (ND/MLD were handled before) and link-local.
+bool unroutable(const PacketMeta& m) {
+  if (m.kind == PacketKind::kIpv4) {
+    uint32_t d = m.dst4().host();
+    return (d >> 28) == 0xe || d == 0xffffffffu;
+  }
+  Ipv6Addr d = m.dst6();
+  return d.is_multicast() || d.is_unspecified();
+}
+
+}  // namespace
+
+void route_stage(Burst& b, const Snapshot& s) {
+  for (uint16_t i = 0; i < b.count; ++i) {
+    if (!b.undecided(i)) continue;
+    PacketMeta& m = b.meta[i];
+    Verdict& v = b.verdict[i];
+    Frame& f = b.frames[i];
+    const EniEntry& eni = s.enis[v.in_eni];
+    if (unroutable(m)) {
+      v.drop_with(DropReason::kNoRoute);
+      continue;
+    }
+    const bool v4 = m.kind == PacketKind::kIpv4;
+    uint16_t target;
+    if (!v4 && m.dst6().is_link_local()) {
+      target = m.dst6() == s.router_link_local ? kRouterEni : kNoEni;
+    } else {
+      const uint16_t* t = s.eni_by_address.find(make_route_key(eni.vpc, v4 ? 4 : 6, m.dst.bytes));
+      target = t ? *t : kNoEni;
+    }
+    if (target == kRouterEni) {
+      if (is_echo_request(m)) {
+        build_echo_reply(f, m);
+        v.action = Action::kReply;
+        v.out_eni = v.in_eni;
+      } else {
+        v.drop_with(DropReason::kToGateway);
+      }
+      continue;
+    }
+    if (target == kNoEni || (!v4 && m.src6().is_link_local())) {
+      v.drop_with(DropReason::kNoRoute);
+      continue;
+    }
+    if (m.ttl <= 1) {
+      v.drop_with(DropReason::kTtlExceeded);
+      const uint8_t* from = router_address(s, s.subnets[eni.subnet], m.kind);
+      if (icmp_error_allowed(m) && build_time_exceeded(f, m, from)) {
+        v.action = Action::kReply;  // the reason stays counted; the error goes back
+        v.out_eni = v.in_eni;
+      }
+      continue;
+    }
+    decrement_ttl(f, m);
+    v.action = Action::kForward;
+    v.out_eni = target;
+  }
+}
+
+}  // namespace vfpath

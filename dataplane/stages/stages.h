@@ -1,0 +1,39 @@
+// The stages of the ENI-port pipeline (VM -> appliance), in the order
+// run_eni_pipeline (pipeline.h) calls them. Each takes the whole burst, looks
+// only at packets still undecided, and reads the metadata the parser wrote.
+// All are allocation-free, lock-free and never throw; `s` is the snapshot in
+// force for this burst and outlives the call.
+#pragma once
+
+#include "dataplane/burst.h"
+#include "dataplane/snapshot.h"
+
+namespace vfpath {
+
+// Parses every frame into b.meta; drops malformed and non-IP/ARP frames.
+void parse_stage(Burst& b);
+
+// Attributes each frame to the ENI that owns (port, VLAN, source MAC); a frame
+// no ENI owns is `spoofed_src_mac`. Unicast IP frames must be addressed to the
+// router's MAC (`not_to_router`).
+void eni_stage(Burst& b, const Snapshot& s);
+
+// The router's neighbour answers: ARP and IPv6 ND are answered (proxy for the
+// whole subnet, the gateway included) or dropped with the reason; MLD and
+// router solicitations are absorbed (`nd_unanswered`).
+void neighbor_stage(Burst& b, const Snapshot& s);
+
+// IP source must be one of the ENI's addresses (IPv6 link-local and :: are
+// allowed, they are never routed), unless source/dest check is off.
+void anti_spoof_stage(Burst& b, const Snapshot& s);
+
+// The VPC router: echo to a router address is answered; a destination owned
+// by an ENI of the same VPC is forwarded with TTL/hop limit decremented, or
+// answered with ICMP time exceeded; anything else is `no_route`.
+void route_stage(Burst& b, const Snapshot& s);
+
+// Writes the L2 header of every forwarded frame and reply: destination = the
+// ENI's MAC, source = the router's MAC, the ENI's VLAN tag (or none).
+void l2_rewrite_stage(Burst& b, const Snapshot& s);
+
+}  // namespace vfpath

@@ -1,0 +1,62 @@
+// The per-core poll loop: rx burst -> run_pipeline -> tx, over the (port,
+// queue) pairs this worker owns, with its own tx queue on every port. The
+// loop reports an RCU quiescent state once per iteration and, when it has
+// found nothing to do for a while, sleeps with exponential back-off so an
+// idle appliance leaves the core to others; one packet resets the back-off,
+// so a loaded worker never sleeps.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/counters.h"
+#include "dataplane/snapshot_publisher.h"
+
+namespace vfpath {
+
+struct RxQueue {
+  uint16_t port;
+  uint16_t queue;
+};
+
+struct IdlePolicy {
+  uint32_t spin_loops = 256;     // empty polls before the first sleep
+  uint32_t max_sleep_us = 200;   // back-off ceiling; 0 = never sleep (pure polling)
+};
+
+class Worker final {
+ public:
+  Worker(unsigned id, SnapshotPublisher& publisher, LcoreCounters& counters,
+         std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle);
+
+  // Runs until `stop` is set. Call on the worker's own lcore.
+  void run(const std::atomic<bool>& stop);
+
+ private:
+  uint16_t poll(const Snapshot& s, RxQueue q);
+  void account_and_queue(const Snapshot& s, rte_mbuf* m, const struct Burst& b, uint16_t i);
+  void flush(uint16_t port);
+  void flush_all();
+
+  struct Pending {
+    rte_mbuf* mbufs[32];
+    uint32_t slots[32];  // ENI counter slot per mbuf
+    uint32_t bytes[32];  // its length: after tx the PMD owns the mbuf
+    uint16_t count = 0;
+  };
+
+  unsigned id_;
+  SnapshotPublisher& publisher_;
+  LcoreCounters& counters_;
+  std::vector<RxQueue> rx_;
+  uint16_t tx_queue_;
+  IdlePolicy idle_;
+  std::vector<Pending> pending_;  // per port, sized once
+  uint16_t dirty_[kMaxPorts];     // ports with pending frames
+  uint16_t dirty_count_ = 0;
+};
+
+}  // namespace vfpath
