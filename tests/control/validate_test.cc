@@ -1,0 +1,127 @@
+// Invalid configurations, each with the exact error it must produce, and the
+// guarantee that a refused file yields no configuration at all.
+#include "control/validate.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "control/config_file.h"
+
+namespace vfpath::control {
+namespace {
+
+const std::string kValid = R"({
+  "generation": 3,
+  "ports": [{"name": "p1", "devargs": "net_null0", "role": "ENI"},
+            {"name": "p2", "devargs": "net_null1", "role": "ENI"},
+            {"name": "up", "devargs": "net_null2", "role": "UPLINK"}],
+  "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
+  "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
+              {"id": "sn-2", "vpc": "vpc-1", "ipv4_cidr": "10.0.2.0/24"}],
+  "enis": [{"id": "e1", "port": "p1", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"], "ipv6": ["fd00:10:0:1::10"]},
+           {"id": "e2", "port": "p2", "mac": "02:00:00:00:02:0a", "subnet": "sn-2", "ipv4": ["10.0.2.10"]}]
+})";
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  auto at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << "test setup: " << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+std::vector<std::string> problems(const std::string& json) {
+  try {
+    parse_config_json(json, "cfg.json");
+    return {};
+  } catch (const ConfigFileError& e) {
+    return e.problems();
+  }
+}
+
+struct Case {
+  const char* proves;
+  std::string json;
+  std::string error;  // the exact first problem
+};
+
+std::vector<Case> cases() {
+  const std::string& v = kValid;
+  return {
+      {"JSON syntax errors are reported by the parser", "{\"generation\": ", ""},
+      {"an unknown field is refused, not ignored", replace(v, "\"generation\": 3", "\"generashun\": 3"), ""},
+      {"no ports", replace(replace(replace(v, R"({"name": "p1", "devargs": "net_null0", "role": "ENI"},)", ""), R"({"name": "p2", "devargs": "net_null1", "role": "ENI"},)", ""), R"({"name": "up", "devargs": "net_null2", "role": "UPLINK"})", ""),
+       "ports: at least one port is needed"},
+      {"duplicate port name", replace(v, R"("name": "p2")", R"("name": "p1")"), "ports[1].name: \"p1\" is used by another port"},
+      {"empty devargs", replace(v, R"("devargs": "net_null0")", R"("devargs": "")"), "ports[0].devargs: is empty (a DPDK device, e.g. \"net_af_packet0,iface=veth0\")"},
+      {"duplicate devargs", replace(v, R"("devargs": "net_null1")", R"("devargs": "net_null0")"), "ports[1].devargs: \"net_null0\" is used by another port"},
+      {"port without a role", replace(v, R"(, "role": "UPLINK")", ""), "ports[2].role: must be ENI or UPLINK"},
+      {"router MAC not a MAC", replace(v, "\"generation\": 3,", "\"generation\": 3, \"router\": {\"mac\": \"02:00:00\"},"), "router.mac: \"02:00:00\" is not a MAC address (aa:bb:cc:dd:ee:ff)"},
+      {"router MAC multicast", replace(v, "\"generation\": 3,", "\"generation\": 3, \"router\": {\"mac\": \"01:00:5e:00:00:01\"},"), "router.mac: \"01:00:5e:00:00:01\" is a multicast MAC"},
+      {"duplicate VPC id", replace(v, R"("vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}])", R"("vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}, {"id": "vpc-1", "cidrs": ["10.1.0.0/16"]}])"), "vpcs[1].id: \"vpc-1\" is used by another VPC"},
+      {"VPC CIDR with host bits", replace(v, "10.0.0.0/16", "10.0.0.1/16"), "vpcs[0].cidrs[0]: \"10.0.0.1/16\" has host bits set past the prefix length"},
+      {"VPC CIDR not a CIDR", replace(v, "10.0.0.0/16", "10.0.0.0/33"), "vpcs[0].cidrs[0]: \"10.0.0.0/33\" is not a CIDR (e.g. 10.0.0.0/16 or fd00::/56)"},
+      {"VPC without CIDRs", replace(v, R"("cidrs": ["10.0.0.0/16", "fd00:10::/56"])", R"("cidrs": [])"), "vpcs[0].cidrs: at least one CIDR is needed"},
+      {"subnet of an unknown VPC", replace(v, R"("id": "sn-2", "vpc": "vpc-1")", R"("id": "sn-2", "vpc": "vpc-9")"), "subnets[1].vpc: \"vpc-9\" is not a configured VPC"},
+      {"subnet outside its VPC", replace(v, "10.0.2.0/24", "10.9.2.0/24"), "subnets[1].ipv4_cidr: \"10.9.2.0/24\" is not inside a CIDR of VPC \"vpc-1\""},
+      {"overlapping subnets", replace(v, "10.0.2.0/24", "10.0.1.128/25"), "subnets[1].ipv4_cidr: \"10.0.1.128/25\" overlaps subnet \"sn-1\""},
+      {"IPv4 CIDR given as the IPv6 one", replace(v, "fd00:10:0:1::/64", "10.0.5.0/24"), "subnets[0].ipv6_cidr: \"10.0.5.0/24\" is not IPv6"},
+      {"subnet without any CIDR", replace(v, R"(, "ipv4_cidr": "10.0.2.0/24")", ""), "subnets[1]: needs ipv4_cidr, ipv6_cidr or both"},
+      {"gateway outside the subnet", replace(v, R"("ipv4_cidr": "10.0.2.0/24")", R"("ipv4_cidr": "10.0.2.0/24", "gateway_ipv4": "10.0.3.1")"), "subnets[1].gateway_ipv4: \"10.0.3.1\" is not inside \"10.0.2.0/24\""},
+      {"IPv6 gateway without an IPv6 CIDR", replace(v, R"("ipv4_cidr": "10.0.2.0/24")", R"("ipv4_cidr": "10.0.2.0/24", "gateway_ipv6": "fd00::1")"), "subnets[1].gateway_ipv6: is set but the subnet has no ipv6_cidr"},
+      {"duplicate subnet id", replace(v, R"("id": "sn-2")", R"("id": "sn-1")"), "subnets[1].id: \"sn-1\" is used by another subnet"},
+      {"duplicate ENI id", replace(v, R"("id": "e2")", R"("id": "e1")"), "enis[1].id: \"e1\" is used by another ENI"},
+      {"ENI on an unknown port", replace(v, R"("port": "p2")", R"("port": "p7")"), "enis[1].port: \"p7\" is not a configured port"},
+      {"ENI on an uplink port", replace(v, R"("port": "p2")", R"("port": "up")"), "enis[1].port: \"up\" is not a port with role ENI"},
+      {"ENI MAC not a MAC", replace(v, "02:00:00:00:02:0a", "02:00:00:00:02:0g"), "enis[1].mac: \"02:00:00:00:02:0g\" is not a MAC address (aa:bb:cc:dd:ee:ff)"},
+      {"ENI with the router's MAC", replace(v, "02:00:00:00:02:0a", "02:76:66:70:00:01"), "enis[1].mac: \"02:76:66:70:00:01\" is the router's MAC"},
+      {"two ENIs with one MAC on one port", replace(replace(v, R"("port": "p2")", R"("port": "p1")"), "02:00:00:00:02:0a", "02:00:00:00:01:0a"), "enis[1].mac: \"02:00:00:00:01:0a\" is already an ENI on port \"p1\""},
+      {"VLAN out of range", replace(v, R"("id": "e2",)", R"("id": "e2", "vlan": 4095,)"), "enis[1].vlan: 4095 is not a VLAN id (0..4094)"},
+      {"ENI in an unknown subnet", replace(v, R"("subnet": "sn-2")", R"("subnet": "sn-9")"), "enis[1].subnet: \"sn-9\" is not a configured subnet"},
+      {"ENI without addresses", replace(v, R"(, "ipv4": ["10.0.2.10"])", ""), "enis[1]: needs at least one IPv4 or IPv6 address"},
+      {"ENI address not an address", replace(v, "\"10.0.2.10\"", "\"10.0.2.300\""), "enis[1].ipv4[0]: \"10.0.2.300\" is not an IPv4 address"},
+      {"ENI address outside its subnet", replace(v, "\"10.0.2.10\"", "\"10.0.1.11\""), "enis[1].ipv4[0]: \"10.0.1.11\" is not inside subnet \"sn-2\" (10.0.2.0/24)"},
+      {"ENI on the gateway address", replace(v, "\"10.0.2.10\"", "\"10.0.2.1\""), "enis[1].ipv4[0]: \"10.0.2.1\" is the subnet's gateway"},
+      {"ENI on the broadcast address", replace(v, "\"10.0.2.10\"", "\"10.0.2.255\""), "enis[1].ipv4[0]: \"10.0.2.255\" is the subnet's network or broadcast address"},
+      {"one address on two ENIs", replace(replace(v, R"("subnet": "sn-2")", R"("subnet": "sn-1")"), "\"10.0.2.10\"", "\"10.0.1.10\""), "enis[1].ipv4[0]: \"10.0.1.10\" already belongs to ENI \"e1\" in VPC \"vpc-1\""},
+      {"IPv6 address on a subnet without IPv6", replace(v, R"("ipv4": ["10.0.2.10"])", R"("ipv4": ["10.0.2.10"], "ipv6": ["fd00:10:0:2::5"])"), "enis[1].ipv6[0]: subnet \"sn-2\" has no IPv6 CIDR"},
+  };
+}
+
+TEST(ConfigValidation, TheValidConfigHasNoProblems) { EXPECT_TRUE(problems(kValid).empty()); }
+
+TEST(ConfigValidation, EachInvalidConfigGetsItsExactError) {
+  auto all = cases();
+  ASSERT_GE(all.size(), 30u);
+  for (const Case& c : all) {
+    SCOPED_TRACE(c.proves);
+    auto p = problems(c.json);
+    ASSERT_FALSE(p.empty()) << "accepted";
+    if (!c.error.empty()) EXPECT_EQ(p.front(), c.error);
+  }
+}
+
+TEST(ConfigValidation, EveryProblemIsReportedNotJustTheFirst) {
+  std::string bad = replace(replace(kValid, "\"10.0.2.10\"", "\"10.0.2.300\""), R"("port": "p1")", R"("port": "nope")");
+  EXPECT_EQ(problems(bad).size(), 2u);
+}
+
+TEST(ConfigFile, ErrorsNameTheFileAndAMissingFileIsClear) {
+  try {
+    load_config_file("/nonexistent/vfpath.json");
+    FAIL() << "loaded a missing file";
+  } catch (const ConfigFileError& e) {
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/vfpath.json: cannot open: No such file or directory");
+  }
+  std::string path = ::testing::TempDir() + "/bad.json";
+  std::ofstream(path) << replace(kValid, "\"10.0.2.10\"", "\"10.0.2.1\"");
+  try {
+    load_config_file(path);
+    FAIL() << "loaded an invalid file";
+  } catch (const ConfigFileError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": enis[1].ipv4[0]: \"10.0.2.1\" is the subnet's gateway");
+  }
+}
+
+}  // namespace
+}  // namespace vfpath::control
