@@ -1,0 +1,83 @@
+"""Shared pieces of the integration and end-to-end tests: running vfpathd
+with a generated configuration, reading its telemetry, and cleaning up the
+process and its DPDK runtime directory whatever happens."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+
+def telemetry(prefix, command):
+    """One DPDK telemetry query (v2 socket) to the daemon with this file prefix."""
+    path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(2)
+        s.connect(path)
+        s.recv(1024 * 12)  # greeting
+        s.send(command.encode())
+        return json.loads(s.recv(1024 * 64).decode())[command.split(",")[0]]
+
+
+class Daemon:
+    """vfpathd on a config dict; a context manager that always stops it."""
+
+    def __init__(self, binary, config, workdir, prefix, netns=None, extra_eal=()):
+        self.prefix = prefix
+        self.config_path = os.path.join(workdir, "config.json")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f, indent=1)
+        cmd = [binary, "--config", self.config_path, "--", "--no-huge", "-m", "256", "--no-shconf",
+               "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", *extra_eal]
+        if netns:
+            cmd = ["ip", "netns", "exec", netns, *cmd]
+        self.log_path = os.path.join(workdir, "vfpathd.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.output = ""
+
+    def __enter__(self):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"vfpathd exited {self.proc.returncode}:\n{self.read_log()}")
+            if "vfpathd: running" in self.read_log():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"vfpathd did not start:\n{self.read_log()}")
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def query(self, command):
+        return telemetry(self.prefix, command)
+
+    def wait_for(self, predicate, what, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    def stop(self):
+        """SIGTERM, wait, return the exit report (stdout)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.output = self.read_log()
+        return self.output
+
+    def __exit__(self, *exc):
+        self.stop()
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+        return False
