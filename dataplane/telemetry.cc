@@ -2,6 +2,7 @@
 
 #include <rte_telemetry.h>
 
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,15 @@ namespace vfpath {
 namespace {
 
 const CounterSet* g_counters = nullptr;
+
+// DPDK telemetry accepts only [A-Za-z0-9_.] in dictionary keys (ENI ids
+// usually contain '-'), so keys are sanitised and the real id goes inside.
+std::string telemetry_key(const std::string& id) {
+  std::string k = id;
+  for (char& c : k)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') c = '_';
+  return k;
+}
 const SnapshotPublisher* g_publisher = nullptr;
 
 void add_eni(rte_tel_data* d, const EniTotals& t) {
@@ -68,7 +78,8 @@ int cmd_ports(const char*, const char*, rte_tel_data* d) {
       rte_tel_data_add_dict_u64(c, "rx_bytes", t.rx_bytes);
       rte_tel_data_add_dict_u64(c, "tx_packets", t.tx_packets);
       rte_tel_data_add_dict_u64(c, "tx_bytes", t.tx_bytes);
-      rte_tel_data_add_dict_container(d, s->ports[p].name.c_str(), c, 0);
+      rte_tel_data_add_dict_string(c, "name", s->ports[p].name.c_str());
+      rte_tel_data_add_dict_container(d, telemetry_key(s->ports[p].name).c_str(), c, 0);
     }
   });
   return 0;
@@ -83,8 +94,9 @@ int cmd_enis(const char*, const char* params, rte_tel_data* d) {
       if (!only.empty() && e.id != only) continue;
       rte_tel_data* c = rte_tel_data_alloc();
       rte_tel_data_start_dict(c);
+      rte_tel_data_add_dict_string(c, "id", e.id.c_str());
       add_eni(c, g_counters->eni(e.counter_slot));
-      rte_tel_data_add_dict_container(d, e.id.c_str(), c, 0);
+      rte_tel_data_add_dict_container(d, telemetry_key(e.id).c_str(), c, 0);
     }
   });
   return 0;

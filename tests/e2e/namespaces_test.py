@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""End-to-end: two VMs in network namespaces, each on a veth pair whose other
+end is a net_af_packet port of vfpathd (itself in a third namespace). Real
+Linux ping (IPv4, IPv6, the gateway) and a TCP transfer go through the
+appliance; spoofed source IP and MAC are dropped and counted.
+
+usage: namespaces_test.py VFPATHD   (root; cleans up namespaces and processes)"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from vfpath_harness import Daemon  # noqa: E402
+
+ROUTER = "02:76:66:70:00:01"
+VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
+       "vm2": ("02:00:00:00:02:0a", "10.0.2.10", "10.0.2.1", "fd00:10:0:2::10", "fd00:10:0:2::1")}
+
+
+def sh(*cmd, check=True, timeout=30):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} -> {r.returncode}\n{r.stdout}{r.stderr}")
+    return r
+
+
+class Topology:
+    """Namespaces <tag>-vm1, <tag>-vm2 and <tag>-app; deleted on exit."""
+
+    def __init__(self, tag):
+        self.tag = tag
+        self.app = f"{tag}-app"
+        self.ns = {vm: f"{tag}-{vm}" for vm in VMS}
+        self.ports = {vm: f"{tag}{vm[-1]}" for vm in VMS}  # appliance-side veth names
+
+    def __enter__(self):
+        try:
+            sh("ip", "netns", "add", self.app)
+            sh("ip", "netns", "exec", self.app, "ip", "link", "set", "lo", "up")
+            for vm, (mac, ip4, gw4, ip6, gw6) in VMS.items():
+                ns, port = self.ns[vm], self.ports[vm]
+                sh("ip", "netns", "add", ns)
+                sh("ip", "link", "add", port, "netns", self.app, "type", "veth", "peer", "name", "eth0", "netns", ns)
+                x = ["ip", "netns", "exec", ns]
+                sh(*x, "ip", "link", "set", "lo", "up")
+                sh(*x, "ip", "link", "set", "eth0", "address", mac)
+                sh(*x, "ip", "addr", "add", f"{ip4}/24", "dev", "eth0")
+                sh(*x, "ip", "-6", "addr", "add", f"{ip6}/64", "dev", "eth0", "nodad")
+                sh(*x, "ip", "link", "set", "eth0", "up")
+                sh(*x, "ip", "route", "add", "default", "via", gw4)
+                sh(*x, "ip", "-6", "route", "add", "default", "via", gw6)
+                # veth leaves TCP/UDP checksums to "hardware"; frames that cross
+                # a userspace switch must carry complete ones.
+                sh(*x, "ethtool", "-K", "eth0", "tx", "off")
+                a = ["ip", "netns", "exec", self.app]
+                # The appliance's own kernel must stay silent on its ports (no
+                # MLD/RS from the veth's MAC): af_packet sees outgoing frames too.
+                sh(*a, "sysctl", "-q", "-w", f"net.ipv6.conf.{port}.disable_ipv6=1")
+                sh(*a, "ip", "link", "set", port, "up")
+                sh(*a, "ethtool", "-K", port, "tx", "off", "gro", "off", "gso", "off", "tso", "off", check=False)
+        except Exception:
+            self.__exit__()
+            raise
+        return self
+
+    def run(self, vm, *cmd, check=True, timeout=30):
+        return sh("ip", "netns", "exec", self.ns[vm], *cmd, check=check, timeout=timeout)
+
+    def __exit__(self, *exc):
+        for ns in [*self.ns.values(), self.app]:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        return False
+
+
+def config(topo):
+    return {
+        "generation": 1,
+        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
+                  for i, vm in enumerate(VMS)],
+        "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
+        "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
+                    {"id": "sn-2", "vpc": "vpc-demo", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"}],
+        "enis": [{"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": f"sn-{vm[-1]}", "ipv4": [ip4], "ipv6": [ip6]}
+                 for vm, (mac, ip4, _, ip6, _) in VMS.items()],
+    }
+
+
+TCP_SERVER = """
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.2.10", 5001)); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b); n += len(b)
+c.sendall(f"{n} {h.hexdigest()}".encode()); c.close()
+"""
+TCP_CLIENT = """
+import socket, sys
+data = bytes(range(256)) * 8192   # 2 MiB
+c = socket.create_connection(("10.0.2.10", 5001), timeout=30)
+c.sendall(data); c.shutdown(socket.SHUT_WR)
+print(c.recv(200).decode())
+"""
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    tag = f"vfe{os.getpid() % 100000}"
+    checks = []
+
+    def check(ok, what):
+        checks.append((ok, what))
+        print(("ok   " if ok else "FAIL ") + what, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="vfpath-e2e-") as tmp, Topology(tag) as topo, \
+            Daemon(binary, config(topo), tmp, tag, netns=topo.app) as d:
+        r = topo.run("vm1", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.2.10", check=False)
+        check(r.returncode == 0, "IPv4 ping vm1 -> vm2 through the appliance")
+        r = topo.run("vm1", "ping", "-c", "2", "-i", "0.2", "-W", "2", "10.0.1.1", check=False)
+        check(r.returncode == 0, "ping of the gateway is answered")
+        r = topo.run("vm1", "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00:10:0:2::10", check=False)
+        check(r.returncode == 0, "IPv6 ping vm1 -> vm2 (ND for the gateway answered)")
+        r = topo.run("vm1", "ping", "-c", "1", "-t", "1", "-W", "2", "10.0.2.10", check=False)
+        check("Time to live exceeded" in r.stdout, "TTL 1: time exceeded from the gateway")
+
+        server = subprocess.Popen(["ip", "netns", "exec", topo.ns["vm2"], "/usr/bin/python3", "-c", TCP_SERVER],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.5)
+            r = topo.run("vm1", "/usr/bin/python3", "-c", TCP_CLIENT, check=False, timeout=60)
+            want = f"{256 * 8192} {hashlib.sha256(bytes(range(256)) * 8192).hexdigest()}"
+            check(r.stdout.strip() == want, f"TCP transfer of 2 MiB arrives intact ({r.stdout.strip()[:30]}...)")
+        finally:
+            server.kill()
+            server.wait()
+
+        before = d.query("/vfpath/enis,eni-vm1")["eni_vm1"]
+        topo.run("vm1", "ip", "addr", "add", "10.0.1.99/32", "dev", "eth0")
+        r = topo.run("vm1", "ping", "-I", "10.0.1.99", "-c", "3", "-i", "0.2", "-W", "1", "10.0.2.10", check=False)
+        check(r.returncode != 0, "ping from a foreign source IP gets no answer")
+        topo.run("vm1", "/usr/bin/python3", "-c",
+                 "from scapy.all import *; sendp(Ether(src='02:00:00:00:99:99', dst='%s')/IP(src='10.0.1.10', "
+                 "dst='10.0.2.10')/ICMP(), iface='eth0', count=4, verbose=0)" % ROUTER)
+        d.wait_for(lambda: d.query("/vfpath/enis,eni-vm1")["eni_vm1"].get("spoofed_src_mac", 0)
+                   >= before.get("spoofed_src_mac", 0) + 4, "spoofed_src_mac counter", timeout=5)
+        after = d.query("/vfpath/enis,eni-vm1")["eni_vm1"]
+        check(after.get("spoofed_src_ip", 0) - before.get("spoofed_src_ip", 0) >= 3,
+              f"spoofed_src_ip counted for eni-vm1 ({after.get('spoofed_src_ip', 0)})")
+        check(after.get("spoofed_src_mac", 0) - before.get("spoofed_src_mac", 0) == 4,
+              f"spoofed_src_mac counted for eni-vm1 ({after.get('spoofed_src_mac', 0)})")
+        report = d.stop()
+        check("drops by reason:" in report and "eni-vm1" in report, "counters printed at exit")
+        print(report)
+
+    failed = [w for ok, w in checks if not ok]
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
