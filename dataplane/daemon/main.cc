@@ -54,7 +54,8 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   }
   const unsigned workers = o.worker_cores.empty() ? 1 : static_cast<unsigned>(o.worker_cores.size());
   // Per port and worker: rx ring + tx ring + a burst in flight; plus the per-core caches.
-  const unsigned pool_size = 2048 * static_cast<unsigned>(config.ports_size()) * workers + 1024 * (workers + 1);
+  const unsigned pool_size = o.mbufs ? o.mbufs
+                                     : 2048 * static_cast<unsigned>(config.ports_size()) * workers + 1024 * (workers + 1);
   rte_mempool* pool = rte_pktmbuf_pool_create("vfpath_mbufs", pool_size, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                               static_cast<int>(rte_socket_id()));
   if (!pool) {

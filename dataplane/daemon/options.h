@@ -14,6 +14,7 @@ struct DaemonOptions {
   unsigned main_core = 0;
   std::vector<unsigned> worker_cores;  // empty: the main core does the work
   unsigned idle_sleep_max_us = 200;
+  unsigned mbufs = 0;                  // 0: sized from ports and workers
   bool check_config = false;
   std::vector<std::string> eal_args;   // after `--`
 };

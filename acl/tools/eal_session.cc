@@ -1,0 +1,29 @@
+#include "acl/tools/eal_session.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+namespace acl::tools {
+
+Status init_eal(unsigned memory_mb) {
+  static bool done = false;
+  if (done) return Ok{};
+  const std::string prefix = "--file-prefix=vfacl-" + std::to_string(getpid());
+  const std::string mem = std::to_string(memory_mb);
+  std::vector<std::string> args = {"vfpath-acl", "--no-huge", "--no-shconf", "--no-pci",
+                                   "-l", "0", "--log-level=lib.eal:error", prefix,
+                                   "-m", mem, "--force-max-simd-bitwidth=512", "--no-telemetry"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
+    return make_error(Errc::kDpdk, std::string("rte_eal_init failed: ") + rte_strerror(rte_errno));
+  }
+  done = true;
+  return Ok{};
+}
+
+}  // namespace acl::tools

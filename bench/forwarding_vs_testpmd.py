@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Forwarding rate of one vfpathd worker core next to dpdk-testpmd io
+forwarding on the same ports, in the same run: net_pcap (infinite_rx=1,
+64-byte frames over 10,000 flows from vm1 to vm2) in, net_null out. Runs each
+side `--runs` times alternately and prints medians and the ratio, which is
+the cost of the pipeline over raw I/O. A benchmark, never a test.
+
+usage: forwarding_vs_testpmd.py VFPATHD [--runs 3] [--seconds 5]"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
+from vfpath_harness import telemetry  # noqa: E402
+
+EAL = ["--no-huge", "-m", "1024", "--no-shconf", "--no-pci", "--log-level=lib.eal:error"]
+MBUFS = "65536"
+
+
+def make_pcap(path, flows):
+    from scapy.all import IP, UDP, Ether, Raw, wrpcap
+    wrpcap(path, [Ether(src="02:00:00:00:01:0a", dst="02:76:66:70:00:01") /
+                  IP(src="10.0.1.10", dst=f"10.0.2.1{f % 4}") / UDP(sport=1024 + f // 4, dport=80) / Raw(b"\0" * 18)
+                  for f in range(flows)])
+
+
+def config(pcap):
+    return {"generation": 1,
+            "ports": [{"name": "a", "role": "ENI", "devargs": f"net_pcap0,rx_pcap={pcap},infinite_rx=1"},
+                      {"name": "b", "role": "ENI", "devargs": "net_null0,no-rx=1"}],
+            "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16"]}],
+            "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24"},
+                        {"id": "sn-2", "vpc": "vpc-1", "ipv4_cidr": "10.0.2.0/24"}],
+            "enis": [{"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"]},
+                     {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "sn-2",
+                      "ipv4": ["10.0.2.10", "10.0.2.11", "10.0.2.12", "10.0.2.13"]}]}
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_vfpathd(binary, tmp, seconds, prefix):
+    cfg = os.path.join(tmp, "config.json")
+    with open(cfg, "w") as f:
+        json.dump(config(os.path.join(tmp, "flows.pcap")), f)
+    proc = subprocess.Popen([binary, "--config", cfg, "--main-core", "0", "--worker-cores", "1",
+                             "--idle-sleep-max-us", "0", "--mbufs", MBUFS, "--", *EAL, "--file-prefix", prefix],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                telemetry(prefix, "/vfpath/stats")
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("vfpathd did not start")
+                time.sleep(0.1)
+        time.sleep(1)  # warm-up
+        t0, n0 = time.monotonic(), telemetry(prefix, "/vfpath/ports")["b"]["tx_packets"]
+        time.sleep(seconds)
+        t1, n1 = time.monotonic(), telemetry(prefix, "/vfpath/ports")["b"]["tx_packets"]
+        return (n1 - n0) / (t1 - t0) / 1e6
+    finally:
+        stop(proc)
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+
+
+def run_testpmd(tmp, seconds, prefix):
+    cmd = ["dpdk-testpmd", "-l", "0,1", *EAL, "--file-prefix", prefix,
+           "--vdev", f"net_pcap0,rx_pcap={tmp}/flows.pcap,infinite_rx=1", "--vdev", "net_null0,no-rx=1",
+           "--", "--forward-mode=io", "--auto-start", "--stats-period", "1", "--nb-cores=1",
+           f"--total-num-mbufs={MBUFS}"]
+    log = os.path.join(tmp, "testpmd.log")
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(seconds + 2)
+        finally:
+            stop(proc)
+            shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    # Per stats period: port 0 (rx) then port 1; the tx side of port 1 is what was forwarded.
+    tx = [int(v) for v in re.findall(r"Tx-pps:\s+(\d+)", open(log).read())][1::2]
+    busy = [v for v in tx if v > 0][1:]  # skip the first (partial) period
+    if not busy:
+        raise RuntimeError("testpmd forwarded nothing:\n" + open(log).read()[-2000:])
+    return statistics.median(busy) / 1e6
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("vfpathd")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--flows", type=int, default=10000)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vfpath-bench-") as tmp:
+        make_pcap(os.path.join(tmp, "flows.pcap"), a.flows)
+        ours, raw = [], []
+        for r in range(a.runs):
+            ours.append(run_vfpathd(os.path.abspath(a.vfpathd), tmp, a.seconds, f"vfb{os.getpid()}v{r}"))
+            raw.append(run_testpmd(tmp, a.seconds, f"vfb{os.getpid()}t{r}"))
+            print(f"run {r + 1}: vfpathd {ours[-1]:.2f} Mpps, testpmd io {raw[-1]:.2f} Mpps", flush=True)
+        mo, mr = statistics.median(ours), statistics.median(raw)
+        print(f"\n| {a.flows} flows, 64 B, 1 worker core | median Mpps | runs |\n|---|---|---|")
+        print(f"| vfpathd (parse, ENI, ARP/ND, anti-spoof, route, rewrite) | {mo:.2f} | {', '.join(f'{x:.2f}' for x in ours)} |")
+        print(f"| dpdk-testpmd io (no processing) | {mr:.2f} | {', '.join(f'{x:.2f}' for x in raw)} |")
+        print(f"| ratio vfpathd / testpmd | {mo / mr:.2f} | |")
+
+
+if __name__ == "__main__":
+    main()
