@@ -25,8 +25,7 @@ enum class DropReason : uint8_t {
   kToGateway = 12,         // addressed to the gateway but not an echo request
   kUplinkUnhandled = 13,   // arrived on an uplink port (no overlay yet)
   kTxFull = 14,            // the output queue was full
-  kPortDown = 15,          // the output port is not started
-  kMultiSegment = 16,      // needed an in-place rewrite but spans several buffers
+  kMultiSegment = 15,      // a reply or VLAN tag did not fit the first buffer
   kCount                   // number of reasons; keep last
 };
 
@@ -49,7 +48,6 @@ constexpr std::string_view drop_reason_name(DropReason r) {
     case DropReason::kToGateway: return "to_gateway";
     case DropReason::kUplinkUnhandled: return "uplink_unhandled";
     case DropReason::kTxFull: return "tx_full";
-    case DropReason::kPortDown: return "port_down";
     case DropReason::kMultiSegment: return "multi_segment";
     case DropReason::kCount: break;
   }
