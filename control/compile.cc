@@ -2,10 +2,52 @@
 
 #include <stdexcept>
 
+#include "acl/nacl_compile.h"
+#include "control/nacl_config.h"
 #include "control/text_address.h"
 #include "control/validate.h"
 
 namespace vfpath::control {
+
+namespace {
+
+// Builds one classifier per NACL, direction and family, and lays out the
+// hit-counter slots: table by table, one slot per entry plus the implicit deny.
+void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::string, uint16_t>& index) {
+  const acl::nacl::Limits limits = nacl_limits(c);
+  uint32_t next_slot = 0;
+  for (int i = 0; i < c.network_acls_size(); ++i) {
+    const auto& n = c.network_acls(i);
+    std::vector<NaclProblem> problems;
+    acl::nacl::Nacl nacl = build_nacl(n, limits, "network_acls[" + std::to_string(i) + "]", problems);
+    if (!problems.empty()) throw std::logic_error("compile_snapshot: unvalidated NACL " + n.id());
+    NaclEntry entry;
+    entry.id = n.id();
+    for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
+      for (bool v6 : {false, true}) {
+        auto compiled = acl::nacl::compile(nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
+        NaclTable& t = entry.tables[static_cast<int>(dir)][v6 ? 1 : 0];
+        if (!compiled.rules.empty()) {
+          auto built = acl::Classifier::build(compiled.family, compiled.rules);
+          if (!built.ok())
+            throw CompileError("network_acls[" + std::to_string(i) + "] (" + n.id() + ") " +
+                               acl::nacl::direction_name(dir) + (v6 ? " IPv6" : " IPv4") +
+                               ": cannot build the classifier: " + built.error().message);
+          t.classifier = std::make_unique<acl::Classifier>(std::move(built).value());
+        }
+        t.verdicts = std::move(compiled.verdicts);
+        t.hit_base = next_slot;
+        next_slot += static_cast<uint32_t>(t.verdicts.size());
+      }
+    if (next_slot > kMaxNaclHitSlots)
+      throw CompileError("network ACLs need " + std::to_string(next_slot) + " rule counters, more than " +
+                         std::to_string(kMaxNaclHitSlots));
+    index.emplace(n.id(), static_cast<uint16_t>(s.nacls.size()));
+    s.nacls.push_back(std::move(entry));
+  }
+}
+
+}  // namespace
 
 std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const PortIds& port_ids) {
   auto s = std::make_unique<Snapshot>();
@@ -28,6 +70,9 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
     e.role = p.role() == config::v1::ENI ? PortRole::kEni : PortRole::kUplink;
   }
 
+  std::map<std::string, uint16_t> nacl_index;
+  compile_nacls(c, *s, nacl_index);
+
   std::vector<std::pair<RouteKey, uint16_t>> routes;
   for (const auto& sn : c.subnets()) {
     SubnetEntry e;
@@ -45,6 +90,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
       e.gateway6 = subnet_gateway6(sn, e.cidr6);
       routes.emplace_back(make_route_key(e.vpc, 6, e.gateway6.bytes.data()), kRouterEni);
     }
+    if (!sn.network_acl().empty()) e.nacl = nacl_index.at(sn.network_acl());
     subnet_index.emplace(sn.id(), static_cast<uint16_t>(s->subnets.size()));
     s->subnets.push_back(std::move(e));
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "control/vfpath.pb.h"
@@ -15,9 +16,17 @@ namespace vfpath::control {
 // Port name (as in the config) -> DPDK port id it was probed as.
 using PortIds = std::map<std::string, uint16_t>;
 
+// A valid configuration that cannot be built here (a classifier rte_acl
+// cannot build: memory, or too many rule counters).
+class CompileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Precondition: validate_config(config) returned no errors and `ports` has an
 // id for every port of the config. Throws std::logic_error if either is not
-// so (a bug, not bad input).
+// so (a bug, not bad input), CompileError for resource limits. Network ACLs
+// with entries need EAL (rte_acl allocates from its heap).
 std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& config, const PortIds& ports);
 
 }  // namespace vfpath::control

@@ -28,7 +28,10 @@ config::v1::Config parse_config_json(const std::string& json, const std::string&
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;  // a misspelt field is an error, not a silent default
   auto status = google::protobuf::util::JsonStringToMessage(json, &config, options);
-  if (!status.ok()) throw ConfigFileError(origin, {std::string(status.message())});
+  if (!status.ok()) {
+    std::string message(status.message());
+    throw ConfigFileError(origin, {message.substr(0, message.find('\n'))});  // drops a bare "^" marker
+  }
   std::vector<std::string> problems;
   for (const auto& e : validate_config(config)) problems.push_back(e.to_string());
   if (!problems.empty()) throw ConfigFileError(origin, problems);

@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "control/nacl_config.h"
 #include "control/text_address.h"
 #include "dataplane/snapshot.h"
 
@@ -23,6 +24,7 @@ class Validator {
     router();
     ports();
     vpcs();
+    network_acls();
     subnets();
     enis();
     return std::move(errors_);
@@ -78,6 +80,21 @@ class Validator {
     }
   }
 
+  void network_acls() {
+    const acl::nacl::Limits limits = nacl_limits(c_);
+    for (int i = 0; i < c_.network_acls_size(); ++i) {
+      const auto& n = c_.network_acls(i);
+      std::string path = at("network_acls", i);
+      if (n.id().empty()) error(path + ".id", "is empty");
+      else if (!nacl_vpc_.emplace(n.id(), n.vpc()).second)
+        error(path + ".id", quoted(n.id()) + " is used by another network ACL");
+      if (!vpc_cidrs_.count(n.vpc())) error(path + ".vpc", quoted(n.vpc()) + " is not a configured VPC");
+      std::vector<NaclProblem> problems;
+      build_nacl(n, limits, path, problems);
+      for (auto& p : problems) error(std::move(p.path), std::move(p.message));
+    }
+  }
+
   bool check_prefix(const PrefixParse& p, const std::string& path, const std::string& text) {
     if (p.host_bits) error(path, quoted(text) + " has host bits set past the prefix length");
     else if (!p.ok) error(path, quoted(text) + " is not a CIDR (e.g. 10.0.0.0/16 or fd00::/56)");
@@ -101,6 +118,14 @@ class Validator {
       auto vpc = vpc_cidrs_.find(s.vpc());
       if (vpc == vpc_cidrs_.end()) error(path + ".vpc", quoted(s.vpc()) + " is not a configured VPC");
       info.vpc = s.vpc();
+      if (!s.network_acl().empty()) {
+        auto nacl = nacl_vpc_.find(s.network_acl());
+        if (nacl == nacl_vpc_.end())
+          error(path + ".network_acl", quoted(s.network_acl()) + " is not a configured network ACL");
+        else if (nacl->second != s.vpc())
+          error(path + ".network_acl", quoted(s.network_acl()) + " belongs to VPC " + quoted(nacl->second) +
+                                           ", not " + quoted(s.vpc()));
+      }
       if (s.ipv4_cidr().empty() && s.ipv6_cidr().empty())
         error(path, "needs ipv4_cidr, ipv6_cidr or both");
       auto family = [&](const std::string& text, const char* field, bool want_v6, PrefixParse& out) {
@@ -222,6 +247,7 @@ class Validator {
   std::map<std::string, config::v1::PortRole> port_role_;
   std::map<std::string, std::vector<PrefixParse>> vpc_cidrs_;
   std::map<std::string, SubnetInfo> subnets_;
+  std::map<std::string, std::string> nacl_vpc_;  // NACL id -> its VPC
 };
 
 }  // namespace

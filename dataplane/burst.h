@@ -26,6 +26,9 @@ struct Verdict {
   DropReason drop = DropReason::kNone;  // set for kDrop; may be set with kReply (ICMP error)
   uint16_t in_eni = kNoEni;
   uint16_t out_eni = kNoEni;
+  // NACL hit-counter slot + 1 of the entry that decided, 0 if none:
+  // [0] the source subnet's egress NACL, [1] the destination's ingress NACL.
+  uint32_t nacl_hit[2] = {0, 0};
 
   void drop_with(DropReason r) {
     action = Action::kDrop;

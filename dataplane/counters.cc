@@ -40,4 +40,11 @@ EniTotals CounterSet::eni(uint32_t slot) const {
   return t;
 }
 
+uint64_t CounterSet::nacl_hits(uint32_t slot) const {
+  uint64_t n = 0;
+  if (slot < kMaxNaclHitSlots)
+    for (const auto& c : per_lcore_) n += c->nacl_hits[slot].get();
+  return n;
+}
+
 }  // namespace vfpath

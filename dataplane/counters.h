@@ -42,6 +42,7 @@ struct alignas(64) LcoreCounters {
   std::array<Counter, kDropReasonCount> drops;
   std::array<PortCounters, kMaxPorts> ports;
   std::array<EniCounters, kMaxEnis> enis;
+  std::array<Counter, kMaxNaclHitSlots> nacl_hits;  // NaclTable::hit_base + userdata
 };
 
 // Plain sums, for printing and telemetry.
@@ -62,6 +63,7 @@ class CounterSet {
   std::array<uint64_t, kDropReasonCount> drops() const;
   PortTotals port(uint16_t port) const;
   EniTotals eni(uint32_t slot) const;
+  uint64_t nacl_hits(uint32_t slot) const;
 
  private:
   std::vector<std::unique_ptr<LcoreCounters>> per_lcore_;

@@ -26,6 +26,7 @@ enum class DropReason : uint8_t {
   kUplinkUnhandled = 13,   // arrived on an uplink port (no overlay yet)
   kTxFull = 14,            // the output queue was full
   kMultiSegment = 15,      // a reply or VLAN tag did not fit the first buffer
+  kNaclDeny = 16,          // a network ACL entry (or its implicit deny) denied it
   kCount                   // number of reasons; keep last
 };
 
@@ -49,6 +50,7 @@ constexpr std::string_view drop_reason_name(DropReason r) {
     case DropReason::kUplinkUnhandled: return "uplink_unhandled";
     case DropReason::kTxFull: return "tx_full";
     case DropReason::kMultiSegment: return "multi_segment";
+    case DropReason::kNaclDeny: return "nacl_deny";
     case DropReason::kCount: break;
   }
   return "unknown";

@@ -16,6 +16,7 @@ void run_pipeline(Burst& b, const Snapshot& s) {
   neighbor_stage(b, s);
   anti_spoof_stage(b, s);
   route_stage(b, s);
+  nacl_stage(b, s);
   l2_rewrite_stage(b, s);
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "acl/classifier.h"
+#include "acl/nacl.h"
 #include "dataplane/addr.h"
 #include "dataplane/flat_map.h"
 
@@ -21,6 +23,11 @@ inline constexpr uint16_t kRouterEni = 0xfffe;
 // the daemon's lifetime.
 inline constexpr uint32_t kMaxEnis = 1024;
 inline constexpr uint16_t kMaxPorts = 64;
+
+// A subnet with the VPC's default NACL (everything allowed) is not evaluated.
+inline constexpr uint16_t kDefaultNacl = 0xffff;
+// Per-rule NACL hit counters are preallocated per lcore, like ENI counters.
+inline constexpr uint32_t kMaxNaclHitSlots = 65536;
 
 enum class PortRole : uint8_t { kUnused = 0, kEni = 1, kUplink = 2 };
 
@@ -39,6 +46,24 @@ struct SubnetEntry {
   bool has_ipv6 = false;
   Ipv6Prefix cidr6;
   Ipv6Addr gateway6;
+  uint16_t nacl = kDefaultNacl;  // index into Snapshot::nacls
+};
+
+// One direction and family of a network ACL, compiled: classify() gives
+// userdata u; verdicts[u] is the entry that decided (u = 0: the implicit
+// deny) and hit_base + u its hit-counter slot.
+struct NaclTable {
+  std::unique_ptr<acl::Classifier> classifier;  // null when there are no entries
+  std::vector<acl::nacl::Verdict> verdicts;
+  uint32_t hit_base = 0;
+};
+
+struct NaclEntry {
+  std::string id;
+  NaclTable tables[2][2];  // [acl::nacl::Direction][family: 0 IPv4, 1 IPv6]
+  const NaclTable& table(acl::nacl::Direction d, bool ipv6) const {
+    return tables[static_cast<int>(d)][ipv6 ? 1 : 0];
+  }
 };
 
 struct EniEntry {
@@ -96,6 +121,7 @@ struct Snapshot {
   std::vector<SubnetEntry> subnets;
   std::vector<EniEntry> enis;
   std::vector<std::string> vpc_ids;
+  std::vector<NaclEntry> nacls;
   FlatMap<L2Key, uint16_t> eni_by_l2;
   FlatMap<RouteKey, uint16_t> eni_by_address;
 

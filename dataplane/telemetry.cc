@@ -102,6 +102,42 @@ int cmd_enis(const char*, const char* params, rte_tel_data* d) {
   return 0;
 }
 
+// "ingress_ipv4_100", or "..._implicit_deny" for the final "*" entry.
+std::string nacl_counter_name(int dir, int family, const acl::nacl::Verdict& v) {
+  std::string n = std::string(dir == 0 ? "ingress" : "egress") + (family ? "_ipv6_" : "_ipv4_");
+  return n + (v.rule_number ? std::to_string(v.rule_number) : "implicit_deny");
+}
+
+template <typename Fn>
+void for_each_nacl_counter(const Snapshot& s, const NaclEntry& n, Fn fn) {
+  (void)s;
+  for (int dir = 0; dir < 2; ++dir)
+    for (int family = 0; family < 2; ++family) {
+      const NaclTable& t = n.tables[dir][family];
+      for (size_t u = 0; u < t.verdicts.size(); ++u)
+        fn(nacl_counter_name(dir, family, t.verdicts[u]), g_counters->nacl_hits(t.hit_base + static_cast<uint32_t>(u)));
+    }
+}
+
+int cmd_nacls(const char*, const char* params, rte_tel_data* d) {
+  rte_tel_data_start_dict(d);
+  std::string only = params ? params : "";
+  g_publisher->with_current([&](const Snapshot* s) {
+    if (!s) return;
+    for (const NaclEntry& n : s->nacls) {
+      if (!only.empty() && n.id != only) continue;
+      rte_tel_data* c = rte_tel_data_alloc();
+      rte_tel_data_start_dict(c);
+      rte_tel_data_add_dict_string(c, "id", n.id.c_str());
+      for_each_nacl_counter(*s, n, [&](const std::string& name, uint64_t hits) {
+        rte_tel_data_add_dict_u64(c, name.c_str(), hits);
+      });
+      rte_tel_data_add_dict_container(d, telemetry_key(n.id).c_str(), c, 0);
+    }
+  });
+  return 0;
+}
+
 }  // namespace
 
 void register_telemetry(const CounterSet& counters, const SnapshotPublisher& publisher) {
@@ -110,6 +146,8 @@ void register_telemetry(const CounterSet& counters, const SnapshotPublisher& pub
   rte_telemetry_register_cmd("/vfpath/stats", cmd_stats, "Generation in force, packet totals, drops by reason");
   rte_telemetry_register_cmd("/vfpath/drops", cmd_drops, "Packets dropped, by reason (stable names)");
   rte_telemetry_register_cmd("/vfpath/ports", cmd_ports, "Per port rx/tx packets and bytes");
+  rte_telemetry_register_cmd("/vfpath/nacls", cmd_nacls,
+                             "Per network ACL: hits per entry (direction_family_rule). Parameter: NACL id");
   rte_telemetry_register_cmd("/vfpath/enis", cmd_enis,
                              "Per ENI rx (from the VM) / tx (to the VM) and drops. Parameter: ENI id");
 }
@@ -141,6 +179,13 @@ std::string counters_report(const CounterSet& counters, const SnapshotPublisher&
       std::snprintf(line, sizeof line, "%-16s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %14" PRIu64 " ", e.id.c_str(),
                     t.rx_packets, t.rx_bytes, t.tx_packets, t.tx_bytes);
       out += line + drops + "\n";
+    }
+    for (const NaclEntry& n : s->nacls) {
+      std::string hits;
+      for_each_nacl_counter(*s, n, [&](const std::string& name, uint64_t count) {
+        if (count) hits += " " + name + "=" + std::to_string(count);
+      });
+      out += "network acl " + n.id + " hits:" + (hits.empty() ? " none" : hits) + "\n";
     }
   });
   out += "drops by reason:";

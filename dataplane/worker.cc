@@ -91,6 +91,8 @@ void Worker::account_and_queue(const Snapshot& s, rte_mbuf* m, const Burst& b, u
     e.rx_packets.add(1);
     e.rx_bytes.add(m->pkt_len);
   }
+  for (uint32_t hit : v.nacl_hit)
+    if (hit) counters_.nacl_hits[hit - 1].add(1);
   if (v.drop != DropReason::kNone) {
     counters_.drops[static_cast<size_t>(v.drop)].add(1);
     if (has_eni) counters_.enis[s.enis[v.in_eni].counter_slot].drops[static_cast<size_t>(v.drop)].add(1);

@@ -77,7 +77,14 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   }
 
   SnapshotPublisher publisher(workers);
-  publisher.publish(control::compile_snapshot(config, port_ids));
+  try {
+    publisher.publish(control::compile_snapshot(config, port_ids));
+  } catch (const control::CompileError& e) {
+    std::cerr << "vfpathd: " << e.what() << "\n";
+    for (const auto& s : setups) stop_port(s.port_id);
+    rte_eal_cleanup();
+    return 1;
+  }
   CounterSet counters(workers);
   register_telemetry(counters, publisher);
 

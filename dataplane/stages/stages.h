@@ -32,6 +32,13 @@ void anti_spoof_stage(Burst& b, const Snapshot& s);
 // answered with ICMP time exceeded; anything else is `no_route`.
 void route_stage(Burst& b, const Snapshot& s);
 
+// Network ACLs on forwarded packets that cross subnets: the egress NACL of
+// the source subnet, then the ingress NACL of the destination subnet (AWS:
+// traffic inside one subnet is not filtered). A deny is `nacl_deny`; the
+// deciding entry of each NACL is recorded in verdict.nacl_hit for counting.
+// Non-first fragments are classified with ports 0 (no L4 header).
+void nacl_stage(Burst& b, const Snapshot& s);
+
 // Writes the L2 header of every forwarded frame and reply: destination = the
 // ENI's MAC, source = the router's MAC, the ENI's VLAN tag (or none).
 void l2_rewrite_stage(Burst& b, const Snapshot& s);

@@ -2,7 +2,7 @@
 // must give the .expected first match, with every classify method this CPU
 // has (and, if ACL_VERIFY_REFERENCE=1, the linear-scan answer too).
 // Paths come from the environment (set per set by tests/acl/meson.build):
-// ACL_RULES, ACL_TRACE, ACL_EXPECTED.
+// ACL_RULES, ACL_TRACE, ACL_EXPECTED, optional ACL_SHARDS (default 1).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -52,10 +52,13 @@ TEST(ClassBench, EveryHeaderGivesTheExpectedFirstMatch) {
     ASSERT_FALSE(diff) << "linear scan vs .expected: " << describe(t, *diff, got[*diff], want[*diff]);
   }
 
-  auto built = Classifier::build(rules.value().family, rules.value().rules);
+  const std::string shards = env("ACL_SHARDS");
+  auto built = Classifier::build(rules.value().family, rules.value().rules,
+                                 {.shards = shards.empty() ? 1u : static_cast<uint32_t>(
+                                                                      std::stoul(shards))});
   ASSERT_TRUE(built.ok()) << built.error().message;
   const BuildStats& st = built.value().stats();
-  std::printf("%zu rules: build %.1f ms, memory %.2f MiB\n", st.rules,
+  std::printf("%zu rules, %u contexts: build %.1f ms, memory %.2f MiB\n", st.rules, st.contexts,
               static_cast<double>(st.build_ns) / 1e6,
               static_cast<double>(st.memory_bytes) / (1 << 20));
   for (Method m : Classifier::available_methods()) {

@@ -104,7 +104,7 @@ RandomSet random_set(Family fam, size_t n_rules, size_t n_keys, uint32_t seed) {
   return s;
 }
 
-TEST(Classifier, AgreesWithReferenceOnRandomSetsForEveryMethodAndBurst) {
+TEST(Classifier, AgreesWithReferenceOnRandomSetsForEveryMethodBurstAndShardCount) {
   for (Family fam : {Family::kIpv4, Family::kIpv6}) {
     for (uint32_t seed : {1u, 2u, 3u}) {
       SCOPED_TRACE(::testing::Message() << "IPv" << static_cast<int>(fam) << " seed " << seed);
@@ -119,18 +119,23 @@ TEST(Classifier, AgreesWithReferenceOnRandomSetsForEveryMethodAndBurst) {
       for (uint32_t w : want) matched += w != 0;
       ASSERT_GT(matched, keys.size() / 4) << "generator should produce mostly matching keys";
 
-      auto built = Classifier::build(fam, s.rules);
-      ASSERT_TRUE(built.ok()) << built.error().message;
-      for (Method m : Classifier::available_methods()) {
-        ASSERT_TRUE(built.value().set_method(m).ok());
-        for (uint32_t burst : {1u, 7u, 32u, 64u}) {
-          std::vector<uint32_t> got(keys.size(), 99);
-          for (size_t off = 0; off < keys.size(); off += burst) {
-            const auto cnt = static_cast<uint32_t>(std::min<size_t>(burst, keys.size() - off));
-            built.value().classify(keys.data() + off, got.data() + off, cnt);
-          }
-          for (size_t i = 0; i < keys.size(); ++i) {
-            ASSERT_EQ(got[i], want[i]) << method_name(m) << " burst " << burst << " key " << i;
+      for (uint32_t shards : {1u, 3u}) {
+        auto built = Classifier::build(fam, s.rules, {.shards = shards});
+        ASSERT_TRUE(built.ok()) << built.error().message;
+        ASSERT_EQ(built.value().stats().contexts, shards);
+        for (Method m : Classifier::available_methods()) {
+          ASSERT_TRUE(built.value().set_method(m).ok());
+          // 100 > the 64-key chunk of the sharded path.
+          for (uint32_t burst : {1u, 7u, 32u, 64u, 100u}) {
+            std::vector<uint32_t> got(keys.size(), 99);
+            for (size_t off = 0; off < keys.size(); off += burst) {
+              const auto cnt = static_cast<uint32_t>(std::min<size_t>(burst, keys.size() - off));
+              built.value().classify(keys.data() + off, got.data() + off, cnt);
+            }
+            for (size_t i = 0; i < keys.size(); ++i) {
+              ASSERT_EQ(got[i], want[i]) << method_name(m) << " shards " << shards << " burst "
+                                         << burst << " key " << i;
+            }
           }
         }
       }
@@ -176,6 +181,22 @@ TEST(Classifier, ForcedMethodIsUsed) {
   auto c = Classifier::build(Family::kIpv4, std::vector<Rule>{Rule{}}, {.method = Method::kScalar});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c.value().stats().method, Method::kScalar);
+}
+
+TEST(Classifier, MoreShardsThanRulesAndBadShardCounts) {
+  const std::vector<Rule> rules = {Rule{.dport = {80, 80}}, Rule{}};
+  auto c = Classifier::build(Family::kIpv4, rules, {.shards = 8});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c.value().stats().contexts, 2u) << "never an empty shard";
+  const auto key80 = testing::key_bytes(make_ipv4_key(1, 2, 3, 80, 6));
+  const auto key81 = testing::key_bytes(make_ipv4_key(1, 2, 3, 81, 6));
+  EXPECT_EQ(classify_one(c.value(), key80), 1u);
+  EXPECT_EQ(classify_one(c.value(), key81), 2u) << "second shard answers what the first misses";
+  for (uint32_t bad : {0u, kMaxShards + 1}) {
+    auto e = Classifier::build(Family::kIpv4, rules, {.shards = bad});
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(e.error().code, Errc::kInvalidArgument);
+  }
 }
 
 TEST(Classifier, BuildErrorsNameTheRule) {

@@ -18,7 +18,11 @@ const std::string kValid = R"({
             {"name": "up", "devargs": "net_null2", "role": "UPLINK"}],
   "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
   "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
-              {"id": "sn-2", "vpc": "vpc-1", "ipv4_cidr": "10.0.2.0/24"}],
+              {"id": "sn-2", "vpc": "vpc-1", "ipv4_cidr": "10.0.2.0/24", "network_acl": "acl-web"}],
+  "network_acls": [{"id": "acl-web", "vpc": "vpc-1",
+    "ingress": [{"rule_number": 100, "action": "ALLOW", "cidr": "10.0.0.0/16", "protocol": "tcp", "port_range": {"from": 80, "to": 80}},
+                {"rule_number": 110, "action": "ALLOW", "cidr": "0.0.0.0/0", "protocol": "icmp", "icmp": {"type": 8, "code": -1}}],
+    "egress": [{"rule_number": 100, "action": "ALLOW", "cidr": "10.0.0.0/16", "protocol": "tcp", "port_range": {"from": 1024, "to": 65535}}]}],
   "enis": [{"id": "e1", "port": "p1", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"], "ipv6": ["fd00:10:0:1::10"]},
            {"id": "e2", "port": "p2", "mac": "02:00:00:00:02:0a", "subnet": "sn-2", "ipv4": ["10.0.2.10"]}]
 })";
@@ -48,8 +52,8 @@ struct Case {
 std::vector<Case> cases() {
   const std::string& v = kValid;
   return {
-      {"JSON syntax errors are reported by the parser", "{\"generation\": ", ""},
-      {"an unknown field is refused, not ignored", replace(v, "\"generation\": 3", "\"generashun\": 3"), ""},
+      {"JSON syntax errors are reported by the parser", "{\"generation\": ", "Unexpected end of string. Expected a value."},
+      {"an unknown field is refused, not ignored", replace(v, "\"generation\": 3", "\"generashun\": 3"), "generashun: Cannot find field."},
       {"no ports", replace(replace(replace(v, R"({"name": "p1", "devargs": "net_null0", "role": "ENI"},)", ""), R"({"name": "p2", "devargs": "net_null1", "role": "ENI"},)", ""), R"({"name": "up", "devargs": "net_null2", "role": "UPLINK"})", ""),
        "ports: at least one port is needed"},
       {"duplicate port name", replace(v, R"("name": "p2")", R"("name": "p1")"), "ports[1].name: \"p1\" is used by another port"},
@@ -85,6 +89,20 @@ std::vector<Case> cases() {
       {"ENI on the broadcast address", replace(v, "\"10.0.2.10\"", "\"10.0.2.255\""), "enis[1].ipv4[0]: \"10.0.2.255\" is the subnet's network or broadcast address"},
       {"one address on two ENIs", replace(replace(v, R"("subnet": "sn-2")", R"("subnet": "sn-1")"), "\"10.0.2.10\"", "\"10.0.1.10\""), "enis[1].ipv4[0]: \"10.0.1.10\" already belongs to ENI \"e1\" in VPC \"vpc-1\""},
       {"IPv6 address on a subnet without IPv6", replace(v, R"("ipv4": ["10.0.2.10"])", R"("ipv4": ["10.0.2.10"], "ipv6": ["fd00:10:0:2::5"])"), "enis[1].ipv6[0]: subnet \"sn-2\" has no IPv6 CIDR"},
+      // --- network ACLs ---
+      {"NACL id used twice", replace(v, R"("network_acls": [{"id": "acl-web", "vpc": "vpc-1",)", R"("network_acls": [{"id": "acl-web", "vpc": "vpc-1"}, {"id": "acl-web", "vpc": "vpc-1",)"), "network_acls[1].id: \"acl-web\" is used by another network ACL"},
+      {"NACL of an unknown VPC", replace(v, R"({"id": "acl-web", "vpc": "vpc-1")", R"({"id": "acl-web", "vpc": "vpc-7")"), "network_acls[0].vpc: \"vpc-7\" is not a configured VPC"},
+      {"subnet naming an unknown NACL", replace(v, R"("network_acl": "acl-web")", R"("network_acl": "acl-nope")"), "subnets[1].network_acl: \"acl-nope\" is not a configured network ACL"},
+      {"NACL entry without an action", replace(v, R"("rule_number": 110, "action": "ALLOW",)", R"("rule_number": 110,)"), "network_acls[0].ingress[1].action: must be ALLOW or DENY"},
+      {"duplicate NACL rule number", replace(v, R"("rule_number": 110)", R"("rule_number": 100)"), "network_acls[0].ingress[1]: rule number 100 already exists"},
+      {"NACL rule number out of range", replace(v, R"("rule_number": 110)", R"("rule_number": 32767)"), "network_acls[0].ingress[1]: rule number 32767 is outside 1..32766"},
+      {"NACL CIDR with host bits", replace(v, R"("cidr": "10.0.0.0/16", "protocol": "tcp", "port_range": {"from": 80)", R"("cidr": "10.0.0.1/16", "protocol": "tcp", "port_range": {"from": 80)"), "network_acls[0].ingress[0]: rule 100: '10.0.0.1/16' has host bits set past /16 (canonical form is 10.0.0.0/16)"},
+      {"NACL CIDR not a CIDR", replace(v, R"("cidr": "0.0.0.0/0")", R"("cidr": "0.0.0.0/99")"), "network_acls[0].ingress[1]: rule 110: '0.0.0.0/99' has a bad prefix length (want 0..32)"},
+      {"NACL port range reversed", replace(v, R"({"from": 1024, "to": 65535})", R"({"from": 65535, "to": 1024})"), "network_acls[0].egress[0]: rule 100: port range 65535-1024 is reversed"},
+      {"NACL port beyond 65535", replace(v, R"({"from": 1024, "to": 65535})", R"({"from": 1024, "to": 65536})"), "network_acls[0].egress[0]: rule 100: port 65536 is out of range (0..65535, or -1/-1 for all)"},
+      {"NACL protocol out of range", replace(v, R"("protocol": "icmp")", R"("protocol": "256")"), "network_acls[0].ingress[1]: rule 110: protocol '256' is not -1/all, tcp, udp, icmp, icmpv6 or 0..255"},
+      {"NACL ICMP type out of range", replace(v, R"("type": 8)", R"("type": 300)"), "network_acls[0].ingress[1]: rule 110: ICMP type 300 is out of range (-1 = any, 0..255)"},
+      {"more NACL entries than the limit", replace(v, "\"generation\": 3,", "\"generation\": 3, \"limits\": {\"nacl_rules_per_direction\": 1},"), "network_acls[0].ingress[1]: rule 110: would exceed the limit of 1 IPv4 rules per direction"},
   };
 }
 

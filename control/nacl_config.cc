@@ -1,0 +1,53 @@
+#include "control/nacl_config.h"
+
+namespace vfpath::control {
+
+acl::nacl::Limits nacl_limits(const config::v1::Config& c) {
+  acl::nacl::Limits l;
+  l.max_rules_per_direction =
+      c.limits().nacl_rules_per_direction() ? c.limits().nacl_rules_per_direction() : kDefaultNaclRulesPerDirection;
+  return l;
+}
+
+namespace {
+
+acl::nacl::RuleSpec to_spec(const config::v1::NaclEntry& e) {
+  acl::nacl::RuleSpec r;
+  r.number = e.rule_number();
+  r.action = e.action() == config::v1::ALLOW ? acl::nacl::Action::kAllow : acl::nacl::Action::kDeny;
+  r.cidr = e.cidr();
+  r.protocol = e.protocol().empty() ? "-1" : e.protocol();
+  if (e.has_port_range()) {
+    r.port_from = static_cast<int32_t>(std::min<uint32_t>(e.port_range().from(), 0x7fffffff));
+    r.port_to = static_cast<int32_t>(std::min<uint32_t>(e.port_range().to(), 0x7fffffff));
+  }
+  if (e.has_icmp()) {
+    r.icmp_type = e.icmp().type();
+    r.icmp_code = e.icmp().code();
+  }
+  return r;
+}
+
+}  // namespace
+
+acl::nacl::Nacl build_nacl(const config::v1::NetworkAcl& n, const acl::nacl::Limits& limits,
+                           const std::string& path, std::vector<NaclProblem>& problems) {
+  acl::nacl::Nacl nacl = acl::nacl::Nacl::deny_all(limits);
+  auto add = [&](acl::nacl::Direction dir, const char* field,
+                 const google::protobuf::RepeatedPtrField<config::v1::NaclEntry>& entries) {
+    for (int j = 0; j < entries.size(); ++j) {
+      std::string at = path + "." + field + "[" + std::to_string(j) + "]";
+      if (entries[j].action() == config::v1::ACTION_UNSPECIFIED) {
+        problems.push_back({at + ".action", "must be ALLOW or DENY"});
+        continue;
+      }
+      auto status = nacl.add(dir, to_spec(entries[j]));
+      if (!status.ok()) problems.push_back({at, status.error().message});
+    }
+  };
+  add(acl::nacl::Direction::kIngress, "ingress", n.ingress());
+  add(acl::nacl::Direction::kEgress, "egress", n.egress());
+  return nacl;
+}
+
+}  // namespace vfpath::control
