@@ -76,8 +76,9 @@ class Topology:
         return False
 
 
-def config(topo):
-    return {
+def config(topo, nacls=None):
+    """The two-VM VPC; with `nacls`, subnet sn-2 (vm2) uses network ACL acl-2."""
+    c = {
         "generation": 1,
         "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
                   for i, vm in enumerate(VMS)],
@@ -87,6 +88,29 @@ def config(topo):
         "enis": [{"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": f"sn-{vm[-1]}", "ipv4": [ip4], "ipv6": [ip6]}
                  for vm, (mac, ip4, _, ip6, _) in VMS.items()],
     }
+    if nacls:
+        c["network_acls"] = [{"id": "acl-2", "vpc": "vpc-demo", **nacls}]
+        c["subnets"][1]["network_acl"] = "acl-2"
+    return c
+
+
+def nacl_entry(number, action, cidr, protocol, ports=None, icmp_type=None):
+    e = {"rule_number": number, "action": action, "cidr": cidr, "protocol": protocol}
+    if ports:
+        e["port_range"] = {"from": ports[0], "to": ports[1]}
+    if icmp_type is not None:
+        e["icmp"] = {"type": icmp_type, "code": -1}
+    return e
+
+
+# vm2's subnet: TCP 5001 and echo requests in from sn-1; out: replies to
+# sn-1's ephemeral ports and echo replies. The second variant forgets the
+# ephemeral ports: NACLs are stateless, so the replies are cut.
+NACL_WEB = {"ingress": [nacl_entry(100, "ALLOW", "10.0.1.0/24", "tcp", (5001, 5001)),
+                        nacl_entry(110, "ALLOW", "10.0.1.0/24", "icmp", icmp_type=8)],
+            "egress": [nacl_entry(100, "ALLOW", "10.0.1.0/24", "tcp", (1024, 65535)),
+                       nacl_entry(110, "ALLOW", "10.0.1.0/24", "icmp", icmp_type=0)]}
+NACL_FORGETS_EPHEMERAL = {"ingress": NACL_WEB["ingress"], "egress": NACL_WEB["egress"][1:]}
 
 
 TCP_SERVER = """
@@ -109,6 +133,39 @@ print(c.recv(200).decode())
 """
 
 
+def tcp_transfer(topo, timeout=60):
+    server = subprocess.Popen(["ip", "netns", "exec", topo.ns["vm2"], "/usr/bin/python3", "-c", TCP_SERVER],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        r = topo.run("vm1", "/usr/bin/python3", "-c", TCP_CLIENT, check=False, timeout=timeout)
+        return r.stdout.strip()
+    finally:
+        server.kill()
+        server.wait()
+
+
+def nacl_scenarios(binary, topo, tmp, check):
+    """vfpathd restarted with network ACLs on vm2's subnet."""
+    want = f"{256 * 8192} {hashlib.sha256(bytes(range(256)) * 8192).hexdigest()}"
+    with Daemon(binary, config(topo, NACL_WEB), tmp, topo.tag + "n1", netns=topo.app) as d:
+        check(tcp_transfer(topo) == want, "NACL allows TCP 5001 in and the ephemeral replies out")
+        r = topo.run("vm1", "ping", "-c", "2", "-i", "0.2", "-W", "2", "10.0.2.10", check=False)
+        check(r.returncode == 0, "NACL allows echo request in and echo reply out")
+        r = topo.run("vm1", "ping", "-6", "-c", "1", "-W", "1", "fd00:10:0:2::10", check=False)
+        check(r.returncode != 0, "NACL has no IPv6 entries: IPv6 is denied")
+        hits = d.query("/vfpath/nacls")["acl_2"]
+        check(hits["ingress_ipv4_100"] > 0 and hits["egress_ipv4_100"] > 0 and hits["ingress_ipv6_implicit_deny"] > 0,
+              f"per-entry hit counters move ({hits['ingress_ipv4_100']} in, {hits['egress_ipv4_100']} out)")
+    with Daemon(binary, config(topo, NACL_FORGETS_EPHEMERAL), tmp, topo.tag + "n2", netns=topo.app) as d:
+        r = topo.run("vm1", "/usr/bin/python3", "-c",
+                     "import socket\ntry:\n socket.create_connection(('10.0.2.10', 5001), timeout=3); print('connected')\n"
+                     "except OSError as e: print('refused', e)", check=False, timeout=20)
+        drops = d.query("/vfpath/enis,eni-vm2")["eni_vm2"].get("nacl_deny", 0)
+        check(r.stdout.startswith("refused") and drops > 0,
+              f"without the ephemeral egress rule the SYN-ACK is dropped (nacl_deny {drops}): {r.stdout.strip()[:40]}")
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     tag = f"vfe{os.getpid() % 100000}"
@@ -129,16 +186,9 @@ def main():
         r = topo.run("vm1", "ping", "-c", "1", "-t", "1", "-W", "2", "10.0.2.10", check=False)
         check("Time to live exceeded" in r.stdout, "TTL 1: time exceeded from the gateway")
 
-        server = subprocess.Popen(["ip", "netns", "exec", topo.ns["vm2"], "/usr/bin/python3", "-c", TCP_SERVER],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            time.sleep(0.5)
-            r = topo.run("vm1", "/usr/bin/python3", "-c", TCP_CLIENT, check=False, timeout=60)
-            want = f"{256 * 8192} {hashlib.sha256(bytes(range(256)) * 8192).hexdigest()}"
-            check(r.stdout.strip() == want, f"TCP transfer of 2 MiB arrives intact ({r.stdout.strip()[:30]}...)")
-        finally:
-            server.kill()
-            server.wait()
+        got = tcp_transfer(topo)
+        want = f"{256 * 8192} {hashlib.sha256(bytes(range(256)) * 8192).hexdigest()}"
+        check(got == want, f"TCP transfer of 2 MiB arrives intact ({got[:30]}...)")
 
         before = d.query("/vfpath/enis,eni-vm1")["eni_vm1"]
         topo.run("vm1", "ip", "addr", "add", "10.0.1.99/32", "dev", "eth0")
@@ -157,6 +207,7 @@ def main():
         report = d.stop()
         check("drops by reason:" in report and "eni-vm1" in report, "counters printed at exit")
         print(report)
+        nacl_scenarios(binary, topo, tmp, check)
 
     failed = [w for ok, w in checks if not ok]
     print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
