@@ -1,6 +1,13 @@
 #include "acl/nacl_compile.h"
 
 namespace acl::nacl {
+namespace {
+
+PortRange exactly(int16_t v) {
+  return PortRange{static_cast<uint16_t>(v), static_cast<uint16_t>(v)};
+}
+
+}  // namespace
 
 CompiledNacl compile(const Nacl& nacl, Direction dir, Family family) {
   CompiledNacl out;
@@ -24,8 +31,10 @@ CompiledNacl compile(const Nacl& nacl, Direction dir, Family family) {
       if (e.protocol == kTcp || e.protocol == kUdp) {
         r.dport = e.ports;
       } else if (e.protocol == kIcmp || e.protocol == kIcmpv6) {
-        if (e.icmp_type >= 0) r.sport = {static_cast<uint16_t>(e.icmp_type), static_cast<uint16_t>(e.icmp_type)};
-        if (e.icmp_code >= 0) r.dport = {static_cast<uint16_t>(e.icmp_code), static_cast<uint16_t>(e.icmp_code)};
+        // ICMP type in the source-port field, code in the destination-port
+        // field (acl/rule.h); -1 keeps the full range.
+        if (e.icmp_type >= 0) r.sport = exactly(e.icmp_type);
+        if (e.icmp_code >= 0) r.dport = exactly(e.icmp_code);
       }
     }
     out.rules.push_back(r);

@@ -64,12 +64,12 @@ rte_acl_config make_config(Family family, size_t max_size) {
   return cfg;
 }
 
-std::vector<AclRule4> to_acl_rules4(std::span<const Rule> rules) {
+std::vector<AclRule4> to_acl_rules4(std::span<const Rule> rules, size_t base) {
   std::vector<AclRule4> out(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
     const Rule& r = rules[i];
     AclRule4& a = out[i];
-    set_common(&a.data, i);
+    set_common(&a.data, base + i);
     a.field[0].value.u8 = r.proto & r.proto_mask;
     a.field[0].mask_range.u8 = r.proto_mask;
     a.field[1].value.u32 = mask_address(r.src, r.src_len).v4_host();
@@ -82,12 +82,12 @@ std::vector<AclRule4> to_acl_rules4(std::span<const Rule> rules) {
   return out;
 }
 
-std::vector<AclRule6> to_acl_rules6(std::span<const Rule> rules) {
+std::vector<AclRule6> to_acl_rules6(std::span<const Rule> rules, size_t base) {
   std::vector<AclRule6> out(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
     const Rule& r = rules[i];
     AclRule6& a = out[i];
-    set_common(&a.data, i);
+    set_common(&a.data, base + i);
     a.field[0].value.u8 = r.proto & r.proto_mask;
     a.field[0].mask_range.u8 = r.proto_mask;
     const Address src = mask_address(r.src, r.src_len);

@@ -30,8 +30,9 @@ RTE_ACL_RULE_DEF(AclRule6, kIpv6Fields);
 // Field definitions for one family; num_categories = 1.
 rte_acl_config make_config(Family family, size_t max_size);
 
-// rules[i] gets priority RTE_ACL_MAX_PRIORITY - i and userdata i + 1.
-std::vector<AclRule4> to_acl_rules4(std::span<const Rule> rules);
-std::vector<AclRule6> to_acl_rules6(std::span<const Rule> rules);
+// rules[i] is rule number base + i of the whole set: priority
+// RTE_ACL_MAX_PRIORITY - (base + i), userdata base + i + 1.
+std::vector<AclRule4> to_acl_rules4(std::span<const Rule> rules, size_t base);
+std::vector<AclRule6> to_acl_rules6(std::span<const Rule> rules, size_t base);
 
 }  // namespace acl::detail

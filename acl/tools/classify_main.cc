@@ -30,6 +30,7 @@ struct Args {
   bool verify = false;
   uint32_t burst = 32;
   uint32_t passes = 10;
+  uint32_t shards = 1;
   size_t max_size = 0;
   unsigned memory_mb = 2048;
 };
@@ -46,6 +47,7 @@ int parse_args(int argc, char** argv, Args* a) {
       ("burst", po::value(&a->burst), "keys per classify call (default 32)")
       ("passes", po::value(&a->passes), "passes over the trace when timing (default 10)")
       ("max-size", po::value(&a->max_size), "rte_acl max_size in bytes (0 = unlimited)")
+      ("shards", po::value(&a->shards), "rte_acl contexts to split the rules into (default 1)")
       ("memory-mb", po::value(&a->memory_mb), "EAL memory in MB (default 2048)");
   po::variables_map vm;
   try {
@@ -126,7 +128,8 @@ int main(int argc, char** argv) {
   std::printf("rules: %zu IPv%d rules from %s\n", rules.value().rules.size(),
               static_cast<int>(family), args.rules.c_str());
   auto built = acl::Classifier::build(family, rules.value().rules,
-                                      {.method = *method, .max_size = args.max_size});
+                                      {.method = *method, .max_size = args.max_size,
+                                       .shards = args.shards});
   if (!built) {
     std::cerr << "vfpath-classify: build: " << built.error().message << "\n";
     return 3;
@@ -137,8 +140,8 @@ int main(int argc, char** argv) {
     if (!avail.empty()) avail += ',';
     avail += acl::method_name(m);
   }
-  std::printf("build: %.1f ms, memory %.2f MiB, method %s (available: %s)\n",
-              static_cast<double>(clf.stats().build_ns) / 1e6,
+  std::printf("build: %.1f ms, %u rte_acl context(s), memory %.2f MiB, method %s (available: %s)\n",
+              static_cast<double>(clf.stats().build_ns) / 1e6, clf.stats().contexts,
               static_cast<double>(clf.stats().memory_bytes) / (1024.0 * 1024.0),
               std::string(acl::method_name(clf.stats().method)).c_str(), avail.c_str());
 

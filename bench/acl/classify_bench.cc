@@ -4,6 +4,8 @@
 //                                    bursts 1, 8, 32, 64
 //   linear/<set>/burst:32            the linear-scan reference (baseline)
 //   build/<set>                      rte_acl build time and memory
+//   build/<set>/shards:4, classify/<set>/shards:4/<method>/burst:N
+//                                    the 100K sets split into 4 contexts
 // Counters: Mpps (packets per second / 1e6), cycles/pkt (rte_rdtsc over
 // the timed loop), and for builds build_ms and MiB.
 // The data directory is ACL_DATA_DIR (default /work/shared/data). Sets are
@@ -49,7 +51,8 @@ struct LoadedSet {
   acl::classbench::RuleFile rules;
   acl::classbench::Trace trace;
   std::vector<const uint8_t*> keys;
-  std::unique_ptr<acl::Classifier> classifier;
+  std::unique_ptr<acl::Classifier> classifier;          // 1 context
+  std::unique_ptr<acl::Classifier> sharded;             // kShards contexts
   std::unique_ptr<acl::LinearClassifier> reference;
 };
 
@@ -75,16 +78,19 @@ LoadedSet& load(const SetFiles& f) {
   return cache.emplace(f.name, std::move(s)).first->second;
 }
 
-acl::Classifier& classifier(LoadedSet& s) {
-  if (!s.classifier) {
-    auto c = acl::Classifier::build(s.rules.family, s.rules.rules);
+constexpr uint32_t kShards = 4;
+
+acl::Classifier& classifier(LoadedSet& s, uint32_t shards) {
+  std::unique_ptr<acl::Classifier>& slot = shards == 1 ? s.classifier : s.sharded;
+  if (!slot) {
+    auto c = acl::Classifier::build(s.rules.family, s.rules.rules, {.shards = shards});
     if (!c) {
       std::fprintf(stderr, "build: %s\n", c.error().message.c_str());
       std::exit(3);
     }
-    s.classifier = std::make_unique<acl::Classifier>(std::move(c.value()));
+    slot = std::make_unique<acl::Classifier>(std::move(c.value()));
   }
-  return *s.classifier;
+  return *slot;
 }
 
 // Classifies the trace in bursts, wrapping around, one burst per iteration.
@@ -108,44 +114,54 @@ void run_bursts(benchmark::State& state, const Clf& clf, const std::vector<const
   state.counters["cycles/pkt"] = static_cast<double>(cycles) / pkts;
 }
 
+void register_build(const SetFiles& f, uint32_t shards) {
+  std::string name = "build/" + std::string(f.name);
+  if (shards > 1) name += "/shards:" + std::to_string(shards);
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [f, shards](benchmark::State& state) {
+                                 LoadedSet& s = load(f);
+                                 double ms = 0, mib = 0;
+                                 for (auto _ : state) {
+                                   auto c = acl::Classifier::build(s.rules.family, s.rules.rules,
+                                                                   {.shards = shards});
+                                   if (!c) {
+                                     state.SkipWithError(c.error().message.c_str());
+                                     return;
+                                   }
+                                   ms = static_cast<double>(c.value().stats().build_ns) / 1e6;
+                                   mib = static_cast<double>(c.value().stats().memory_bytes) /
+                                         (1 << 20);
+                                 }
+                                 state.counters["rules"] =
+                                     static_cast<double>(s.rules.rules.size());
+                                 state.counters["build_ms"] = ms;
+                                 state.counters["MiB"] = mib;
+                               })
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+}
+
+void register_classify(const SetFiles& f, uint32_t shards, acl::Method m, uint32_t burst) {
+  std::string name = "classify/" + std::string(f.name) + "/";
+  if (shards > 1) name += "shards:" + std::to_string(shards) + "/";
+  name += std::string(acl::method_name(m)) + "/burst:" + std::to_string(burst);
+  benchmark::RegisterBenchmark(name.c_str(), [f, shards, m, burst](benchmark::State& state) {
+    LoadedSet& s = load(f);
+    acl::Classifier& c = classifier(s, shards);
+    if (auto st = c.set_method(m); !st) {
+      state.SkipWithError(st.error().message.c_str());
+      return;
+    }
+    run_bursts(state, c, s.keys, burst);
+  });
+}
+
 void register_all() {
   const auto methods = acl::Classifier::available_methods();
   for (const SetFiles& f : kSets) {
-    benchmark::RegisterBenchmark(
-        ("build/" + std::string(f.name)).c_str(),
-        [f](benchmark::State& state) {
-          LoadedSet& s = load(f);
-          double ms = 0, mib = 0;
-          for (auto _ : state) {
-            auto c = acl::Classifier::build(s.rules.family, s.rules.rules);
-            if (!c) {
-              state.SkipWithError(c.error().message.c_str());
-              return;
-            }
-            ms = static_cast<double>(c.value().stats().build_ns) / 1e6;
-            mib = static_cast<double>(c.value().stats().memory_bytes) / (1 << 20);
-          }
-          state.counters["rules"] = static_cast<double>(s.rules.rules.size());
-          state.counters["build_ms"] = ms;
-          state.counters["MiB"] = mib;
-        })
-        ->Iterations(1)
-        ->Unit(benchmark::kMillisecond);
+    register_build(f, 1);
     for (acl::Method m : methods) {
-      for (uint32_t burst : {1u, 8u, 32u, 64u}) {
-        const std::string name = "classify/" + std::string(f.name) + "/" +
-                                 std::string(acl::method_name(m)) +
-                                 "/burst:" + std::to_string(burst);
-        benchmark::RegisterBenchmark(name.c_str(), [f, m, burst](benchmark::State& state) {
-          LoadedSet& s = load(f);
-          acl::Classifier& c = classifier(s);
-          if (auto st = c.set_method(m); !st) {
-            state.SkipWithError(st.error().message.c_str());
-            return;
-          }
-          run_bursts(state, c, s.keys, burst);
-        });
-      }
+      for (uint32_t burst : {1u, 8u, 32u, 64u}) register_classify(f, 1, m, burst);
     }
     benchmark::RegisterBenchmark(("linear/" + std::string(f.name) + "/burst:32").c_str(),
                                  [f](benchmark::State& state) {
@@ -158,6 +174,14 @@ void register_all() {
                                    }
                                    run_bursts(state, *s.reference, s.keys, 32);
                                  });
+  }
+  // Sharding is only worth it for the big sets.
+  for (const SetFiles& f : kSets) {
+    if (std::string(f.name).find("100k") == std::string::npos) continue;
+    register_build(f, kShards);
+    for (acl::Method m : methods) {
+      for (uint32_t burst : {32u, 64u}) register_classify(f, kShards, m, burst);
+    }
   }
 }
 

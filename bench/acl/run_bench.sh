@@ -5,7 +5,7 @@
 #   bench/acl/run_bench.sh BUILD_DIR [DATA_DIR] [OUT_DIR]
 # Writes OUT_DIR/acl_bench.json (Google Benchmark, 3 repetitions, medians)
 # and OUT_DIR/dpdk_test_acl.txt (median of 3 runs per set, method, burst).
-# Heavy: ~20 minutes on 2 cores; nice'd.
+# Heavy: ~12 minutes on 2 cores; nice'd.
 set -eu
 build=${1:?usage: run_bench.sh BUILD_DIR [DATA_DIR] [OUT_DIR]}
 data=${2:-/work/shared/data}
@@ -22,7 +22,7 @@ ACL_DATA_DIR="$data" nice -n 10 "$build/bench/acl/acl_classify_bench" \
 
 # dpdk-test-acl reads plain files only.
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "/var/run/dpdk/dta$$"' EXIT  # EAL leaves its runtime dir
 for s in acl1_100K fw1_100K; do
   zcat "$cb/generated_100K/$s.gz" > "$tmp/$s"
   zcat "$cb/generated_100K/${s}_trace.gz" > "$tmp/${s}_trace"

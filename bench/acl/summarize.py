@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Turns run_bench.sh output into the markdown tables of bench/acl/README.md.
-Usage: summarize.py OUT_DIR   (reads acl_bench.json and dpdk_test_acl.txt)"""
+Usage: summarize.py OUT_DIR   (reads acl_bench*.json and dpdk_test_acl.txt;
+a later json file overrides an earlier one's entries of the same name)"""
+import glob
 import json
 import re
 import sys
 from collections import defaultdict
 
 out_dir = sys.argv[1]
-with open(f"{out_dir}/acl_bench.json") as f:
-    bench = json.load(f)["benchmarks"]
+bench = []
+for path in sorted(glob.glob(f"{out_dir}/acl_bench*.json")):
+    with open(path) as f:
+        bench += json.load(f)["benchmarks"]
 
 med = {}
 for b in bench:
@@ -24,9 +28,10 @@ print("### Build time and rte_acl memory (median of 3 builds)\n")
 print("| set | rules | build ms | MiB |")
 print("|---|---|---|---|")
 for s in sets:
-    b = med.get(f"build/{s}/iterations:1")
-    if b:
-        print(f"| {s} | {int(b['rules'])} | {b['build_ms']:.0f} | {b['MiB']:.1f} |")
+    for suffix, label in (("", ""), ("/shards:4", " (4 shards)")):
+        b = med.get(f"build/{s}{suffix}/iterations:1")
+        if b:
+            print(f"| {s}{label} | {int(b['rules'])} | {b['build_ms']:.0f} | {b['MiB']:.1f} |")
 
 print("\n### Classification, Mpps / cycles per packet (median of 3)\n")
 for s in sets:
@@ -39,6 +44,11 @@ for s in sets:
             b = med.get(f"classify/{s}/{m}/burst:{n}")
             cells.append(f"{b['Mpps']:.2f} / {b['cycles/pkt']:.0f}" if b else "-")
         print(f"| {m} | " + " | ".join(cells) + " |")
+    for m in methods:
+        row = [med.get(f"classify/{s}/shards:4/{m}/burst:{n}") for n in bursts]
+        if any(row):
+            cells = [f"{b['Mpps']:.2f} / {b['cycles/pkt']:.0f}" if b else "-" for b in row]
+            print(f"| {m}, 4 shards | " + " | ".join(cells) + " |")
     b = med.get(f"linear/{s}/burst:32")
     if b:
         print(f"| linear scan (baseline) | | | {b['Mpps']:.3f} / {b['cycles/pkt']:.0f} | |")

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "control/compile.h"
+#include "acl/tools/eal_session.h"
 #include "control/config_file.h"
 #include "dataplane/parser.h"
 #include "dataplane/pipeline.h"
@@ -32,6 +33,24 @@ const char* kConfig = R"({"generation": 1,
 constexpr int kFlows = 10000;
 constexpr uint16_t kHeadroom = 128, kRoom = 256;
 
+// The same VPC with a 20-entry NACL (the AWS default quota) on each subnet;
+// the deciding entry is the last but one, so the whole rule set is in play.
+std::string config_with_nacls() {
+  std::string egress, ingress;
+  for (int i = 1; i <= 20; ++i) {
+    std::string port = std::to_string(i == 19 ? 80 : 8000 + i);
+    std::string e = R"({"rule_number": )" + std::to_string(i * 10) + R"(, "action": "ALLOW", "cidr": "10.0.0.0/16", "protocol": "udp", "port_range": {"from": )" + port + ", \"to\": " + port + "}}";
+    egress += (i > 1 ? "," : "") + e;
+    ingress += (i > 1 ? "," : "") + e;
+  }
+  std::string c = kConfig;
+  c.replace(c.find(R"("ipv4_cidr": "10.0.1.0/24"})"), 27, R"("ipv4_cidr": "10.0.1.0/24", "network_acl": "acl-1"})");
+  c.replace(c.find(R"("ipv4_cidr": "10.0.2.0/24"})"), 27, R"("ipv4_cidr": "10.0.2.0/24", "network_acl": "acl-2"})");
+  c.replace(c.rfind('}'), 1, R"(, "network_acls": [{"id": "acl-1", "vpc": "vpc-1", "egress": [)" + egress +
+                                 R"(]}, {"id": "acl-2", "vpc": "vpc-1", "ingress": [)" + ingress + "]}]}");
+  return c;
+}
+
 struct Fixture {
   std::unique_ptr<Snapshot> snap;
   std::vector<Bytes> frames;  // one per flow, 64 bytes with the FCS excluded (60 on the wire + padding)
@@ -39,12 +58,14 @@ struct Fixture {
   Burst burst;
   size_t next = 0;
 
-  Fixture() {
-    snap = control::compile_snapshot(control::parse_config_json(kConfig, "bench"), {{"a", 0}, {"b", 1}});
+  explicit Fixture(bool nacls = false) {
+    if (nacls && !acl::tools::init_eal(256).ok()) std::abort();
+    snap = control::compile_snapshot(control::parse_config_json(nacls ? config_with_nacls() : kConfig, "bench"),
+                                     {{"a", 0}, {"b", 1}});
     for (int f = 0; f < kFlows; ++f) {
       std::string dst = "10.0.2.1" + std::to_string(f % 4);
       Bytes p = test::eth(test::kRouterMac, test::kVm1Mac, 0x0800,
-                          test::ipv4("10.0.1.10", dst, 17, test::udp(1024 + f / 4, 80, Bytes(18))));
+                          test::ipv4("10.0.1.10", dst, 17, test::udp(static_cast<uint16_t>(1024 + f / 4), 80, Bytes(18))));
       p.resize(60, 0);
       frames.push_back(std::move(p));
     }
@@ -72,8 +93,8 @@ void report(benchmark::State& state, uint64_t cycles) {
 }
 
 template <typename Body>
-void run(benchmark::State& state, Body body) {
-  Fixture fx;
+void run(benchmark::State& state, Body body, bool nacls = false) {
+  Fixture fx(nacls);
   uint64_t cycles = 0;
   for (auto _ : state) {
     fx.load();
@@ -126,6 +147,13 @@ void BM_Pipeline_Whole(benchmark::State& state) {
   run(state, [](Fixture& fx) { run_pipeline(fx.burst, *fx.snap); });
 }
 BENCHMARK(BM_Pipeline_Whole);
+
+// Two 20-entry NACLs met by every packet (egress of sn-1, ingress of sn-2),
+// next to BM_Pipeline_Whole without NACLs: the difference is the NACL stage.
+void BM_Pipeline_WholeWithTwoNacls20(benchmark::State& state) {
+  run(state, [](Fixture& fx) { run_pipeline(fx.burst, *fx.snap); }, true);
+}
+BENCHMARK(BM_Pipeline_WholeWithTwoNacls20);
 
 // The route table lookup alone: FlatMap (what the snapshot uses) next to
 // std::unordered_map with the same keys, 10K addresses.

@@ -10,6 +10,8 @@
 #include <rte_mbuf.h>
 
 #include <atomic>
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -17,6 +19,8 @@
 
 #include "control/compile.h"
 #include "control/config_file.h"
+#include "control/config_store.h"
+#include "control/grpc_service.h"
 #include "dataplane/counters.h"
 #include "dataplane/daemon/options.h"
 #include "dataplane/ports.h"
@@ -97,11 +101,28 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
                                                        static_cast<uint16_t>(w),
                                                        IdlePolicy{.max_sleep_us = o.idle_sleep_max_us}));
 
+  control::ConfigStore store(config, port_ids, publisher);
+  control::ControlService service(store, counters, publisher, control::new_boot_id());
+  std::unique_ptr<grpc::Server> control_server;
+  if (!o.control_socket.empty()) {
+    auto dir = o.control_socket.substr(0, o.control_socket.rfind('/'));
+    if (!dir.empty()) ::mkdir(dir.c_str(), 0750);
+    try {
+      control_server = control::start_control_server(service, o.control_socket);
+    } catch (const std::exception& e) {
+      std::cerr << "vfpathd: control API: " << e.what() << "\n";
+      for (const auto& s : setups) stop_port(s.port_id);
+      rte_eal_cleanup();
+      return 1;
+    }
+  }
+
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s\n",
+  std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s\n",
               static_cast<unsigned long long>(config.generation()), config.ports_size(), config.enis_size(),
-              workers, workers == 1 ? "" : "s");
+              workers, workers == 1 ? "" : "s",
+              o.control_socket.empty() ? "off" : ("unix:" + o.control_socket).c_str());
   std::fflush(stdout);
 
   if (o.worker_cores.empty()) {
@@ -113,6 +134,7 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
     rte_eal_mp_wait_lcore();
   }
 
+  if (control_server) control_server->Shutdown();
   std::printf("vfpathd: stopping\n%s", counters_report(counters, publisher).c_str());
   std::fflush(stdout);
   for (const auto& s : setups) stop_port(s.port_id);

@@ -65,6 +65,8 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
       ("worker-cores", po::value(&workers), "cores that poll the ports, e.g. 1 or 1-3; default: none, the main core polls")
       ("idle-sleep-max-us", po::value(&o.idle_sleep_max_us)->default_value(200),
        "longest sleep of an idle worker (exponential back-off from 1 us after 256 empty polls);\n0 = never sleep")
+      ("control-socket", po::value(&o.control_socket)->default_value(o.control_socket),
+       "Unix socket of the gRPC control API (vfpathctl); \"\" = none")
       ("mbufs", po::value(&o.mbufs)->default_value(0),
        "packet buffers in the pool; 0 = 2048 per port and worker (net_pcap with infinite_rx\nneeds one per packet of its file on top)");
   po::variables_map vm;

@@ -15,6 +15,7 @@ struct DaemonOptions {
   std::vector<unsigned> worker_cores;  // empty: the main core does the work
   unsigned idle_sleep_max_us = 200;
   unsigned mbufs = 0;                  // 0: sized from ports and workers
+  std::string control_socket = "/run/vfpath/vfpathd.sock";  // empty: no gRPC server
   bool check_config = false;
   std::vector<std::string> eal_args;   // after `--`
 };

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "acl/method.h"
+
 #include "edge_cases.h"
 
 namespace acl {
@@ -48,6 +50,16 @@ TEST(Reference, RejectsMalformedRules) {
     EXPECT_EQ(r.error().code, c.code);
     EXPECT_NE(r.error().message.find("rule 1"), std::string::npos) << r.error().message;
   }
+}
+
+TEST(Method, NamesRoundTripAndUnknownNamesAreRejected) {
+  for (Method m : {Method::kAuto, Method::kScalar, Method::kSse, Method::kAvx2,
+                   Method::kAvx512x16, Method::kAvx512x32}) {
+    EXPECT_EQ(parse_method(method_name(m)), m) << method_name(m);
+  }
+  EXPECT_EQ(parse_method("neon"), std::nullopt);
+  EXPECT_EQ(parse_method("AVX2"), std::nullopt) << "names are lower case";
+  EXPECT_EQ(kPreferenceOrder[0], Method::kAvx512x32) << "fastest first";
 }
 
 }  // namespace

@@ -30,7 +30,9 @@ class Daemon:
         self.config_path = os.path.join(workdir, "config.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=1)
-        cmd = [binary, "--config", self.config_path, "--", "--no-huge", "-m", "256", "--no-shconf",
+        self.control_socket = os.path.join(workdir, f"{prefix}.sock")
+        cmd = [binary, "--config", self.config_path, "--control-socket", self.control_socket,
+               "--", "--no-huge", "-m", "256", "--no-shconf",
                "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", *extra_eal]
         if netns:
             cmd = ["ip", "netns", "exec", netns, *cmd]

@@ -1,0 +1,64 @@
+#include "control/config_store.h"
+
+#include <chrono>
+
+#include "control/validate.h"
+
+namespace vfpath::control {
+
+ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher)
+    : current_(std::move(initial)), ports_(std::move(ports)), publisher_(publisher) {}
+
+config::v1::Config ConfigStore::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+std::vector<std::string> ConfigStore::port_changes(const config::v1::Config& next) const {
+  std::vector<std::string> problems;
+  auto describe = [](const config::v1::Port& p) { return p.name() + " " + p.devargs() + " " + config::v1::PortRole_Name(p.role()); };
+  bool same = next.ports_size() == current_.ports_size();
+  for (int i = 0; same && i < next.ports_size(); ++i) same = describe(next.ports(i)) == describe(current_.ports(i));
+  if (!same)
+    problems.push_back("ports: ports are fixed while the daemon runs (they are DPDK devices probed at start-up); "
+                       "push the same ports list, or restart vfpathd to change it");
+  return problems;
+}
+
+ApplyOutcome ConfigStore::apply(const config::v1::Config& next, std::optional<uint64_t> base) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  ApplyOutcome out;
+  out.generation = current_.generation();
+  if (base && *base != current_.generation()) {
+    out.status = ApplyOutcome::Status::kStale;
+    out.problems.push_back("base generation " + std::to_string(*base) + " is not the one in force (" +
+                           std::to_string(current_.generation()) + "): read it again with Get and retry");
+    return out;
+  }
+  if (next.generation() <= current_.generation())
+    out.problems.push_back("generation: " + std::to_string(next.generation()) +
+                           " must be higher than the one in force (" + std::to_string(current_.generation()) + ")");
+  for (const auto& e : validate_config(next)) out.problems.push_back(e.to_string());
+  for (auto& p : port_changes(next)) out.problems.push_back(std::move(p));
+  if (!out.problems.empty()) {
+    out.status = ApplyOutcome::Status::kInvalid;
+    return out;
+  }
+  std::unique_ptr<Snapshot> snapshot;
+  try {
+    snapshot = compile_snapshot(next, ports_);
+  } catch (const CompileError& e) {
+    out.status = ApplyOutcome::Status::kInvalid;
+    out.problems.push_back(e.what());
+    return out;
+  }
+  publisher_.publish(std::move(snapshot));
+  current_ = next;
+  out.generation = next.generation();
+  out.micros = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+  return out;
+}
+
+}  // namespace vfpath::control

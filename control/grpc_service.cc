@@ -1,0 +1,107 @@
+#include "control/grpc_service.h"
+
+#include <grpcpp/health_check_service_interface.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "dataplane/stats_view.h"
+
+namespace vfpath::control {
+namespace {
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += (s.empty() ? "" : "\n") + l;
+  return s;
+}
+
+}  // namespace
+
+ControlService::ControlService(ConfigStore& store, const CounterSet& counters, const SnapshotPublisher& publisher,
+                               std::string boot_id)
+    : store_(store), counters_(counters), publisher_(publisher), boot_id_(std::move(boot_id)) {}
+
+grpc::Status ControlService::Apply(grpc::ServerContext*, const v1::ApplyRequest* req, v1::ApplyResponse* resp) {
+  try {
+    std::optional<uint64_t> base;
+    if (req->has_base_generation()) base = req->base_generation();
+    ApplyOutcome out = store_.apply(req->config(), base);
+    resp->set_generation(out.generation);
+    resp->set_apply_micros(out.micros);
+    switch (out.status) {
+      case ApplyOutcome::Status::kApplied: return grpc::Status::OK;
+      case ApplyOutcome::Status::kStale:
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, join_lines(out.problems));
+      case ApplyOutcome::Status::kInvalid:
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, join_lines(out.problems));
+    }
+  } catch (const std::exception& e) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, std::string("apply failed: ") + e.what());
+  }
+  return grpc::Status(grpc::StatusCode::INTERNAL, "apply: unknown outcome");
+}
+
+grpc::Status ControlService::Get(grpc::ServerContext*, const v1::GetRequest*, v1::GetResponse* resp) {
+  *resp->mutable_config() = store_.current();
+  resp->set_generation(resp->config().generation());
+  resp->set_boot_id(boot_id_);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::Stats* resp) {
+  StatsView v = collect_stats(counters_, publisher_);
+  resp->set_generation(v.generation);
+  resp->set_boot_id(boot_id_);
+  for (const auto& p : v.ports) {
+    auto* o = resp->add_ports();
+    o->set_name(p.name);
+    o->set_rx_packets(p.totals.rx_packets);
+    o->set_rx_bytes(p.totals.rx_bytes);
+    o->set_tx_packets(p.totals.tx_packets);
+    o->set_tx_bytes(p.totals.tx_bytes);
+  }
+  for (const auto& e : v.enis) {
+    auto* o = resp->add_enis();
+    o->set_id(e.id);
+    o->set_rx_packets(e.totals.rx_packets);
+    o->set_rx_bytes(e.totals.rx_bytes);
+    o->set_tx_packets(e.totals.tx_packets);
+    o->set_tx_bytes(e.totals.tx_bytes);
+    for (size_t r = 1; r < kDropReasonCount; ++r)
+      if (e.totals.drops[r]) (*o->mutable_drops())[std::string(drop_reason_name(static_cast<DropReason>(r)))] = e.totals.drops[r];
+  }
+  for (size_t r = 1; r < kDropReasonCount; ++r)
+    (*resp->mutable_drops())[std::string(drop_reason_name(static_cast<DropReason>(r)))] = v.drops[r];
+  for (const auto& n : v.nacls) {
+    auto* o = resp->add_nacls();
+    o->set_id(n.id);
+    for (const auto& [name, hits] : n.hits) (*o->mutable_hits())[name] = hits;
+  }
+  return grpc::Status::OK;
+}
+
+std::unique_ptr<grpc::Server> start_control_server(ControlService& service, const std::string& socket_path) {
+  grpc::EnableDefaultHealthCheckService(true);
+  ::unlink(socket_path.c_str());  // a socket left by a previous run
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  mode_t old = ::umask(0117);  // socket 0660: owner and group may connect
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ::umask(old);
+  if (!server) throw std::runtime_error("cannot listen on unix:" + socket_path);
+  return server;
+}
+
+std::string new_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/uuid");
+  std::string id;
+  std::getline(in, id);
+  return id.empty() ? std::to_string(::getpid()) + "-" + std::to_string(::time(nullptr)) : id;
+}
+
+}  // namespace vfpath::control

@@ -1,0 +1,46 @@
+// The gRPC control service (vfpath_service.proto) over a ConfigStore and the
+// counters, and the server that listens on a Unix socket. Every error a
+// client can cause comes back as a gRPC status with a precise message;
+// nothing thrown crosses this boundary.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "control/config_store.h"
+#include "control/vfpath_service.grpc.pb.h"
+#include "dataplane/counters.h"
+#include "dataplane/snapshot_publisher.h"
+
+namespace vfpath::control {
+
+class ControlService final : public v1::Control::Service {
+ public:
+  ControlService(ConfigStore& store, const CounterSet& counters, const SnapshotPublisher& publisher,
+                 std::string boot_id);
+
+  grpc::Status Apply(grpc::ServerContext*, const v1::ApplyRequest* req, v1::ApplyResponse* resp) override;
+  grpc::Status Get(grpc::ServerContext*, const v1::GetRequest*, v1::GetResponse* resp) override;
+  grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::Stats* resp) override;
+
+ private:
+  ConfigStore& store_;
+  const CounterSet& counters_;
+  const SnapshotPublisher& publisher_;
+  std::string boot_id_;
+};
+
+// Listens on unix:`socket_path` (replacing a stale socket file; mode 0660, so
+// access is by file permissions), with the standard grpc.health.v1 service.
+// Throws std::runtime_error if it cannot listen.
+std::unique_ptr<grpc::Server> start_control_server(ControlService& service, const std::string& socket_path);
+
+// A random id (UUID text) for this start of the daemon.
+std::string new_boot_id();
+
+// Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED).
+inline constexpr int kMaxRequestBytes = 16 * 1024 * 1024;
+
+}  // namespace vfpath::control

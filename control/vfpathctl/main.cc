@@ -1,0 +1,197 @@
+// vfpathctl: the command line to vfpathd's control API.
+//   vfpathctl [--socket PATH] [-o table|json] apply FILE [--base-generation N]
+//   vfpathctl ... get | stats | health
+// Exit codes: 0 done; 1 the daemon refused (invalid or stale push); 2 bad
+// usage or unreadable file; 3 the daemon cannot be reached.
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "control/vfpath_service.grpc.pb.h"
+
+namespace po = boost::program_options;
+using vfpath::control::v1::Control;
+
+namespace {
+
+enum Exit { kOk = 0, kRefused = 1, kUsage = 2, kUnreachable = 3 };
+
+std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.add_whitespace = true;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+int report(const grpc::Status& s, const char* what) {
+  if (s.ok()) return kOk;
+  bool unreachable = s.error_code() == grpc::StatusCode::UNAVAILABLE || s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+  std::cerr << "vfpathctl: " << what << (unreachable ? ": cannot reach vfpathd: " : " refused:\n") << s.error_message()
+            << "\n";
+  return unreachable ? kUnreachable : kRefused;
+}
+
+grpc::ClientContext* with_deadline(grpc::ClientContext& c, int seconds) {
+  c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return &c;
+}
+
+int apply(Control::Stub& stub, const std::string& file, const po::variables_map& vm) {
+  std::ifstream in(file);
+  if (!in) {
+    std::cerr << "vfpathctl: cannot open " << file << "\n";
+    return kUsage;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  vfpath::control::v1::ApplyRequest req;
+  google::protobuf::util::JsonParseOptions jo;
+  auto st = google::protobuf::util::JsonStringToMessage(buf.str(), req.mutable_config(), jo);
+  if (!st.ok()) {
+    std::string m(st.message());
+    std::cerr << "vfpathctl: " << file << ": " << m.substr(0, m.find('\n')) << "\n";
+    return kUsage;
+  }
+  if (vm.count("base-generation")) req.set_base_generation(vm["base-generation"].as<uint64_t>());
+  vfpath::control::v1::ApplyResponse resp;
+  grpc::ClientContext ctx;
+  int rc = report(stub.Apply(with_deadline(ctx, 60), req, &resp), "apply");
+  if (rc == kOk) std::printf("applied generation %llu in %llu us\n", (unsigned long long)resp.generation(),
+                             (unsigned long long)resp.apply_micros());
+  return rc;
+}
+
+int get(Control::Stub& stub) {
+  vfpath::control::v1::GetResponse resp;
+  grpc::ClientContext ctx;
+  int rc = report(stub.Get(with_deadline(ctx, 10), {}, &resp), "get");
+  if (rc == kOk) std::cout << to_json(resp);
+  return rc;
+}
+
+int stats(Control::Stub& stub, const std::string& format) {
+  vfpath::control::v1::Stats s;
+  grpc::ClientContext ctx;
+  int rc = report(stub.GetStats(with_deadline(ctx, 10), {}, &s), "stats");
+  if (rc != kOk) return rc;
+  if (format == "json") {
+    std::cout << to_json(s);
+    return kOk;
+  }
+  std::printf("generation %llu  boot %s\n\n%-16s %12s %14s %12s %14s\n", (unsigned long long)s.generation(),
+              s.boot_id().c_str(), "PORT", "RX_PACKETS", "RX_BYTES", "TX_PACKETS", "TX_BYTES");
+  for (const auto& p : s.ports())
+    std::printf("%-16s %12llu %14llu %12llu %14llu\n", p.name().c_str(), (unsigned long long)p.rx_packets(),
+                (unsigned long long)p.rx_bytes(), (unsigned long long)p.tx_packets(), (unsigned long long)p.tx_bytes());
+  std::printf("\n%-16s %12s %12s  %s\n", "ENI", "FROM_VM", "TO_VM", "DROPS");
+  for (const auto& e : s.enis()) {
+    std::map<std::string, uint64_t> sorted(e.drops().begin(), e.drops().end());
+    std::string drops;
+    for (const auto& [k, v] : sorted) drops += k + "=" + std::to_string(v) + " ";
+    std::printf("%-16s %12llu %12llu  %s\n", e.id().c_str(), (unsigned long long)e.rx_packets(),
+                (unsigned long long)e.tx_packets(), drops.empty() ? "-" : drops.c_str());
+  }
+  std::printf("\nDROPS BY REASON\n");
+  std::map<std::string, uint64_t> drops(s.drops().begin(), s.drops().end());
+  for (const auto& [k, v] : drops)
+    if (v) std::printf("  %-20s %llu\n", k.c_str(), (unsigned long long)v);
+  for (const auto& n : s.nacls()) {
+    std::printf("\nNETWORK ACL %s\n", n.id().c_str());
+    std::map<std::string, uint64_t> hits(n.hits().begin(), n.hits().end());
+    for (const auto& [k, v] : hits) std::printf("  %-28s %llu\n", k.c_str(), (unsigned long long)v);
+  }
+  return kOk;
+}
+
+int health(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::ClientContext ctx;
+  with_deadline(ctx, 5);
+  // grpc.health.v1.Health/Check with an empty request (service "" = the server).
+  grpc::ByteBuffer req, resp;
+  grpc::Slice empty("");
+  req = grpc::ByteBuffer(&empty, 1);
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::Status st;
+  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", req, &cq);
+  call->StartCall();
+  call->Finish(&resp, &st, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  cq.Next(&tag, &ok);
+  int rc = report(st, "health");
+  if (rc == kOk) {
+    std::vector<grpc::Slice> slices;
+    (void)resp.Dump(&slices);
+    std::string bytes;
+    for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    bool serving = bytes.size() >= 2 && bytes[0] == 0x08 && bytes[1] == 0x01;  // field 1 = SERVING
+    std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
+    return serving ? kOk : kRefused;
+  }
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket, format, command;
+  std::vector<std::string> args;
+  po::options_description desc(
+      "vfpathctl - control a running vfpathd\n\n"
+      "Usage: vfpathctl [options] COMMAND [ARGS]\n\n"
+      "Commands:\n"
+      "  apply FILE   push a whole configuration (the JSON of vfpath.config.v1.Config);\n"
+      "               all or nothing: every problem is listed and nothing changes\n"
+      "  get          the configuration and generation in force, and the boot id (JSON)\n"
+      "  stats        counters: ports, ENIs, drops by reason, network ACL hits\n"
+      "  health       SERVING when the daemon answers\n\n"
+      "Exit codes: 0 done, 1 refused by vfpathd, 2 bad usage or file, 3 vfpathd unreachable\n\n"
+      "Options");
+  desc.add_options()("help,h", "show this help")
+      ("socket,s", po::value(&socket)->default_value("/run/vfpath/vfpathd.sock"), "vfpathd's control socket")
+      ("output,o", po::value(&format)->default_value("table"), "table or json (stats)")
+      ("base-generation", po::value<uint64_t>(), "apply: refuse unless this generation is in force");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&command))("args", po::value(&args));
+  po::positional_options_description pos;
+  pos.add("command", 1).add("args", -1);
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "vfpathctl: " << e.what() << " (see --help)\n";
+    return kUsage;
+  }
+  if (vm.count("help") || command.empty()) {
+    std::cout << desc;
+    return command.empty() && !vm.count("help") ? kUsage : kOk;
+  }
+  if (format != "table" && format != "json") {
+    std::cerr << "vfpathctl: -o takes table or json\n";
+    return kUsage;
+  }
+  grpc::ChannelArguments ca;
+  ca.SetMaxSendMessageSize(64 * 1024 * 1024);
+  auto channel = grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), ca);
+  auto stub = Control::NewStub(channel);
+  if (command == "apply" && args.size() == 1) return apply(*stub, args[0], vm);
+  if (command == "get" && args.empty()) return get(*stub);
+  if (command == "stats" && args.empty()) return stats(*stub, format);
+  if (command == "health" && args.empty()) return health(channel);
+  std::cerr << "vfpathctl: unknown command or wrong arguments: " << command << " (see --help)\n";
+  return kUsage;
+}

@@ -1,0 +1,35 @@
+#include "dataplane/stats_view.h"
+
+namespace vfpath {
+
+std::string nacl_counter_name(int direction, bool ipv6, uint16_t rule_number) {
+  std::string n = std::string(direction == 0 ? "ingress" : "egress") + (ipv6 ? "_ipv6_" : "_ipv4_");
+  return n + (rule_number ? std::to_string(rule_number) : "implicit_deny");
+}
+
+StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& publisher) {
+  StatsView v;
+  v.workers = counters.lcores();
+  v.drops = counters.drops();
+  publisher.with_current([&](const Snapshot* s) {
+    if (!s) return;
+    v.generation = s->generation;
+    for (uint16_t p = 0; p < s->ports.size(); ++p)
+      if (s->ports[p].role != PortRole::kUnused) v.ports.push_back({s->ports[p].name, p, counters.port(p)});
+    for (const EniEntry& e : s->enis) v.enis.push_back({e.id, counters.eni(e.counter_slot)});
+    for (const NaclEntry& n : s->nacls) {
+      NaclView nv{n.id, {}};
+      for (int dir = 0; dir < 2; ++dir)
+        for (int fam = 0; fam < 2; ++fam) {
+          const NaclTable& t = n.tables[dir][fam];
+          for (size_t u = 0; u < t.verdicts.size(); ++u)
+            nv.hits.emplace_back(nacl_counter_name(dir, fam == 1, t.verdicts[u].rule_number),
+                                 counters.nacl_hits(t.hit_base + static_cast<uint32_t>(u)));
+        }
+      v.nacls.push_back(std::move(nv));
+    }
+  });
+  return v;
+}
+
+}  // namespace vfpath

@@ -1,0 +1,46 @@
+// A consistent, named view of every counter (summed over workers) for the
+// readers: telemetry, the gRPC GetStats call, the exit report. Taken under
+// the publisher's control mutex, so names and slots come from one snapshot.
+#pragma once
+
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/counters.h"
+#include "dataplane/snapshot_publisher.h"
+
+namespace vfpath {
+
+struct PortView {
+  std::string name;
+  uint16_t port_id = 0;
+  PortTotals totals;
+};
+
+struct EniView {
+  std::string id;
+  EniTotals totals;
+};
+
+struct NaclView {
+  std::string id;
+  std::vector<std::pair<std::string, uint64_t>> hits;  // "ingress_ipv4_100" -> packets
+};
+
+struct StatsView {
+  uint64_t generation = 0;
+  unsigned workers = 0;
+  std::vector<PortView> ports;
+  std::vector<EniView> enis;
+  std::array<uint64_t, kDropReasonCount> drops{};
+  std::vector<NaclView> nacls;
+};
+
+StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& publisher);
+
+// "ingress_ipv4_100", or "..._implicit_deny" for the final "*" entry.
+std::string nacl_counter_name(int direction, bool ipv6, uint16_t rule_number);
+
+}  // namespace vfpath
