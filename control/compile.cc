@@ -27,7 +27,11 @@ void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::strin
       for (bool v6 : {false, true}) {
         auto compiled = acl::nacl::compile(nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
         NaclTable& t = entry.tables[static_cast<int>(dir)][v6 ? 1 : 0];
-        if (!compiled.rules.empty()) {
+        if (!compiled.rules.empty() && compiled.rules.size() <= acl::SmallClassifier::kMaxRules) {
+          auto built = acl::SmallClassifier::build(compiled.family, compiled.rules);
+          if (!built.ok()) throw std::logic_error("compile_snapshot: " + built.error().message);
+          t.small = std::make_unique<acl::SmallClassifier>(std::move(built).value());
+        } else if (!compiled.rules.empty()) {
           auto built = acl::Classifier::build(compiled.family, compiled.rules);
           if (!built.ok())
             throw CompileError("network_acls[" + std::to_string(i) + "] (" + n.id() + ") " +

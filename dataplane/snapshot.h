@@ -11,6 +11,7 @@
 
 #include "acl/classifier.h"
 #include "acl/nacl.h"
+#include "acl/small_classifier.h"
 #include "dataplane/addr.h"
 #include "dataplane/flat_map.h"
 
@@ -52,10 +53,19 @@ struct SubnetEntry {
 // One direction and family of a network ACL, compiled: classify() gives
 // userdata u; verdicts[u] is the entry that decided (u = 0: the implicit
 // deny) and hit_base + u its hit-counter slot.
+// Up to SmallClassifier::kMaxRules entries use the small classifier (a few
+// cycles per packet); larger NACLs (raised quotas) use rte_acl.
 struct NaclTable {
-  std::unique_ptr<acl::Classifier> classifier;  // null when there are no entries
+  std::unique_ptr<acl::SmallClassifier> small;
+  std::unique_ptr<acl::Classifier> classifier;
   std::vector<acl::nacl::Verdict> verdicts;
   uint32_t hit_base = 0;
+
+  void classify(const uint8_t* const* keys, uint32_t* userdata, uint32_t n) const {
+    if (small) small->classify(keys, userdata, n);
+    else if (classifier) classifier->classify(keys, userdata, n);
+    else for (uint32_t i = 0; i < n; ++i) userdata[i] = 0;
+  }
 };
 
 struct NaclEntry {

@@ -66,8 +66,7 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   // the whole burst: one VM, one subnet).
   for (uint32_t start = 0, end; start < n; start = end) {
     for (end = start + 1; end < n && table[end] == table[start];) ++end;
-    if (table[start]->classifier) table[start]->classifier->classify(keys + start, userdata + start, end - start);
-    else std::memset(userdata + start, 0, (end - start) * sizeof(uint32_t));
+    table[start]->classify(keys + start, userdata + start, end - start);
   }
   const int pass = dir == Direction::kEgress ? 0 : 1;
   for (uint32_t j = 0; j < n; ++j) {
