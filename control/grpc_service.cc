@@ -7,6 +7,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "acl/nacl.h"
+#include "dataplane/explain.h"
 #include "dataplane/stats_view.h"
 
 namespace vfpath::control {
@@ -79,6 +81,45 @@ grpc::Status ControlService::GetStats(grpc::ServerContext*, const v1::GetStatsRe
     auto* o = resp->add_nacls();
     o->set_id(n.id);
     for (const auto& [name, hits] : n.hits) (*o->mutable_hits())[name] = hits;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Explain(grpc::ServerContext*, const v1::ExplainRequest* req, v1::ExplainResponse* resp) {
+  PacketDescription d;
+  d.eni = req->eni();
+  d.src = req->src();
+  d.dst = req->dst();
+  auto proto = acl::nacl::parse_protocol(req->protocol().empty() ? "tcp" : req->protocol());
+  if (!proto.ok() || proto.value() < 0)
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "protocol: " + (proto.ok() ? std::string("must be one protocol") : proto.error().message));
+  d.protocol = static_cast<uint8_t>(proto.value());
+  if (req->src_port() > 65535 || req->dst_port() > 65535 || req->ttl() > 255 || req->icmp_type() > 255 ||
+      req->icmp_code() > 255 || req->icmp_type() < 0 || req->icmp_code() < 0)
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ports are 0..65535; ttl, icmp_type and icmp_code 0..255");
+  if (req->src_port()) d.src_port = static_cast<uint16_t>(req->src_port());
+  if (req->dst_port()) d.dst_port = static_cast<uint16_t>(req->dst_port());
+  if (req->icmp_type()) d.icmp_type = static_cast<uint8_t>(req->icmp_type());
+  d.icmp_code = static_cast<uint8_t>(req->icmp_code());
+  if (req->ttl()) d.ttl = static_cast<uint8_t>(req->ttl());
+  Explanation e;
+  uint64_t generation = 0;
+  publisher_.with_current([&](const Snapshot* s) {
+    generation = s->generation;
+    e = explain(*s, d);
+  });
+  if (!e.error.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, e.error);
+  resp->set_verdict(e.verdict);
+  resp->set_drop_reason(e.drop_reason);
+  resp->set_to_eni(e.to_eni);
+  resp->set_route(e.route);
+  resp->set_generation(generation);
+  for (const auto& n : e.nacls) {
+    auto* o = resp->add_nacls();
+    o->set_nacl(n.nacl);
+    o->set_direction(n.direction);
+    o->set_rule_number(n.rule_number);
+    o->set_action(n.allowed ? "ALLOW" : "DENY");
   }
   return grpc::Status::OK;
 }

@@ -24,6 +24,7 @@ class ControlService final : public v1::Control::Service {
   grpc::Status Apply(grpc::ServerContext*, const v1::ApplyRequest* req, v1::ApplyResponse* resp) override;
   grpc::Status Get(grpc::ServerContext*, const v1::GetRequest*, v1::GetResponse* resp) override;
   grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::Stats* resp) override;
+  grpc::Status Explain(grpc::ServerContext*, const v1::ExplainRequest* req, v1::ExplainResponse* resp) override;
 
  private:
   ConfigStore& store_;

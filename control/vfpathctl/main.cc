@@ -113,6 +113,40 @@ int stats(Control::Stub& stub, const std::string& format) {
   return kOk;
 }
 
+int explain(Control::Stub& stub, const po::variables_map& vm, const std::string& format) {
+  vfpath::control::v1::ExplainRequest req;
+  if (!vm.count("eni") || !vm.count("dst")) {
+    std::cerr << "vfpathctl: explain needs --eni and --dst (see --help)\n";
+    return kUsage;
+  }
+  req.set_eni(vm["eni"].as<std::string>());
+  req.set_dst(vm["dst"].as<std::string>());
+  if (vm.count("src")) req.set_src(vm["src"].as<std::string>());
+  if (vm.count("protocol")) req.set_protocol(vm["protocol"].as<std::string>());
+  if (vm.count("port")) req.set_dst_port(vm["port"].as<uint32_t>());
+  if (vm.count("src-port")) req.set_src_port(vm["src-port"].as<uint32_t>());
+  if (vm.count("icmp-type")) req.set_icmp_type(vm["icmp-type"].as<int32_t>());
+  if (vm.count("icmp-code")) req.set_icmp_code(vm["icmp-code"].as<int32_t>());
+  if (vm.count("ttl")) req.set_ttl(vm["ttl"].as<uint32_t>());
+  vfpath::control::v1::ExplainResponse resp;
+  grpc::ClientContext ctx;
+  int rc = report(stub.Explain(with_deadline(ctx, 10), req, &resp), "explain");
+  if (rc != kOk) return rc;
+  if (format == "json") {
+    std::cout << to_json(resp);
+    return kOk;
+  }
+  std::printf("verdict   %s%s%s\n", resp.verdict().c_str(), resp.drop_reason().empty() ? "" : " ",
+              resp.drop_reason().c_str());
+  if (!resp.to_eni().empty()) std::printf("to ENI    %s\n", resp.to_eni().c_str());
+  std::printf("route     %s\n", resp.route().c_str());
+  for (const auto& n : resp.nacls())
+    std::printf("nacl      %s %s rule %s: %s\n", n.nacl().c_str(), n.direction().c_str(),
+                n.rule_number() ? std::to_string(n.rule_number()).c_str() : "* (implicit deny)", n.action().c_str());
+  std::printf("generation %llu\n", (unsigned long long)resp.generation());
+  return kOk;
+}
+
 int health(const std::shared_ptr<grpc::Channel>& channel) {
   grpc::ClientContext ctx;
   with_deadline(ctx, 5);
@@ -155,13 +189,24 @@ int main(int argc, char** argv) {
       "               all or nothing: every problem is listed and nothing changes\n"
       "  get          the configuration and generation in force, and the boot id (JSON)\n"
       "  stats        counters: ports, ENIs, drops by reason, network ACL hits\n"
+      "  explain      what vfpathd would do with a packet from an ENI, and why:\n"
+      "               explain --eni ENI --dst IP [-P tcp|udp|icmp|N] [-p PORT] [--src IP]\n"
       "  health       SERVING when the daemon answers\n\n"
       "Exit codes: 0 done, 1 refused by vfpathd, 2 bad usage or file, 3 vfpathd unreachable\n\n"
       "Options");
   desc.add_options()("help,h", "show this help")
       ("socket,s", po::value(&socket)->default_value("/run/vfpath/vfpathd.sock"), "vfpathd's control socket")
       ("output,o", po::value(&format)->default_value("table"), "table or json (stats)")
-      ("base-generation", po::value<uint64_t>(), "apply: refuse unless this generation is in force");
+      ("base-generation", po::value<uint64_t>(), "apply: refuse unless this generation is in force")
+      ("eni", po::value<std::string>(), "explain: the sending ENI")
+      ("dst", po::value<std::string>(), "explain: destination address")
+      ("src", po::value<std::string>(), "explain: source address (default: the ENI's)")
+      ("protocol,P", po::value<std::string>(), "explain: tcp (default), udp, icmp, icmpv6 or a number")
+      ("port,p", po::value<uint32_t>(), "explain: destination port (default 80)")
+      ("src-port", po::value<uint32_t>(), "explain: source port (default 40000)")
+      ("icmp-type", po::value<int32_t>(), "explain: ICMP type (default 8)")
+      ("icmp-code", po::value<int32_t>(), "explain: ICMP code (default 0)")
+      ("ttl", po::value<uint32_t>(), "explain: TTL / hop limit (default 64)");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&command))("args", po::value(&args));
   po::positional_options_description pos;
@@ -192,6 +237,7 @@ int main(int argc, char** argv) {
   if (command == "get" && args.empty()) return get(*stub);
   if (command == "stats" && args.empty()) return stats(*stub, format);
   if (command == "health" && args.empty()) return health(channel);
+  if (command == "explain" && args.empty()) return explain(*stub, vm, format);
   std::cerr << "vfpathctl: unknown command or wrong arguments: " << command << " (see --help)\n";
   return kUsage;
 }

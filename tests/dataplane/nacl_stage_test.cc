@@ -1,11 +1,11 @@
-// Network ACLs in the pipeline, on plain buffers with real rte_acl
-// classifiers (EAL started once, without hugepages): which NACLs a packet
-// meets, first match in rule-number order, the implicit deny, statelessness
+// Network ACLs in the pipeline, on plain buffers (NACLs within the quota use
+// the small classifier, no EAL): which NACLs a packet meets, first match in rule-number order, the implicit deny, statelessness
 // (replies need their own rules), and which entry's counter moves.
 #include <gtest/gtest.h>
 
 #include "control/compile.h"
 #include "control/config_file.h"
+#include "dataplane/explain.h"
 #include "dataplane/pipeline.h"
 #include "tests/dataplane/frames.h"
 
@@ -151,6 +151,58 @@ TEST(NaclStage, ARebuildAfterARuleChangeGivesTheNewAnswer) {
     run_pipeline(b, *snap);
     EXPECT_EQ(drop_reason_name(b.verdict[0].drop), drop_reason_name(want));
   }
+}
+
+}  // namespace
+}  // namespace vfpath::test
+
+namespace vfpath::test {
+namespace {
+
+// Explain runs the same pipeline on a synthesized packet and names what decided it.
+TEST(Explain, SaysWhatDecidesADescribedPacket) {
+  auto s = control::compile_snapshot(control::parse_config_json(kConfig, "test"), {{"a", 0}, {"b", 1}, {"c", 2}, {"d", 3}});
+  struct Case {
+    const char* proves;
+    PacketDescription d;
+    std::string verdict, drop, to, nacls, route_has;
+  };
+  auto nacls = [](const Explanation& e) {
+    std::string out;
+    for (const auto& n : e.nacls)
+      out += (out.empty() ? "" : " ") + n.nacl + "/" + n.direction + "/" +
+             (n.rule_number ? std::to_string(n.rule_number) : "*") + (n.allowed ? "/allow" : "/deny");
+    return out;
+  };
+  std::vector<Case> cases = {
+      {"allowed by both NACLs", {.eni = "vm1", .dst = "10.0.2.10", .protocol = 6, .dst_port = 80},
+       "forward", "", "vm2", "acl-a/egress/100/allow acl-b/ingress/100/allow", "is ENI vm2 in subnet sn-2"},
+      {"denied by the implicit deny", {.eni = "vm1", .dst = "10.0.2.10", .protocol = 6, .dst_port = 25},
+       "drop", "nacl_deny", "", "acl-a/egress/*/deny", "is ENI vm2"},
+      {"no route", {.eni = "vm1", .dst = "10.0.9.9", .protocol = 17, .dst_port = 53},
+       "drop", "no_route", "", "", "no ENI of VPC vpc-1 owns 10.0.9.9"},
+      {"the gateway answers echo", {.eni = "vm1", .dst = "10.0.1.1", .protocol = 1, .icmp_type = 8},
+       "reply", "", "", "", "is the VPC router"},
+      {"TTL 1 is answered with time exceeded", {.eni = "vm1", .dst = "10.0.2.10", .protocol = 17, .ttl = 1},
+       "reply", "ttl_exceeded", "", "", "is ENI vm2"},
+      {"IPv6 from the ENI's IPv6 address", {.eni = "vm1", .dst = "fd00:10:0:2::10", .protocol = 6, .dst_port = 443},
+       "forward", "", "vm2", "acl-a/egress/150/allow acl-b/ingress/140/allow", "is ENI vm2"},
+      {"a source that is not the ENI's is spoofed", {.eni = "vm1", .src = "10.0.1.99", .dst = "10.0.2.10"},
+       "drop", "spoofed_src_ip", "", "", "is ENI vm2"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.proves);
+    Explanation e = explain(*s, c.d);
+    EXPECT_EQ(e.error, "");
+    EXPECT_EQ(e.verdict, c.verdict);
+    EXPECT_EQ(e.drop_reason, c.drop);
+    EXPECT_EQ(e.to_eni, c.to);
+    EXPECT_EQ(nacls(e), c.nacls);
+    EXPECT_NE(e.route.find(c.route_has), std::string::npos) << e.route;
+  }
+  EXPECT_EQ(explain(*s, {.eni = "nope", .dst = "10.0.2.10"}).error, "no ENI \"nope\"");
+  EXPECT_EQ(explain(*s, {.eni = "vm1", .dst = "10.0.2"}).error, "destination \"10.0.2\" is not an IPv4 or IPv6 address");
+  EXPECT_EQ(explain(*s, {.eni = "vm1b", .dst = "fd00::1"}).error, "ENI vm1b has no IPv6 address");
 }
 
 }  // namespace

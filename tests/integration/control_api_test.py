@@ -100,6 +100,15 @@ def main():
                 p50, p99 = statistics.median(micros), micros[int(len(micros) * 0.99) - 1]
                 print(f"push-to-effect (validate+compile+publish): p50 {p50} us, p99 {p99} us over {len(micros)} pushes")
 
+                rc, out, _ = vfpathctl("explain", "--eni", "vm1", "--dst", "10.0.2.10", "-P", "udp", "-p", "80")
+                check(rc == 0 and "verdict   forward" in out and "to ENI    vm2" in out and
+                      "nacl      acl-1 egress rule 100: ALLOW" in out, "explain names the route and the NACL entry")
+                rc, out, _ = vfpathctl("explain", "--eni", "vm1", "--dst", "10.0.2.10", "-P", "tcp", "-p", "22")
+                check(rc == 0 and "verdict   drop nacl_deny" in out and "rule * (implicit deny): DENY" in out,
+                      "explain shows the implicit deny")
+                rc, _, err = vfpathctl("explain", "--eni", "nope", "--dst", "10.0.2.10")
+                check(rc == 1 and 'no ENI "nope"' in err, "explain of an unknown ENI is refused with the reason")
+
                 gen = a.pushes + 1
                 bad = config(tmp, gen + 1)
                 bad["network_acls"][0]["egress"][0]["port_range"] = {"from": 90, "to": 80}
