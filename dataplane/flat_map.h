@@ -6,8 +6,8 @@
 // not need (snapshots are rebuilt, never mutated); this keeps the routing
 // logic unit-testable without EAL. Measured in bench/dataplane (route lookup).
 //
-// Key: trivially copyable, size a multiple of 8, padding zeroed by the caller
-// (it is hashed and compared as bytes).
+// Key: trivially copyable, size a multiple of 8, no padding bytes (it is
+// hashed and compared as 64-bit words).
 #pragma once
 
 #include <bit>
@@ -78,7 +78,14 @@ class FlatMap {
     std::memcpy(w, &k, sizeof(Key));
     return hash_words(w, sizeof(Key) / 8);
   }
-  static bool equal(const Key& a, const Key& b) { return std::memcmp(&a, &b, sizeof(Key)) == 0; }
+  static bool equal(const Key& a, const Key& b) {
+    uint64_t x[sizeof(Key) / 8], y[sizeof(Key) / 8];
+    std::memcpy(x, &a, sizeof(Key));
+    std::memcpy(y, &b, sizeof(Key));
+    uint64_t diff = 0;
+    for (std::size_t i = 0; i < sizeof(Key) / 8; ++i) diff |= x[i] ^ y[i];
+    return diff == 0;
+  }
 
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;

@@ -36,7 +36,7 @@ void frame_to_mbuf(const Frame& f, rte_mbuf* m) {
 Worker::Worker(unsigned id, SnapshotPublisher& publisher, LcoreCounters& counters,
                std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle)
     : id_(id), publisher_(publisher), counters_(counters), rx_(std::move(rx)),
-      tx_queue_(tx_queue), idle_(idle), pending_(kMaxPorts) {}
+      tx_queue_(tx_queue), idle_(idle), pending_(kMaxPorts), burst_(std::make_unique<Burst>()) {}
 
 void Worker::run(const std::atomic<bool>& stop) {
   publisher_.register_worker(id_);
@@ -66,13 +66,14 @@ uint16_t Worker::poll(const Snapshot& s, RxQueue q) {
   rte_mbuf* mbufs[kBurstSize];
   uint16_t n = rte_eth_rx_burst(q.port, q.queue, mbufs, kBurstSize);
   if (n == 0) return 0;
-  Burst b;
+  Burst& b = *burst_;
   b.count = n;
   b.in_port = q.port;
   PortCounters& pc = counters_.ports[q.port];
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
     mbuf_to_frame(mbufs[i], b.frames[i]);
+    b.verdict[i] = Verdict{};
     bytes += mbufs[i]->pkt_len;
   }
   pc.rx_packets.add(n);

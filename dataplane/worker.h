@@ -9,9 +9,11 @@
 #include <rte_mbuf.h>
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <vector>
 
+#include "dataplane/burst.h"
 #include "dataplane/counters.h"
 #include "dataplane/snapshot_publisher.h"
 
@@ -37,7 +39,7 @@ class Worker final {
 
  private:
   uint16_t poll(const Snapshot& s, RxQueue q);
-  void account_and_queue(const Snapshot& s, rte_mbuf* m, const struct Burst& b, uint16_t i);
+  void account_and_queue(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
   void flush(uint16_t port);
   void flush_all();
 
@@ -55,6 +57,7 @@ class Worker final {
   uint16_t tx_queue_;
   IdlePolicy idle_;
   std::vector<Pending> pending_;  // per port, sized once
+  std::unique_ptr<Burst> burst_;  // reused: only the verdicts of a burst are reset
   uint16_t dirty_[kMaxPorts];     // ports with pending frames
   uint16_t dirty_count_ = 0;
 };
