@@ -1,8 +1,10 @@
 #include "dataplane/snapshot_publisher.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
+#include <thread>
 
 namespace vfpath {
 
@@ -32,9 +34,13 @@ void SnapshotPublisher::unregister_worker(unsigned id) { rte_rcu_qsbr_thread_unr
 void SnapshotPublisher::publish(std::unique_ptr<Snapshot> next) {
   std::lock_guard lock(control_mutex_);
   const Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
-  // Blocks until every online worker has passed a quiescent state after the
-  // exchange; offline (sleeping) workers hold no pointer and are not waited for.
-  rte_rcu_qsbr_synchronize(qsv_, RTE_QSBR_THRID_INVALID);
+  // Waits until every online worker has passed a quiescent state after the
+  // exchange; offline (sleeping) workers hold no pointer and are not waited
+  // for. Polls with short sleeps rather than spinning (rte_rcu_qsbr_synchronize
+  // spins): a control thread that shares a CPU with a worker would otherwise
+  // hold that CPU while waiting for the very worker it keeps from running.
+  const uint64_t token = rte_rcu_qsbr_start(qsv_);
+  while (rte_rcu_qsbr_check(qsv_, token, false) != 1) std::this_thread::sleep_for(std::chrono::microseconds(20));
   delete old;
 }
 

@@ -10,6 +10,8 @@
 #include <rte_mbuf.h>
 
 #include <atomic>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 
 #include <csignal>
@@ -39,6 +41,34 @@ int launch_worker(void* arg) {
   return 0;
 }
 
+// The CPUs the process may use minus those that poll: where control threads
+// (gRPC) belong, so they never take a polling core's time (and never make a
+// worker wait for the thread that waits for it). Empty if nothing is left.
+cpu_set_t control_cpus(const vfpath::DaemonOptions& o, const cpu_set_t& allowed) {
+  cpu_set_t set = allowed;
+  if (o.worker_cores.empty()) CPU_CLR(o.main_core, &set);
+  for (unsigned c : o.worker_cores) CPU_CLR(c, &set);
+  return set;
+}
+
+// Starts the control server with its threads on `cpus` (they inherit the
+// affinity of the thread that creates them), then restores this thread's.
+std::unique_ptr<grpc::Server> start_control_on(vfpath::control::ControlService& service, const std::string& socket,
+                                               const cpu_set_t& cpus) {
+  cpu_set_t mine;
+  pthread_getaffinity_np(pthread_self(), sizeof mine, &mine);
+  if (CPU_COUNT(&cpus) > 0) pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
+  std::unique_ptr<grpc::Server> server;
+  try {
+    server = vfpath::control::start_control_server(service, socket);
+  } catch (...) {
+    pthread_setaffinity_np(pthread_self(), sizeof mine, &mine);
+    throw;
+  }
+  pthread_setaffinity_np(pthread_self(), sizeof mine, &mine);
+  return server;
+}
+
 std::vector<std::string> eal_argv(const vfpath::DaemonOptions& o) {
   std::string cores = std::to_string(o.main_core);
   for (unsigned c : o.worker_cores) cores += "," + std::to_string(c);
@@ -49,6 +79,8 @@ std::vector<std::string> eal_argv(const vfpath::DaemonOptions& o) {
 
 int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config) {
   using namespace vfpath;
+  cpu_set_t allowed;  // before EAL pins this thread to the main core
+  sched_getaffinity(0, sizeof allowed, &allowed);
   std::vector<std::string> args = eal_argv(o);
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
@@ -108,7 +140,7 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
     auto dir = o.control_socket.substr(0, o.control_socket.rfind('/'));
     if (!dir.empty()) ::mkdir(dir.c_str(), 0750);
     try {
-      control_server = control::start_control_server(service, o.control_socket);
+      control_server = start_control_on(service, o.control_socket, control_cpus(o, allowed));
     } catch (const std::exception& e) {
       std::cerr << "vfpathd: control API: " << e.what() << "\n";
       for (const auto& s : setups) stop_port(s.port_id);

@@ -25,14 +25,14 @@ def telemetry(prefix, command):
 class Daemon:
     """vfpathd on a config dict; a context manager that always stops it."""
 
-    def __init__(self, binary, config, workdir, prefix, netns=None, extra_eal=()):
+    def __init__(self, binary, config, workdir, prefix, netns=None, extra_eal=(), memory_mb=256, options=()):
         self.prefix = prefix
         self.config_path = os.path.join(workdir, "config.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=1)
         self.control_socket = os.path.join(workdir, f"{prefix}.sock")
-        cmd = [binary, "--config", self.config_path, "--control-socket", self.control_socket,
-               "--", "--no-huge", "-m", "256", "--no-shconf",
+        cmd = [binary, "--config", self.config_path, "--control-socket", self.control_socket, *options,
+               "--", "--no-huge", "-m", str(memory_mb), "--no-shconf",
                "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", *extra_eal]
         if netns:
             cmd = ["ip", "netns", "exec", netns, *cmd]

@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""Push-to-effect latency of the control API: vfpathd (net_null ports) with a
+network ACL of N entries in force; each push changes one entry; the figure is
+vfpathd's own apply time (validate + compile + publish with the RCU grace
+period), p50 and p99 over --pushes pushes, for each N. Also the end-to-end
+time of `vfpathctl apply` (process start, gRPC, apply). A benchmark.
+
+usage: push_latency.py VFPATHD VFPATHCTL [--pushes 50] [--rules 20 1000 10000]"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
+from vfpath_harness import Daemon  # noqa: E402
+
+
+def config(generation, rules, changed_port):
+    egress = [{"rule_number": i + 1, "action": "ALLOW", "cidr": f"10.{(i >> 8) & 255}.{i & 255}.0/24",
+               "protocol": "tcp", "port_range": {"from": 1000 + i % 5000, "to": 1000 + i % 5000}}
+              for i in range(rules - 1)]
+    egress.append({"rule_number": rules, "action": "DENY", "cidr": "10.0.0.0/8", "protocol": "udp",
+                   "port_range": {"from": changed_port, "to": changed_port}})
+    return {"generation": generation,
+            "limits": {"nacl_rules_per_direction": max(rules, 20)},
+            "ports": [{"name": "a", "role": "ENI", "devargs": "net_null0"},
+                      {"name": "b", "role": "ENI", "devargs": "net_null1"}],
+            "vpcs": [{"id": "v", "cidrs": ["10.0.0.0/8"]}],
+            "subnets": [{"id": "s1", "vpc": "v", "ipv4_cidr": "10.0.1.0/24", "network_acl": "acl"},
+                        {"id": "s2", "vpc": "v", "ipv4_cidr": "10.0.2.0/24"}],
+            "network_acls": [{"id": "acl", "vpc": "v", "egress": egress}],
+            "enis": [{"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "s1", "ipv4": ["10.0.1.10"]},
+                     {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "s2", "ipv4": ["10.0.2.10"]}]}
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("vfpathd")
+    ap.add_argument("vfpathctl")
+    ap.add_argument("--pushes", type=int, default=50)
+    ap.add_argument("--rules", type=int, nargs="+", default=[20, 1000, 10000])
+    ap.add_argument("--idle-sleep-max-us", default="200")
+    a = ap.parse_args()
+    print("| NACL entries in force | apply p50 | apply p99 | vfpathctl apply p50 (end to end) |\n|---|---|---|---|")
+    for rules in a.rules:
+        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
+            with Daemon(a.vfpathd, config(1, rules, 1), tmp, f"vfpush{os.getpid()}r{rules}",
+                        memory_mb=1024, options=["--idle-sleep-max-us", a.idle_sleep_max_us]) as d:
+                applied, wall = [], []
+                path = f"{tmp}/push.json"
+                for g in range(2, a.pushes + 2):
+                    json.dump(config(g, rules, g), open(path, "w"))
+                    t0 = time.monotonic()
+                    r = subprocess.run([a.vfpathctl, "--socket", d.control_socket, "apply", path],
+                                       capture_output=True, text=True, timeout=120)
+                    wall.append((time.monotonic() - t0) * 1e3)
+                    if r.returncode != 0:
+                        sys.exit(f"push refused: {r.stderr}")
+                    applied.append(int(r.stdout.split(" in ")[1].split()[0]) / 1e3)
+        print(f"| {rules} | {statistics.median(applied):.2f} ms | {pct(applied, 99):.2f} ms | "
+              f"{statistics.median(wall):.1f} ms |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
