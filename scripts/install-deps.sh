@@ -11,7 +11,7 @@ packages=(
   libboost-program-options-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpcap-dev zlib1g-dev
+  libpcap-dev zlib1g-dev clang
   # tests, demo and benchmarks
   iproute2 iputils-ping ethtool tcpdump tshark python3 python3-scapy python3-pyelftools
 )

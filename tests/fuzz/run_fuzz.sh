@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the pipeline fuzz target with clang (libFuzzer, ASan, UBSan) and runs
+# it for SECONDS, seeded with every frame of ../shared/data/pcaps. Exit 0 when
+# no crash was found; a crash leaves its input in OUT/crash-* and fails.
+#   tests/fuzz/run_fuzz.sh SOURCE_ROOT SHARED_DATA OUT [SECONDS]
+set -euo pipefail
+src=$1 data=$2 out=$3 seconds=${4:-30}
+mkdir -p "$out/corpus"
+cxx=$(command -v clang++ || true)
+[ -n "$cxx" ] || { echo "clang++ not found: install the Debian package clang" >&2; exit 1; }
+d=$src/dataplane
+"$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  $(pkg-config --cflags libdpdk) -Wno-deprecated-volatile -I"$src" \
+  "$src/tests/fuzz/pipeline_fuzz.cc" "$d/parser.cc" "$d/checksum.cc" "$d/replies.cc" "$d/pipeline.cc" \
+  "$d"/stages/{parse,eni,neighbor,anti_spoof,route,nacl,l2_rewrite}_stage.cc \
+  "$src"/acl/{classifier,rte_layout,method,result,rule_check,cidr}.cc \
+  $(pkg-config --libs libdpdk) -o "$out/pipeline_fuzz"
+# Seeds: every frame of the shared captures, one file each.
+/usr/bin/python3 - "$data/pcaps" "$out/corpus" <<'PY'
+import glob, hashlib, os, sys
+from scapy.all import PcapReader
+for f in glob.glob(os.path.join(sys.argv[1], "*", "*.pcap*")):
+    for p in PcapReader(f):
+        b = bytes(p)[:4096]
+        open(os.path.join(sys.argv[2], hashlib.sha1(b).hexdigest()), "wb").write(b)
+PY
+cd "$out"
+./pipeline_fuzz -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 corpus 2>&1 | tail -15
