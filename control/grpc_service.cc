@@ -124,17 +124,31 @@ grpc::Status ControlService::Explain(grpc::ServerContext*, const v1::ExplainRequ
   return grpc::Status::OK;
 }
 
-std::unique_ptr<grpc::Server> start_control_server(ControlService& service, const std::string& socket_path) {
+std::unique_ptr<grpc::Server> start_control_server(ControlService& service, const ControlListeners& where) {
   grpc::EnableDefaultHealthCheckService(true);
-  ::unlink(socket_path.c_str());  // a socket left by a previous run
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
+  if (!where.unix_socket.empty()) {
+    ::unlink(where.unix_socket.c_str());  // a socket left by a previous run
+    builder.AddListeningPort("unix:" + where.unix_socket, grpc::InsecureServerCredentials());
+  }
+  if (!where.tcp.empty()) {
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    if (!where.tls_cert_pem.empty()) {
+      grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      tls.pem_root_certs = where.tls_client_ca_pem;
+      tls.pem_key_cert_pairs.push_back({where.tls_key_pem, where.tls_cert_pem});
+      creds = grpc::SslServerCredentials(tls);
+    }
+    builder.AddListeningPort(where.tcp, creds);
+  }
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   mode_t old = ::umask(0117);  // socket 0660: owner and group may connect
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ::umask(old);
-  if (!server) throw std::runtime_error("cannot listen on unix:" + socket_path);
+  if (!server)
+    throw std::runtime_error("cannot listen on " + (where.unix_socket.empty() ? "" : "unix:" + where.unix_socket + " ") +
+                             where.tcp + " (in use, no permission, or a bad certificate/key)");
   return server;
 }
 

@@ -33,10 +33,19 @@ class ControlService final : public v1::Control::Service {
   std::string boot_id_;
 };
 
-// Listens on unix:`socket_path` (replacing a stale socket file; mode 0660, so
-// access is by file permissions), with the standard grpc.health.v1 service.
-// Throws std::runtime_error if it cannot listen.
-std::unique_ptr<grpc::Server> start_control_server(ControlService& service, const std::string& socket_path);
+// Where the control API listens: a Unix socket (replaced if stale; mode 0660,
+// so access is by file permissions) and optionally TCP, with mutual TLS
+// (server certificate + a CA that must have signed the client's) or, only
+// when asked for explicitly, plaintext.
+struct ControlListeners {
+  std::string unix_socket;  // empty: none
+  std::string tcp;          // host:port; empty: none
+  std::string tls_cert_pem, tls_key_pem, tls_client_ca_pem;  // all empty: plaintext TCP
+};
+
+// Starts the server with the standard grpc.health.v1 service. Throws
+// std::runtime_error if it cannot listen.
+std::unique_ptr<grpc::Server> start_control_server(ControlService& service, const ControlListeners& where);
 
 // A random id (UUID text) for this start of the daemon.
 std::string new_boot_id();

@@ -196,6 +196,11 @@ int main(int argc, char** argv) {
       "Options");
   desc.add_options()("help,h", "show this help")
       ("socket,s", po::value(&socket)->default_value("/run/vfpath/vfpathd.sock"), "vfpathd's control socket")
+      ("tcp", po::value<std::string>(), "connect to host:port instead (vfpathd --control-tcp), with mutual TLS:")
+      ("tls-ca", po::value<std::string>(), "CA (PEM) that signed vfpathd's certificate")
+      ("tls-cert", po::value<std::string>(), "this client's certificate (PEM)")
+      ("tls-key", po::value<std::string>(), "this client's private key (PEM)")
+      ("insecure", "with --tcp: plaintext (vfpathd --control-tcp-insecure)")
       ("output,o", po::value(&format)->default_value("table"), "table or json (stats)")
       ("base-generation", po::value<uint64_t>(), "apply: refuse unless this generation is in force")
       ("eni", po::value<std::string>(), "explain: the sending ENI")
@@ -231,7 +236,32 @@ int main(int argc, char** argv) {
   }
   grpc::ChannelArguments ca;
   ca.SetMaxSendMessageSize(64 * 1024 * 1024);
-  auto channel = grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), ca);
+  std::string target = "unix:" + socket;
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (vm.count("tcp")) {
+    target = vm["tcp"].as<std::string>();
+    if (!vm.count("insecure")) {
+      auto pem = [&](const char* opt) -> std::string {
+        if (!vm.count(opt)) return "";
+        std::ifstream in(vm[opt].as<std::string>());
+        if (!in) throw std::runtime_error(std::string("cannot read --") + opt + " " + vm[opt].as<std::string>());
+        std::stringstream b;
+        b << in.rdbuf();
+        return b.str();
+      };
+      grpc::SslCredentialsOptions tls;
+      try {
+        tls.pem_root_certs = pem("tls-ca");
+        tls.pem_cert_chain = pem("tls-cert");
+        tls.pem_private_key = pem("tls-key");
+      } catch (const std::exception& e) {
+        std::cerr << "vfpathctl: " << e.what() << "\n";
+        return kUsage;
+      }
+      creds = grpc::SslCredentials(tls);
+    }
+  }
+  auto channel = grpc::CreateCustomChannel(target, creds, ca);
   auto stub = Control::NewStub(channel);
   if (command == "apply" && args.size() == 1) return apply(*stub, args[0], vm);
   if (command == "get" && args.empty()) return get(*stub);

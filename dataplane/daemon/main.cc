@@ -16,7 +16,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "control/compile.h"
@@ -53,20 +55,30 @@ cpu_set_t control_cpus(const vfpath::DaemonOptions& o, const cpu_set_t& allowed)
 
 // Starts the control server with its threads on `cpus` (they inherit the
 // affinity of the thread that creates them), then restores this thread's.
-std::unique_ptr<grpc::Server> start_control_on(vfpath::control::ControlService& service, const std::string& socket,
-                                               const cpu_set_t& cpus) {
+std::unique_ptr<grpc::Server> start_control_on(vfpath::control::ControlService& service,
+                                               const vfpath::control::ControlListeners& where, const cpu_set_t& cpus) {
   cpu_set_t mine;
   pthread_getaffinity_np(pthread_self(), sizeof mine, &mine);
   if (CPU_COUNT(&cpus) > 0) pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
   std::unique_ptr<grpc::Server> server;
   try {
-    server = vfpath::control::start_control_server(service, socket);
+    server = vfpath::control::start_control_server(service, where);
   } catch (...) {
     pthread_setaffinity_np(pthread_self(), sizeof mine, &mine);
     throw;
   }
   pthread_setaffinity_np(pthread_self(), sizeof mine, &mine);
   return server;
+}
+
+// A PEM file's text; "" for no path. Throws with the path if unreadable.
+std::string read_file(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
 }
 
 std::vector<std::string> eal_argv(const vfpath::DaemonOptions& o) {
@@ -136,11 +148,13 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   control::ConfigStore store(config, port_ids, publisher);
   control::ControlService service(store, counters, publisher, control::new_boot_id());
   std::unique_ptr<grpc::Server> control_server;
-  if (!o.control_socket.empty()) {
+  if (!o.control_socket.empty() || !o.control_tcp.empty()) {
     auto dir = o.control_socket.substr(0, o.control_socket.rfind('/'));
     if (!dir.empty()) ::mkdir(dir.c_str(), 0750);
     try {
-      control_server = start_control_on(service, o.control_socket, control_cpus(o, allowed));
+      control::ControlListeners where{o.control_socket, o.control_tcp, read_file(o.tls_cert), read_file(o.tls_key),
+                                      read_file(o.tls_client_ca)};
+      control_server = start_control_on(service, where, control_cpus(o, allowed));
     } catch (const std::exception& e) {
       std::cerr << "vfpathd: control API: " << e.what() << "\n";
       for (const auto& s : setups) stop_port(s.port_id);
@@ -154,7 +168,12 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s\n",
               static_cast<unsigned long long>(config.generation()), config.ports_size(), config.enis_size(),
               workers, workers == 1 ? "" : "s",
-              o.control_socket.empty() ? "off" : ("unix:" + o.control_socket).c_str());
+              o.control_socket.empty() && o.control_tcp.empty()
+                  ? "off"
+                  : ((o.control_socket.empty() ? "" : "unix:" + o.control_socket) +
+                     (o.control_tcp.empty() ? "" : " tcp:" + o.control_tcp +
+                                                       (o.control_tcp_insecure ? " (plaintext)" : " (mutual TLS)")))
+                        .c_str());
   std::fflush(stdout);
 
   if (o.worker_cores.empty()) {

@@ -67,6 +67,13 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
        "longest sleep of an idle worker (exponential back-off from 1 us after 256 empty polls);\n0 = never sleep")
       ("control-socket", po::value(&o.control_socket)->default_value(o.control_socket),
        "Unix socket of the gRPC control API (vfpathctl); \"\" = none")
+      ("control-tcp", po::value(&o.control_tcp), "also serve the control API on TCP host:port, with mutual TLS:\n"
+       "--tls-cert, --tls-key (the server's) and --tls-client-ca (clients must present a\ncertificate it signed)")
+      ("tls-cert", po::value(&o.tls_cert), "server certificate (PEM) for --control-tcp")
+      ("tls-key", po::value(&o.tls_key), "server private key (PEM) for --control-tcp")
+      ("tls-client-ca", po::value(&o.tls_client_ca), "CA (PEM) that signs the clients allowed on --control-tcp")
+      ("control-tcp-insecure", po::bool_switch(&o.control_tcp_insecure),
+       "serve --control-tcp in plaintext (anyone who reaches the port controls the appliance)")
       ("mbufs", po::value(&o.mbufs)->default_value(0),
        "packet buffers in the pool; 0 = 2048 per port and worker (net_pcap with infinite_rx\nneeds one per packet of its file on top)");
   po::variables_map vm;
@@ -86,6 +93,15 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
   }
   if (o.config_path.empty()) throw std::invalid_argument("--config is required (see --help)");
   if (!workers.empty()) o.worker_cores = parse_core_list(workers);
+  bool any_tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty();
+  bool all_tls = !o.tls_cert.empty() && !o.tls_key.empty() && !o.tls_client_ca.empty();
+  if (!o.control_tcp.empty() && !o.control_tcp_insecure && !all_tls)
+    throw std::invalid_argument("--control-tcp needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS), "
+                                "or --control-tcp-insecure to serve plaintext");
+  if (o.control_tcp_insecure && any_tls)
+    throw std::invalid_argument("--control-tcp-insecure and the --tls-* options exclude each other");
+  if (o.control_tcp.empty() && (any_tls || o.control_tcp_insecure))
+    throw std::invalid_argument("--tls-* and --control-tcp-insecure go with --control-tcp");
   if (std::find(o.worker_cores.begin(), o.worker_cores.end(), o.main_core) != o.worker_cores.end())
     throw std::invalid_argument("--worker-cores must not include --main-core " + std::to_string(o.main_core));
   for (const auto& a : o.eal_args)

@@ -16,6 +16,9 @@ struct DaemonOptions {
   unsigned idle_sleep_max_us = 200;
   unsigned mbufs = 0;                  // 0: sized from ports and workers
   std::string control_socket = "/run/vfpath/vfpathd.sock";  // empty: no gRPC server
+  std::string control_tcp;             // host:port; needs TLS unless control_tcp_insecure
+  std::string tls_cert, tls_key, tls_client_ca;
+  bool control_tcp_insecure = false;
   bool check_config = false;
   std::vector<std::string> eal_args;   // after `--`
 };
