@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "control/delta.h"
 #include "control/validate.h"
 
 namespace vfpath::control {
@@ -26,12 +27,26 @@ std::vector<std::string> ConfigStore::port_changes(const config::v1::Config& nex
 }
 
 ApplyOutcome ConfigStore::apply(const config::v1::Config& next, std::optional<uint64_t> base) {
-  auto t0 = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
+  return apply_locked(next, base, {});
+}
+
+ApplyOutcome ConfigStore::apply_delta(const config::v1::Delta& delta, std::optional<uint64_t> base) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> problems;
+  config::v1::Config next = control::apply_delta(current_, delta, problems);
+  return apply_locked(next, base, std::move(problems));
+}
+
+ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::optional<uint64_t> base,
+                                       std::vector<std::string> problems) {
+  auto t0 = std::chrono::steady_clock::now();
   ApplyOutcome out;
+  out.problems = std::move(problems);
   out.generation = current_.generation();
   if (base && *base != current_.generation()) {
     out.status = ApplyOutcome::Status::kStale;
+    out.problems.clear();
     out.problems.push_back("base generation " + std::to_string(*base) + " is not the one in force (" +
                            std::to_string(current_.generation()) + "): read it again with Get and retry");
     return out;

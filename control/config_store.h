@@ -30,10 +30,15 @@ class ConfigStore {
   ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher);
 
   ApplyOutcome apply(const config::v1::Config& next, std::optional<uint64_t> base_generation);
+  // The delta applied to the configuration in force, then as apply().
+  ApplyOutcome apply_delta(const config::v1::Delta& delta, std::optional<uint64_t> base_generation);
   config::v1::Config current() const;
 
  private:
   std::vector<std::string> port_changes(const config::v1::Config& next) const;
+  // apply() with the mutex held; `problems` from building `next` come first.
+  ApplyOutcome apply_locked(const config::v1::Config& next, std::optional<uint64_t> base,
+                            std::vector<std::string> problems);
 
   mutable std::mutex mutex_;
   config::v1::Config current_;

@@ -30,7 +30,7 @@ grpc::Status ControlService::Apply(grpc::ServerContext*, const v1::ApplyRequest*
   try {
     std::optional<uint64_t> base;
     if (req->has_base_generation()) base = req->base_generation();
-    ApplyOutcome out = store_.apply(req->config(), base);
+    ApplyOutcome out = req->has_delta() ? store_.apply_delta(req->delta(), base) : store_.apply(req->config(), base);
     resp->set_generation(out.generation);
     resp->set_apply_micros(out.micros);
     switch (out.status) {

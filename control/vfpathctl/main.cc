@@ -56,7 +56,8 @@ int apply(Control::Stub& stub, const std::string& file, const po::variables_map&
   buf << in.rdbuf();
   vfpath::control::v1::ApplyRequest req;
   google::protobuf::util::JsonParseOptions jo;
-  auto st = google::protobuf::util::JsonStringToMessage(buf.str(), req.mutable_config(), jo);
+  auto st = vm.count("delta") ? google::protobuf::util::JsonStringToMessage(buf.str(), req.mutable_delta(), jo)
+                              : google::protobuf::util::JsonStringToMessage(buf.str(), req.mutable_config(), jo);
   if (!st.ok()) {
     std::string m(st.message());
     std::cerr << "vfpathctl: " << file << ": " << m.substr(0, m.find('\n')) << "\n";
@@ -185,8 +186,9 @@ int main(int argc, char** argv) {
       "vfpathctl - control a running vfpathd\n\n"
       "Usage: vfpathctl [options] COMMAND [ARGS]\n\n"
       "Commands:\n"
-      "  apply FILE   push a whole configuration (the JSON of vfpath.config.v1.Config);\n"
-      "               all or nothing: every problem is listed and nothing changes\n"
+      "  apply FILE   push a whole configuration (the JSON of vfpath.config.v1.Config), or with\n"
+      "               --delta the objects to create, replace or delete; all or nothing:\n"
+      "               every problem is listed and nothing changes\n"
       "  get          the configuration and generation in force, and the boot id (JSON)\n"
       "  stats        counters: ports, ENIs, drops by reason, network ACL hits\n"
       "  explain      what vfpathd would do with a packet from an ENI, and why:\n"
@@ -203,6 +205,7 @@ int main(int argc, char** argv) {
       ("insecure", "with --tcp: plaintext (vfpathd --control-tcp-insecure)")
       ("output,o", po::value(&format)->default_value("table"), "table or json (stats)")
       ("base-generation", po::value<uint64_t>(), "apply: refuse unless this generation is in force")
+      ("delta", "apply: FILE is a delta (vfpath.config.v1.Delta: upsert_*/delete_* by id), not a whole configuration")
       ("eni", po::value<std::string>(), "explain: the sending ENI")
       ("dst", po::value<std::string>(), "explain: destination address")
       ("src", po::value<std::string>(), "explain: source address (default: the ENI's)")

@@ -10,6 +10,8 @@
 
 #include "control/config_file.h"
 
+#include <google/protobuf/util/json_util.h>
+
 namespace vfpath::control {
 namespace {
 
@@ -92,6 +94,53 @@ TEST(ConfigStore, OfTwoConcurrentPushesOnTheSameBaseExactlyOneWins) {
     EXPECT_EQ(stale.load(), 1);
     EXPECT_EQ(f.publisher.current()->generation, 2u);
   }
+}
+
+}  // namespace
+}  // namespace vfpath::control
+
+namespace vfpath::control {
+namespace {
+
+config::v1::Delta delta(const std::string& json) {
+  config::v1::Delta d;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &d).ok()) << json;
+  return d;
+}
+
+TEST(ConfigStoreDelta, UpsertReplacesByIdAndAddsNewObjects) {
+  Fixture f;
+  auto out = f.store.apply_delta(delta(R"({"generation": 2, "upsert_enis": [
+      {"id": "e", "port": "p", "mac": "02:00:00:00:00:01", "subnet": "s", "ipv4": ["10.0.1.30"]},
+      {"id": "e2", "port": "p", "mac": "02:00:00:00:00:02", "subnet": "s", "ipv4": ["10.0.1.31"]}]})"), 1);
+  ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied) << (out.problems.empty() ? "" : out.problems[0]);
+  ASSERT_EQ(f.publisher.current()->enis.size(), 2u);
+  EXPECT_EQ(f.publisher.current()->enis[0].ipv4[0].host(), 0x0a00011eu);
+  EXPECT_EQ(f.store.current().enis(1).id(), "e2");
+}
+
+TEST(ConfigStoreDelta, DeleteRemovesAndWhatStillRefersToItIsAnError) {
+  Fixture f;
+  auto out = f.store.apply_delta(delta(R"({"generation": 2, "delete_subnets": ["s"]})"), std::nullopt);
+  EXPECT_EQ(out.status, ApplyOutcome::Status::kInvalid);
+  EXPECT_EQ(out.problems.at(0), "enis[0].subnet: \"s\" is not a configured subnet");
+  out = f.store.apply_delta(delta(R"({"generation": 2, "delete_enis": ["e"], "delete_subnets": ["s"]})"), 1);
+  EXPECT_EQ(out.status, ApplyOutcome::Status::kApplied);
+  EXPECT_TRUE(f.publisher.current()->enis.empty());
+}
+
+TEST(ConfigStoreDelta, AnUnusableDeltaIsRefusedWholeWithEveryProblem) {
+  Fixture f;
+  auto out = f.store.apply_delta(delta(R"({"generation": 2, "delete_enis": ["nope"],
+      "upsert_vpcs": [{"id": "v2", "cidrs": ["10.9.0.0/16"]}, {"id": "v2", "cidrs": ["10.8.0.0/16"]}],
+      "upsert_subnets": [{"vpc": "v"}]})"), 1);
+  EXPECT_EQ(out.status, ApplyOutcome::Status::kInvalid);
+  ASSERT_GE(out.problems.size(), 3u);
+  EXPECT_EQ(out.problems[0], "upsert_vpcs[1]: \"v2\" appears twice in this delta");
+  EXPECT_EQ(out.problems[1], "upsert_subnets[0].id: is empty");
+  EXPECT_EQ(out.problems[2], "delete_enis[0]: no eni \"nope\" to delete");
+  EXPECT_EQ(f.store.current().generation(), 1u);
+  EXPECT_EQ(f.store.current().vpcs_size(), 1);
 }
 
 }  // namespace

@@ -110,6 +110,17 @@ def main():
                 check(rc == 1 and 'no ENI "nope"' in err, "explain of an unknown ENI is refused with the reason")
 
                 gen = a.pushes + 1
+                nacl = config(tmp, 0)["network_acls"][0]
+                nacl["egress"].append({"rule_number": 300, "action": "ALLOW", "cidr": "10.0.0.0/16", "protocol": "icmp"})
+                json.dump({"generation": gen + 1, "upsert_network_acls": [nacl]}, open(path, "w"))
+                rc, out, err = vfpathctl("apply", "--delta", path, "--base-generation", str(gen))
+                got = json.loads(vfpathctl("get")[1])["config"]["network_acls"][0]["egress"]
+                check(rc == 0 and [e["rule_number"] for e in got] == [100, 300],
+                      f"a delta replaces one NACL by id ({out.strip() or err.strip()})")
+                gen += 1
+                json.dump({"generation": gen + 1, "delete_enis": ["vm9"]}, open(path, "w"))
+                rc, _, err = vfpathctl("apply", "--delta", path)
+                check(rc == 1 and 'delete_enis[0]: no eni "vm9" to delete' in err, "a delta that deletes nothing is refused")
                 bad = config(tmp, gen + 1)
                 bad["network_acls"][0]["egress"][0]["port_range"] = {"from": 90, "to": 80}
                 bad["enis"][1]["ipv4"] = ["10.0.1.99"]
