@@ -33,6 +33,7 @@ struct Args {
   uint32_t shards = 1;
   size_t max_size = 0;
   unsigned memory_mb = 2048;
+  bool hugepages = false;
 };
 
 int parse_args(int argc, char** argv, Args* a) {
@@ -48,7 +49,8 @@ int parse_args(int argc, char** argv, Args* a) {
       ("passes", po::value(&a->passes), "passes over the trace when timing (default 10)")
       ("max-size", po::value(&a->max_size), "rte_acl max_size in bytes (0 = unlimited)")
       ("shards", po::value(&a->shards), "rte_acl contexts to split the rules into (default 1)")
-      ("memory-mb", po::value(&a->memory_mb), "EAL memory in MB (default 2048)");
+      ("memory-mb", po::value(&a->memory_mb), "EAL memory in MB (default 2048)")
+      ("hugepages", po::bool_switch(&a->hugepages), "use 2 MB hugepages (reserve them first: /proc/sys/vm/nr_hugepages)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -120,7 +122,7 @@ int main(int argc, char** argv) {
     }
     expected = acl::expected_to_userdata(e.value());
   }
-  if (auto st = acl::tools::init_eal(args.memory_mb); !st) {
+  if (auto st = acl::tools::init_eal(args.memory_mb, args.hugepages); !st) {
     std::cerr << "vfpath-classify: " << st.error().message << "\n";
     return 3;
   }

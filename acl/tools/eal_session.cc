@@ -25,15 +25,16 @@ void cleanup_eal() {
 
 }  // namespace
 
-Status init_eal(unsigned memory_mb) {
+Status init_eal(unsigned memory_mb, bool hugepages) {
   static bool done = false;
   if (done) return Ok{};
   const std::string name = "vfacl-" + std::to_string(getpid());
   const std::string prefix = "--file-prefix=" + name;
   const std::string mem = std::to_string(memory_mb);
-  std::vector<std::string> args = {"vfpath-acl", "--no-huge", "--no-shconf", "--no-pci",
-                                   "-l", "0", "--log-level=lib.eal:error", prefix,
+  std::vector<std::string> args = {"vfpath-acl", "--no-pci", "-l", "0", "--log-level=lib.eal:error", prefix,
                                    "-m", mem, "--force-max-simd-bitwidth=512", "--no-telemetry"};
+  if (hugepages) args.insert(args.begin() + 1, "--in-memory");
+  else args.insert(args.begin() + 1, {"--no-huge", "--no-shconf"});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {

@@ -16,6 +16,9 @@ namespace acl::tools {
 // same "no files in /var/run" effect.
 // memory_mb: EAL memory (-m), all of it reserved up front by --no-huge; rte_acl tries for 100K rules need hundreds of
 // MB. Call once per process; further calls return Ok without effect.
-Status init_eal(unsigned memory_mb);
+// hugepages: use 2 MB hugepages (reserved beforehand in
+// /proc/sys/vm/nr_hugepages) with --in-memory, so no hugepage files are left
+// behind; for benchmarks of large tries, where 4 KiB pages cost TLB misses.
+Status init_eal(unsigned memory_mb, bool hugepages = false);
 
 }  // namespace acl::tools
