@@ -1,20 +1,46 @@
 #include "dataplane/checksum.h"
 
+#include <bit>
 #include <cstring>
 
 namespace vfpath {
 
+static_assert(std::endian::native == std::endian::little, "checksum_partial swaps once for a little-endian host");
+
 uint32_t checksum_partial(const void* data, std::size_t len, uint32_t initial) {
+  // RFC 1071 §2(B): the one's-complement sum is byte-order independent up to
+  // a final byte swap, so add native 32-bit words (eight bytes per step into a
+  // 64-bit accumulator, carries folded at the end), then swap once.
   const auto* p = static_cast<const uint8_t*>(data);
-  uint64_t sum = initial;
-  while (len >= 2) {
-    sum += static_cast<uint32_t>(p[0] << 8 | p[1]);
+  uint64_t sum = 0;
+  while (len >= 8) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + 4, 4);
+    sum += uint64_t{a} + b;
+    p += 8;
+    len -= 8;
+  }
+  if (len >= 4) {
+    uint32_t a;
+    std::memcpy(&a, p, 4);
+    sum += a;
+    p += 4;
+    len -= 4;
+  }
+  if (len >= 2) {
+    uint16_t a;
+    std::memcpy(&a, p, 2);
+    sum += a;
     p += 2;
     len -= 2;
   }
-  if (len) sum += static_cast<uint32_t>(p[0] << 8);
+  if (len) sum += p[0];  // the odd byte is the high byte of a network-order word: low byte natively
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint32_t>(sum);
+  uint32_t network = byte_swap(static_cast<uint16_t>(sum));  // little-endian host
+  uint32_t total = network + initial;
+  while (total >> 16) total = (total & 0xffff) + (total >> 16);
+  return total;
 }
 
 bool ipv4_header_checksum_ok(const void* header, std::size_t header_len) {

@@ -97,21 +97,24 @@ bool icmp_error_allowed(const PacketMeta& m) {
   return true;
 }
 
-bool build_time_exceeded(Frame& f, PacketMeta& m, const uint8_t* router_ip) {
+bool build_icmp_error(Frame& f, PacketMeta& m, const uint8_t* router_ip, uint8_t type, uint8_t code,
+                      uint32_t word) {
   const bool v4 = m.kind == PacketKind::kIpv4;
   const uint16_t overhead = v4 ? kIcmpv4ErrorOverhead : kIcmpv6ErrorOverhead;
   const uint32_t max_l3 = v4 ? 576 : 1280;
   if (f.headroom < overhead + 4u) return false;  // room for a VLAN tag too
-  uint32_t quotable = std::min<uint32_t>(m.l3_length, f.len - m.l3_offset);
-  uint16_t quote = static_cast<uint16_t>(std::min<uint32_t>(quotable, max_l3 - overhead));
+  if (m.l3_offset > f.len) return false;
+  const uint32_t quotable = std::min<uint32_t>(m.l3_length, f.len - m.l3_offset);
+  const uint16_t quote = static_cast<uint16_t>(std::min<uint32_t>(quotable, max_l3 - overhead));
   uint8_t* old_l3 = f.data + m.l3_offset;
   uint8_t* l3 = old_l3 - overhead;
   auto* icmp = reinterpret_cast<IcmpHeader*>(old_l3 - sizeof(IcmpHeader));
-  uint16_t l3_len = static_cast<uint16_t>(overhead + quote);
+  const uint16_t l3_len = static_cast<uint16_t>(overhead + quote);
+  const be16 hi = be16::from_host(static_cast<uint16_t>(word >> 16));
+  const be16 lo = be16::from_host(static_cast<uint16_t>(word));
   if (v4) {
-    const auto* orig = reinterpret_cast<const Ipv4Header*>(old_l3);
+    const be32 dst = reinterpret_cast<const Ipv4Header*>(old_l3)->src;
     auto* ip = reinterpret_cast<Ipv4Header*>(l3);
-    be32 dst = orig->src;
     ip->version_ihl = 0x45;
     ip->tos = 0;
     ip->total_length = be16::from_host(l3_len);
@@ -122,33 +125,43 @@ bool build_time_exceeded(Frame& f, PacketMeta& m, const uint8_t* router_ip) {
     std::memcpy(&ip->src, router_ip, 4);
     ip->dst = dst;
     ipv4_header_checksum_set(ip, sizeof(Ipv4Header));
-    *icmp = IcmpHeader{kIcmpTimeExceeded, 0, be16{}, be16{}, be16{}};
+    *icmp = IcmpHeader{type, code, be16{}, hi, lo};
     icmp->checksum = checksum_finish(checksum_partial(icmp, sizeof(IcmpHeader) + quote));
   } else {
-    const auto* orig = reinterpret_cast<const Ipv6Header*>(old_l3);
-    auto* ip = reinterpret_cast<Ipv6Header*>(l3);
     uint8_t dst[16];
-    std::memcpy(dst, orig->src, 16);
+    std::memcpy(dst, reinterpret_cast<const Ipv6Header*>(old_l3)->src, 16);
+    auto* ip = reinterpret_cast<Ipv6Header*>(l3);
     ip->vtc_flow = be32::from_host(6u << 28);
     ip->payload_length = be16::from_host(static_cast<uint16_t>(sizeof(IcmpHeader) + quote));
     ip->next_header = kProtoIcmpv6;
     ip->hop_limit = 64;
     std::memcpy(ip->src, router_ip, 16);
     std::memcpy(ip->dst, dst, 16);
-    *icmp = IcmpHeader{kIcmpv6TimeExceeded, 0, be16{}, be16{}, be16{}};
+    *icmp = IcmpHeader{type, code, be16{}, hi, lo};
     icmp->checksum = ipv6_l4_checksum(ip->src, ip->dst, kProtoIcmpv6, icmp, sizeof(IcmpHeader) + quote);
   }
-  // Keep the old L2 header length in front of the new L3 header.
   f.move_start(overhead);
   f.set_length(static_cast<uint16_t>(m.l3_offset + l3_len));
   std::memcpy(m.dst.bytes, m.src.bytes, 16);
   std::memset(m.src.bytes, 0, 16);
   std::memcpy(m.src.bytes, router_ip, v4 ? 4 : 16);
   m.l3_length = l3_len;
+  m.l4_offset = static_cast<uint16_t>(m.l3_offset + overhead - sizeof(IcmpHeader));
   m.l4_proto = v4 ? kProtoIcmp : kProtoIcmpv6;
-  m.type = v4 ? kIcmpTimeExceeded : kIcmpv6TimeExceeded;
+  m.type = type;
+  m.code = code;
   m.ttl = 64;
+  m.flags = static_cast<uint8_t>((m.flags & meta_flags::kVlan) | meta_flags::kHasL4 |
+                                 (v4 ? 0 : meta_flags::kDontFragment));
+  m.src_port = be16{};
+  m.dst_port = be16{};
+  m.frag_offset = 0;
   return true;
+}
+
+bool build_time_exceeded(Frame& f, PacketMeta& m, const uint8_t* router_ip) {
+  return m.kind == PacketKind::kIpv4 ? build_icmp_error(f, m, router_ip, kIcmpTimeExceeded, 0, 0)
+                                     : build_icmp_error(f, m, router_ip, kIcmpv6TimeExceeded, 0, 0);
 }
 
 }  // namespace vfpath

@@ -30,8 +30,16 @@ void build_echo_reply(Frame& f, PacketMeta& m);
 // an unspecified, multicast or broadcast source.
 bool icmp_error_allowed(const PacketMeta& m);
 
-// "Time exceeded in transit" from `router_ip` (IPv4: 4 bytes; IPv6: 16)
-// quoting as much of the packet as fits in 576 (IPv4) or 1280 (IPv6) bytes.
+// An ICMP (IPv4) or ICMPv6 error of `type`/`code` from `router_ip` (4 or 16
+// bytes) back to the sender, with `word` as the message's second 32-bit word
+// (0 "unused", or the next-hop MTU), quoting as much of the packet as fits
+// in 576 (IPv4) or 1280 (IPv6) bytes. Written in front of the quoted packet;
+// the metadata then describes the error. The caller checked
+// icmp_error_allowed.
+bool build_icmp_error(Frame& f, PacketMeta& m, const uint8_t* router_ip, uint8_t type, uint8_t code,
+                      uint32_t word);
+
+// "Time exceeded in transit" (ICMP 11/0, ICMPv6 3/0).
 bool build_time_exceeded(Frame& f, PacketMeta& m, const uint8_t* router_ip);
 
 // Headroom an ICMP error needs in front of the quoted packet, L2 excluded.
