@@ -1,8 +1,10 @@
 // A classifier for small rule sets (at most kMaxRules, e.g. a NACL within
-// its quota): the rules as columns of 32-bit lanes, each packet compared
-// with 16 rules per AVX-512 instruction and the first match taken with one
-// count-trailing-zeros. rte_acl spends 50-80 cycles per packet even on 20
-// rules (its trie walk has a fixed cost); this spends a few (bench/dataplane).
+// its quota): sixteen packets in the lanes of AVX-512 registers, each rule
+// broadcast and compared with all of them at once, each lane keeping the
+// lowest matching rule. rte_acl spends 50-80 cycles per packet even on
+// 20 rules (its trie walk has a fixed cost); this spends a few
+// (bench/dataplane). A first version put 16 rules in the lanes and compared
+// one packet at a time: 55 cycles per packet per 20-entry NACL, measured.
 //
 // Same contract as Classifier::classify: userdata = index + 1 of the first
 // matching rule, 0 for none. Pure C++ (no EAL). The SIMD variant is chosen

@@ -110,6 +110,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
     e.port = port_ids.at(en.port());
     e.subnet = subnet_index.at(en.subnet());
     e.vpc = s->subnets[e.subnet].vpc;
+    e.subnet_nacl = s->subnets[e.subnet].nacl;
     e.source_dest_check = !en.has_source_dest_check() || en.source_dest_check();
     e.counter_slot = eni;
     for (const auto& a : en.ipv4()) {

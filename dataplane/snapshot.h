@@ -85,6 +85,7 @@ struct EniEntry {
   uint16_t subnet = 0;
   uint16_t vpc = 0;
   bool source_dest_check = true;
+  uint16_t subnet_nacl = kDefaultNacl;  // = subnets[subnet].nacl, kept here for the NACL stage
   std::vector<Ipv4Addr> ipv4;
   std::vector<Ipv6Addr> ipv6;
   uint32_t counter_slot = 0;

@@ -36,9 +36,10 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   for (uint16_t i = 0; i < b.count; ++i) {
     const Verdict& v = b.verdict[i];
     if (v.action != Action::kForward) continue;
-    uint16_t from = s.enis[v.in_eni].subnet, to = s.enis[v.out_eni].subnet;
-    if (from == to) continue;
-    uint16_t nacl = s.subnets[dir == Direction::kEgress ? from : to].nacl;
+    const EniEntry& from = s.enis[v.in_eni];
+    const EniEntry& to = s.enis[v.out_eni];
+    if (from.subnet == to.subnet) continue;
+    uint16_t nacl = dir == Direction::kEgress ? from.subnet_nacl : to.subnet_nacl;
     if (nacl == kDefaultNacl) continue;
     const PacketMeta& m = b.meta[i];
     const bool v6 = m.kind == PacketKind::kIpv6;
