@@ -8,13 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build dataplane/daemon/vfpathd >/dev/null
+ninja -C build dataplane/daemon/vfpathd control/vfpathctl/vfpathctl >/dev/null
 
 APP=vfdemo-app PREFIX=vfdemo DAEMON_PID= LOG=$(mktemp /tmp/vfdemo.XXXXXX.log)
+SOCK=/tmp/vfdemo-$$.sock CTL="build/control/vfpathctl/vfpathctl --socket $SOCK"
 cleanup() {
   [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
   for ns in vfdemo-vm1 vfdemo-vm2 "$APP"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "/var/run/dpdk/$PREFIX" "$LOG"
+  rm -rf "/var/run/dpdk/$PREFIX" "$LOG" "$SOCK"
 }
 trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -39,7 +40,7 @@ for i in 1 2; do
 done
 
 step "vfpathd on examples/demo.json"
-ip netns exec "$APP" build/dataplane/daemon/vfpathd --config examples/demo.json \
+ip netns exec "$APP" build/dataplane/daemon/vfpathd --config examples/demo.json --control-socket "$SOCK" \
   -- --no-huge -m 256 --no-shconf --no-pci --file-prefix "$PREFIX" --log-level=lib.eal:error >"$LOG" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 100); do grep -q 'vfpathd: running' "$LOG" && break; sleep 0.1; done
@@ -66,7 +67,14 @@ step "vm1 spoofs: a packet from 10.0.1.99 (not its address) is dropped"
 ip netns exec vfdemo-vm1 ip addr add 10.0.1.99/32 dev eth0
 ip netns exec vfdemo-vm1 ping -I 10.0.1.99 -c 2 -W 1 10.0.2.10 || echo "(no reply: as it should be)"
 
-step "Counters over DPDK telemetry: /vfpath/enis"
+step "Why? vfpathctl explain runs the pipeline on a described packet"
+$CTL explain --eni eni-vm1 --src 10.0.1.99 --dst 10.0.2.10 -P icmp
+$CTL explain --eni eni-vm1 --dst 10.0.2.10 -P tcp -p 8080
+
+step "Counters over the control API: vfpathctl stats"
+$CTL stats
+
+step "The same over DPDK telemetry: /vfpath/enis"
 echo /vfpath/enis | ip netns exec "$APP" dpdk-telemetry.py -f "$PREFIX" | /usr/bin/python3 -m json.tool
 
 step "Stopping vfpathd (SIGTERM): its final counters"
