@@ -20,16 +20,6 @@
 
 namespace vfpath {
 
-inline uint64_t hash_words(const uint64_t* w, std::size_t n) {
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= w[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-  }
-  return h;
-}
-
 template <typename Key, typename Value>
 class FlatMap {
   static_assert(std::is_trivially_copyable_v<Key> && sizeof(Key) % 8 == 0);
@@ -73,17 +63,25 @@ class FlatMap {
     Value value;
     bool used = false;
   };
+  // Word by word straight from the key (no copy of the key on the stack,
+  // which the compiler otherwise makes and then reads back: a stall).
+  static uint64_t word(const Key& k, std::size_t i) {
+    uint64_t w;
+    std::memcpy(&w, reinterpret_cast<const char*>(&k) + 8 * i, 8);
+    return w;
+  }
   static uint64_t hash(const Key& k) {
-    uint64_t w[sizeof(Key) / 8];
-    std::memcpy(w, &k, sizeof(Key));
-    return hash_words(w, sizeof(Key) / 8);
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (sizeof(Key) / 8);
+    for (std::size_t i = 0; i < sizeof(Key) / 8; ++i) {
+      h ^= word(k, i) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      h *= 0xff51afd7ed558ccdull;
+      h ^= h >> 33;
+    }
+    return h;
   }
   static bool equal(const Key& a, const Key& b) {
-    uint64_t x[sizeof(Key) / 8], y[sizeof(Key) / 8];
-    std::memcpy(x, &a, sizeof(Key));
-    std::memcpy(y, &b, sizeof(Key));
     uint64_t diff = 0;
-    for (std::size_t i = 0; i < sizeof(Key) / 8; ++i) diff |= x[i] ^ y[i];
+    for (std::size_t i = 0; i < sizeof(Key) / 8; ++i) diff |= word(a, i) ^ word(b, i);
     return diff == 0;
   }
 

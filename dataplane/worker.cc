@@ -69,35 +69,59 @@ uint16_t Worker::poll(const Snapshot& s, RxQueue q) {
   Burst& b = *burst_;
   b.count = n;
   b.in_port = q.port;
-  PortCounters& pc = counters_.ports[q.port];
+  uint32_t lengths[kBurstSize];
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
     mbuf_to_frame(mbufs[i], b.frames[i]);
     b.verdict[i] = Verdict{};
-    bytes += mbufs[i]->pkt_len;
+    lengths[i] = mbufs[i]->pkt_len;
+    bytes += lengths[i];
   }
+  PortCounters& pc = counters_.ports[q.port];
   pc.rx_packets.add(n);
   pc.rx_bytes.add(bytes);
   run_pipeline(b, s);
-  for (uint16_t i = 0; i < n; ++i) account_and_queue(s, mbufs[i], b, i);
+  count_verdicts(s, b, lengths);
+  for (uint16_t i = 0; i < n; ++i) queue_or_free(s, mbufs[i], b, i);
   flush_all();  // per rx burst: bounds dirty_ (a port enters it at most twice)
   return n;
 }
 
-void Worker::account_and_queue(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i) {
+void Worker::count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* lengths) {
+  // Per-ENI rx counters, run-length: a burst usually comes from one ENI (a VF),
+  // so this is one pair of adds per burst rather than per packet.
+  uint16_t run_eni = kNoEni;
+  uint64_t run_packets = 0, run_bytes = 0;
+  auto close_run = [&] {
+    if (run_packets == 0) return;
+    EniCounters& e = counters_.enis[s.enis[run_eni].counter_slot];
+    e.rx_packets.add(run_packets);
+    e.rx_bytes.add(run_bytes);
+  };
+  for (uint16_t i = 0; i < b.count; ++i) {
+    const Verdict& v = b.verdict[i];
+    const bool has_eni = v.in_eni < s.enis.size();
+    if (has_eni) {
+      if (v.in_eni != run_eni) {
+        close_run();
+        run_eni = v.in_eni;
+        run_packets = run_bytes = 0;
+      }
+      ++run_packets;
+      run_bytes += lengths[i];
+    }
+    for (uint32_t hit : v.nacl_hit)
+      if (hit) counters_.nacl_hits[hit - 1].add(1);
+    if (v.drop != DropReason::kNone) {
+      counters_.drops[static_cast<size_t>(v.drop)].add(1);
+      if (has_eni) counters_.enis[s.enis[v.in_eni].counter_slot].drops[static_cast<size_t>(v.drop)].add(1);
+    }
+  }
+  close_run();
+}
+
+void Worker::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i) {
   const Verdict& v = b.verdict[i];
-  const bool has_eni = v.in_eni < s.enis.size();
-  if (has_eni) {
-    EniCounters& e = counters_.enis[s.enis[v.in_eni].counter_slot];
-    e.rx_packets.add(1);
-    e.rx_bytes.add(m->pkt_len);
-  }
-  for (uint32_t hit : v.nacl_hit)
-    if (hit) counters_.nacl_hits[hit - 1].add(1);
-  if (v.drop != DropReason::kNone) {
-    counters_.drops[static_cast<size_t>(v.drop)].add(1);
-    if (has_eni) counters_.enis[s.enis[v.in_eni].counter_slot].drops[static_cast<size_t>(v.drop)].add(1);
-  }
   if (v.action != Action::kForward && v.action != Action::kReply) {
     rte_pktmbuf_free(m);
     return;
@@ -116,20 +140,31 @@ void Worker::flush(uint16_t port) {
   Pending& p = pending_[port];
   if (p.count == 0) return;
   uint16_t sent = rte_eth_tx_burst(port, tx_queue_, p.mbufs, p.count);
-  PortCounters& pc = counters_.ports[port];
   uint64_t bytes = 0;
-  for (uint16_t i = 0; i < p.count; ++i) {
-    EniCounters& e = counters_.enis[p.slots[i]];
-    if (i < sent) {
-      bytes += p.bytes[i];
-      e.tx_packets.add(1);
-      e.tx_bytes.add(p.bytes[i]);
-    } else {
-      e.drops[static_cast<size_t>(DropReason::kTxFull)].add(1);
-      counters_.drops[static_cast<size_t>(DropReason::kTxFull)].add(1);
-      rte_pktmbuf_free(p.mbufs[i]);
+  // Per-ENI tx counters, run-length over the sent frames (usually one ENI).
+  uint32_t run_slot = p.count ? p.slots[0] : 0;
+  uint64_t run_packets = 0, run_bytes = 0;
+  for (uint16_t i = 0; i < sent; ++i) {
+    if (p.slots[i] != run_slot) {
+      counters_.enis[run_slot].tx_packets.add(run_packets);
+      counters_.enis[run_slot].tx_bytes.add(run_bytes);
+      run_slot = p.slots[i];
+      run_packets = run_bytes = 0;
     }
+    ++run_packets;
+    run_bytes += p.bytes[i];
+    bytes += p.bytes[i];
   }
+  if (run_packets) {
+    counters_.enis[run_slot].tx_packets.add(run_packets);
+    counters_.enis[run_slot].tx_bytes.add(run_bytes);
+  }
+  for (uint16_t i = sent; i < p.count; ++i) {
+    counters_.enis[p.slots[i]].drops[static_cast<size_t>(DropReason::kTxFull)].add(1);
+    counters_.drops[static_cast<size_t>(DropReason::kTxFull)].add(1);
+    rte_pktmbuf_free(p.mbufs[i]);
+  }
+  PortCounters& pc = counters_.ports[port];
   pc.tx_packets.add(sent);
   pc.tx_bytes.add(bytes);
   p.count = 0;

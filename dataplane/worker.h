@@ -39,7 +39,10 @@ class Worker final {
 
  private:
   uint16_t poll(const Snapshot& s, RxQueue q);
-  void account_and_queue(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
+  // Counts what the pipeline decided (per ENI, per reason, per NACL entry).
+  void count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* lengths);
+  // Frees a dropped frame or queues it for its output port.
+  void queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
   void flush(uint16_t port);
   void flush_all();
 
