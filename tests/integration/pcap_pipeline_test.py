@@ -54,6 +54,16 @@ def routed(pkt, dst_mac):
 
 def main():
     binary = sys.argv[1]
+    # The main core polling, then one worker core launched by EAL (the
+    # production layout): the same packets, the same outputs.
+    for options in ([], ["--main-core", "0", "--worker-cores", "1"]):
+        if run(binary, options) != 0:
+            return 1
+    return 0
+
+
+def run(binary, options):
+    print(f"--- vfpathd {' '.join(options) or '(main core polls)'}")
     with tempfile.TemporaryDirectory(prefix="vfpath-it-") as tmp:
         e1 = Ether(src=VM1, dst=ROUTER)
         tcp12 = e1 / IP(src="10.0.1.10", dst="10.0.2.10") / TCP(sport=40000, dport=80, flags="S")
@@ -95,7 +105,7 @@ def main():
         total_in = len(a_in) + len(b_in) + len(c_in)
 
         failures = []
-        with Daemon(binary, config(tmp), tmp, f"vfpath-it-{os.getpid()}") as d:
+        with Daemon(binary, config(tmp), tmp, f"vfpath-it-{os.getpid()}{len(options)}", options=options) as d:
             d.wait_for(lambda: d.query("/vfpath/stats")["rx_packets"] == total_in, f"{total_in} packets received")
             stats = d.query("/vfpath/stats")
             enis = d.query("/vfpath/enis")
