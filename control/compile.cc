@@ -40,8 +40,8 @@ void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::strin
           t.classifier = std::make_unique<acl::Classifier>(std::move(built).value());
         }
         t.verdicts = std::move(compiled.verdicts);
-        t.hit_base = next_slot;
-        next_slot += static_cast<uint32_t>(t.verdicts.size());
+        for (size_t u = 0; u < t.verdicts.size(); ++u) t.hit_slots.push_back(next_slot++);  // positional;
+        t.hit_baselines.assign(t.verdicts.size(), 0);  // assign_counter_slots makes them stable
       }
     if (next_slot > kMaxNaclHitSlots)
       throw CompileError("network ACLs need " + std::to_string(next_slot) + " rule counters, more than " +
@@ -125,6 +125,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
     enis_on_port[e.port]++;
     s->ports[e.port].only_eni = eni;
     s->enis.push_back(std::move(e));
+    s->eni_baselines.emplace_back();
   }
   for (const auto& [port, count] : enis_on_port)
     if (count > 1) s->ports[port].only_eni = kNoEni;

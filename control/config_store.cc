@@ -7,8 +7,24 @@
 
 namespace vfpath::control {
 
-ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher)
-    : current_(std::move(initial)), ports_(std::move(ports)), publisher_(publisher) {}
+ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher,
+                         const CounterSet& counters)
+    : current_(std::move(initial)), ports_(std::move(ports)), publisher_(publisher), counters_(counters) {
+  compile_and_publish(current_);
+}
+
+void ConfigStore::compile_and_publish(const config::v1::Config& c) {
+  std::unique_ptr<Snapshot> snapshot = compile_snapshot(c, ports_);
+  SlotAssignments slots;
+  try {
+    slots = assign_counter_slots(*snapshot, eni_slots_, hit_slots_, counters_);
+  } catch (const std::runtime_error& e) {
+    throw CompileError(e.what());
+  }
+  publisher_.publish(std::move(snapshot));
+  eni_slots_.commit(std::move(slots.enis));
+  hit_slots_.commit(std::move(slots.nacl_hits));
+}
 
 config::v1::Config ConfigStore::current() const {
   std::lock_guard lock(mutex_);
@@ -60,15 +76,13 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
     out.status = ApplyOutcome::Status::kInvalid;
     return out;
   }
-  std::unique_ptr<Snapshot> snapshot;
   try {
-    snapshot = compile_snapshot(next, ports_);
+    compile_and_publish(next);
   } catch (const CompileError& e) {
     out.status = ApplyOutcome::Status::kInvalid;
     out.problems.push_back(e.what());
     return out;
   }
-  publisher_.publish(std::move(snapshot));
   current_ = next;
   out.generation = next.generation();
   out.micros = static_cast<uint64_t>(

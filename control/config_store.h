@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "control/compile.h"
+#include "control/counter_slots.h"
 #include "control/vfpath.pb.h"
 #include "dataplane/snapshot_publisher.h"
 
@@ -25,9 +26,11 @@ struct ApplyOutcome {
 
 class ConfigStore {
  public:
-  // `initial` was validated and its snapshot published by the caller; the
-  // ports (and their DPDK ids) are fixed for the daemon's lifetime.
-  ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher);
+  // Compiles and publishes `initial` (validated by the caller; throws
+  // CompileError if it cannot be built). The ports (and their DPDK ids) are
+  // fixed for the daemon's lifetime. Counter slots stay with their ENI and
+  // NACL entry across pushes (counter_slots.h).
+  ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher, const CounterSet& counters);
 
   ApplyOutcome apply(const config::v1::Config& next, std::optional<uint64_t> base_generation);
   // The delta applied to the configuration in force, then as apply().
@@ -40,10 +43,16 @@ class ConfigStore {
   ApplyOutcome apply_locked(const config::v1::Config& next, std::optional<uint64_t> base,
                             std::vector<std::string> problems);
 
+  // Compiles `c` with stable counter slots and publishes it.
+  void compile_and_publish(const config::v1::Config& c);
+
   mutable std::mutex mutex_;
   config::v1::Config current_;
   PortIds ports_;
   SnapshotPublisher& publisher_;
+  const CounterSet& counters_;
+  CounterSlots eni_slots_{kMaxEnis};
+  CounterSlots hit_slots_{kMaxNaclHitSlots};
 };
 
 }  // namespace vfpath::control

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/counter_totals.h"
 #include "dataplane/drop_reason.h"
 #include "dataplane/snapshot.h"
 
@@ -43,15 +44,6 @@ struct alignas(64) LcoreCounters {
   std::array<PortCounters, kMaxPorts> ports;
   std::array<EniCounters, kMaxEnis> enis;
   std::array<Counter, kMaxNaclHitSlots> nacl_hits;  // NaclTable::hit_base + userdata
-};
-
-// Plain sums, for printing and telemetry.
-struct PortTotals {
-  uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
-};
-struct EniTotals {
-  uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
-  std::array<uint64_t, kDropReasonCount> drops{};
 };
 
 class CounterSet {

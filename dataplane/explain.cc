@@ -123,8 +123,10 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
       for (int dir = 0; dir < 2; ++dir)
         for (int fam = 0; fam < 2; ++fam) {
           const NaclTable& t = n.tables[dir][fam];
-          if (slot < t.hit_base || slot >= t.hit_base + t.verdicts.size()) continue;
-          const auto& verdict = t.verdicts[slot - t.hit_base];
+          size_t u = 0;
+          while (u < t.hit_slots.size() && t.hit_slots[u] != slot) ++u;
+          if (u == t.hit_slots.size()) continue;
+          const auto& verdict = t.verdicts[u];
           e.nacls.push_back({n.id, pass == 0 ? "egress" : "ingress", verdict.rule_number,
                              verdict.action == acl::nacl::Action::kAllow});
         }

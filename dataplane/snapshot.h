@@ -14,6 +14,7 @@
 #include "acl/nacl.h"
 #include "acl/small_classifier.h"
 #include "dataplane/addr.h"
+#include "dataplane/counter_totals.h"
 #include "dataplane/flat_map.h"
 
 namespace vfpath {
@@ -53,14 +54,17 @@ struct SubnetEntry {
 
 // One direction and family of a network ACL, compiled: classify() gives
 // userdata u; verdicts[u] is the entry that decided (u = 0: the implicit
-// deny) and hit_base + u its hit-counter slot.
+// deny), hit_slots[u] its hit-counter slot (stable across pushes, see
+// control/counter_slots.h) and hit_baselines[u] what that slot counted
+// before this entry owned it.
 // Up to SmallClassifier::kMaxRules entries use the small classifier (a few
 // cycles per packet); larger NACLs (raised quotas) use rte_acl.
 struct NaclTable {
   std::unique_ptr<acl::SmallClassifier> small;
   std::unique_ptr<acl::Classifier> classifier;
   std::vector<acl::nacl::Verdict> verdicts;
-  uint32_t hit_base = 0;
+  std::vector<uint32_t> hit_slots;
+  std::vector<uint64_t> hit_baselines;
 
   void classify(const uint8_t* const* keys, uint32_t* userdata, uint32_t n) const {
     if (small) small->classify(keys, userdata, n);
@@ -138,6 +142,7 @@ struct Snapshot {
   std::vector<PortEntry> ports;  // indexed by DPDK port id
   std::vector<SubnetEntry> subnets;
   std::vector<EniEntry> enis;
+  std::vector<EniTotals> eni_baselines;  // per ENI: its slot's counts before it owned it
   std::vector<std::string> vpc_ids;
   std::vector<NaclEntry> nacls;
   FlatMap<L2Key, uint16_t> eni_by_l2;

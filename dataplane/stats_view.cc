@@ -16,7 +16,11 @@ StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& pub
     v.generation = s->generation;
     for (uint16_t p = 0; p < s->ports.size(); ++p)
       if (s->ports[p].role != PortRole::kUnused) v.ports.push_back({s->ports[p].name, p, counters.port(p)});
-    for (const EniEntry& e : s->enis) v.enis.push_back({e.id, counters.eni(e.counter_slot)});
+    for (size_t i = 0; i < s->enis.size(); ++i) {
+      EniTotals t = counters.eni(s->enis[i].counter_slot);
+      if (i < s->eni_baselines.size()) t = t - s->eni_baselines[i];
+      v.enis.push_back({s->enis[i].id, t});
+    }
     for (const NaclEntry& n : s->nacls) {
       NaclView nv{n.id, {}};
       for (int dir = 0; dir < 2; ++dir)
@@ -24,7 +28,7 @@ StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& pub
           const NaclTable& t = n.tables[dir][fam];
           for (size_t u = 0; u < t.verdicts.size(); ++u)
             nv.hits.emplace_back(nacl_counter_name(dir, fam == 1, t.verdicts[u].rule_number),
-                                 counters.nacl_hits(t.hit_base + static_cast<uint32_t>(u)));
+                                 counters.nacl_hits(t.hit_slots[u]) - (u < t.hit_baselines.size() ? t.hit_baselines[u] : 0));
         }
       v.nacls.push_back(std::move(nv));
     }

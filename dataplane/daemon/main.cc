@@ -125,15 +125,16 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   }
 
   SnapshotPublisher publisher(workers);
+  CounterSet counters(workers);
+  std::unique_ptr<control::ConfigStore> store;
   try {
-    publisher.publish(control::compile_snapshot(config, port_ids));
+    store = std::make_unique<control::ConfigStore>(config, port_ids, publisher, counters);
   } catch (const control::CompileError& e) {
     std::cerr << "vfpathd: " << e.what() << "\n";
     for (const auto& s : setups) stop_port(s.port_id);
     rte_eal_cleanup();
     return 1;
   }
-  CounterSet counters(workers);
   register_telemetry(counters, publisher);
 
   std::vector<std::vector<RxQueue>> rx(workers);
@@ -145,8 +146,7 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
                                                        static_cast<uint16_t>(w),
                                                        IdlePolicy{.max_sleep_us = o.idle_sleep_max_us}));
 
-  control::ConfigStore store(config, port_ids, publisher);
-  control::ControlService service(store, counters, publisher, control::new_boot_id());
+  control::ControlService service(*store, counters, publisher, control::new_boot_id());
   std::unique_ptr<grpc::Server> control_server;
   if (!o.control_socket.empty() || !o.control_tcp.empty()) {
     auto dir = o.control_socket.substr(0, o.control_socket.rfind('/'));

@@ -72,7 +72,7 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   const int pass = dir == Direction::kEgress ? 0 : 1;
   for (uint32_t j = 0; j < n; ++j) {
     Verdict& v = b.verdict[index[j]];
-    v.nacl_hit[pass] = table[j]->hit_base + userdata[j] + 1;
+    v.nacl_hit[pass] = table[j]->hit_slots[userdata[j]] + 1;
     if (table[j]->verdicts[userdata[j]].action == acl::nacl::Action::kDeny) v.drop_with(DropReason::kNaclDeny);
   }
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "control/config_file.h"
+#include "dataplane/stats_view.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -26,8 +27,8 @@ config::v1::Config config(uint64_t generation, const std::string& eni_ip = "10.0
 
 struct Fixture {
   SnapshotPublisher publisher{1};
-  ConfigStore store;
-  Fixture() : store(config(1), {{"p", 0}}, publisher) { publisher.publish(compile_snapshot(config(1), {{"p", 0}})); }
+  CounterSet counters{1};
+  ConfigStore store{config(1), {{"p", 0}}, publisher, counters};
 };
 
 TEST(ConfigStore, AValidPushIsInForceAndPublished) {
@@ -141,6 +142,74 @@ TEST(ConfigStoreDelta, AnUnusableDeltaIsRefusedWholeWithEveryProblem) {
   EXPECT_EQ(out.problems[2], "delete_enis[0]: no eni \"nope\" to delete");
   EXPECT_EQ(f.store.current().generation(), 1u);
   EXPECT_EQ(f.store.current().vpcs_size(), 1);
+}
+
+}  // namespace
+}  // namespace vfpath::control
+
+namespace vfpath::control {
+namespace {
+
+// ENIs in the given order, each with an address from its position in `all`.
+config::v1::Config with_enis(uint64_t generation, const std::vector<std::string>& ids) {
+  auto c = config(generation);
+  c.clear_enis();
+  for (const auto& id : ids) {
+    int n = std::stoi(id.substr(1));
+    auto* e = c.add_enis();
+    e->set_id(id);
+    e->set_port("p");
+    e->set_mac("02:00:00:00:00:0" + std::to_string(n));
+    e->set_subnet("s");
+    e->add_ipv4("10.0.1." + std::to_string(10 + n));
+  }
+  return c;
+}
+
+uint64_t rx_of(const SnapshotPublisher& pub, const CounterSet& counters, const std::string& id) {
+  for (const auto& e : collect_stats(counters, pub).enis)
+    if (e.id == id) return e.totals.rx_packets;
+  return ~0ull;
+}
+
+TEST(CounterSlots, CountersStayWithTheirEniAcrossPushes) {
+  SnapshotPublisher pub{1};
+  CounterSet counters{1};
+  ConfigStore store{with_enis(1, {"e1", "e2"}), {{"p", 0}}, pub, counters};
+  auto count = [&](const std::string& id, uint64_t n) {
+    for (const auto& e : pub.current()->enis)
+      if (e.id == id) counters.lcore(0).enis[e.counter_slot].rx_packets.add(n);
+  };
+  count("e1", 5);
+  count("e2", 7);
+  // Reordered: each ENI keeps its counts.
+  ASSERT_EQ(store.apply(with_enis(2, {"e2", "e1"}), 1).status, ApplyOutcome::Status::kApplied);
+  EXPECT_EQ(rx_of(pub, counters, "e1"), 5u);
+  EXPECT_EQ(rx_of(pub, counters, "e2"), 7u);
+  // e1 deleted, e3 added in the same push: e3 must not see e1's counts.
+  ASSERT_EQ(store.apply(with_enis(3, {"e2", "e3"}), 2).status, ApplyOutcome::Status::kApplied);
+  EXPECT_EQ(rx_of(pub, counters, "e3"), 0u);
+  EXPECT_EQ(rx_of(pub, counters, "e2"), 7u);
+  // A later ENI may reuse e1's old slot: it starts from zero all the same.
+  ASSERT_EQ(store.apply(with_enis(4, {"e2", "e3", "e4"}), 3).status, ApplyOutcome::Status::kApplied);
+  EXPECT_EQ(rx_of(pub, counters, "e4"), 0u);
+  count("e4", 2);
+  EXPECT_EQ(rx_of(pub, counters, "e4"), 2u);
+}
+
+TEST(CounterSlots, PlanCommitQuarantineAndCapacity) {
+  CounterSlots slots(3);
+  auto a = slots.plan({"x", "y"});
+  EXPECT_EQ(a.slots, (std::vector<uint32_t>{0, 1}));
+  slots.commit(std::move(a));
+  auto b = slots.plan({"y", "z"});  // x freed: quarantined, so z takes a new slot
+  EXPECT_EQ(b.slots, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(b.reused, (std::vector<bool>{false, false}));
+  slots.commit(std::move(b));
+  auto c = slots.plan({"y", "z", "w"});  // x's slot is free now: reused, with a baseline
+  EXPECT_EQ(c.slots, (std::vector<uint32_t>{1, 2, 0}));
+  EXPECT_EQ(c.reused, (std::vector<bool>{false, false, true}));
+  EXPECT_THROW(slots.plan({"a", "b", "c", "d"}), std::runtime_error);
 }
 
 }  // namespace

@@ -107,8 +107,9 @@ std::string describe(const Snapshot& s, uint32_t slot) {
     for (int dir = 0; dir < 2; ++dir)
       for (int fam = 0; fam < 2; ++fam) {
         const NaclTable& t = n.tables[dir][fam];
-        if (slot >= t.hit_base && slot < t.hit_base + t.verdicts.size()) {
-          uint16_t rule = t.verdicts[slot - t.hit_base].rule_number;
+        for (size_t u = 0; u < t.hit_slots.size(); ++u) {
+          if (t.hit_slots[u] != slot) continue;
+          uint16_t rule = t.verdicts[u].rule_number;
           return n.id + "/" + (dir == 0 ? "ingress" : "egress") + "/" + (rule ? std::to_string(rule) : "*");
         }
       }
