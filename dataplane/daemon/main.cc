@@ -114,7 +114,12 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   control::PortIds port_ids;
   std::vector<PortSetup> setups;
   try {
-    for (const auto& p : config.ports()) port_ids[p.name()] = probe_port(p.name(), p.devargs());
+    for (const auto& p : config.ports()) {
+      port_ids[p.name()] = probe_port(p.name(), p.devargs());
+      if (port_ids[p.name()] >= kMaxPorts)  // counters and tx queues are sized for kMaxPorts ids
+        throw PortError("port " + p.name() + ": DPDK port id " + std::to_string(port_ids[p.name()]) +
+                        " is beyond the " + std::to_string(kMaxPorts) + " ports vfpathd supports");
+    }
     for (const auto& p : config.ports())
       setups.push_back(start_port(p.name(), port_ids[p.name()], static_cast<uint16_t>(workers), pool));
   } catch (const PortError& e) {
