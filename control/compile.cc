@@ -40,7 +40,7 @@ void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::strin
           t.classifier = std::make_unique<acl::Classifier>(std::move(built).value());
         }
         t.verdicts = std::move(compiled.verdicts);
-        for (size_t u = 0; u < t.verdicts.size(); ++u) t.hit_slots.push_back(next_slot++);  // positional;
+        for (size_t u = 0; u < t.verdicts.size(); ++u) t.hit_slots.push_back(next_slot++);  // positional, then
         t.hit_baselines.assign(t.verdicts.size(), 0);  // assign_counter_slots makes them stable
       }
     if (next_slot > kMaxNaclHitSlots)
