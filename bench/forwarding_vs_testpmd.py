@@ -23,7 +23,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib")
 from vfpath_harness import telemetry  # noqa: E402
 
 EAL = ["--no-huge", "-m", "1024", "--no-shconf", "--no-pci", "--log-level=lib.eal:error"]
-MBUFS = "65536"
+MBUFS = "65536"  # at least the pcap's packets (net_pcap infinite_rx holds them) plus rings
+
+
+def mbufs_for(flows):
+    return str(max(65536, flows + 32768))
 
 
 def make_pcap(path, flows):
@@ -55,12 +59,12 @@ def stop(proc):
             proc.wait()
 
 
-def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0"):
+def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0", mbufs=MBUFS):
     cfg = os.path.join(tmp, "config.json")
     with open(cfg, "w") as f:
         json.dump(config(os.path.join(tmp, "flows.pcap")), f)
     proc = subprocess.Popen([binary, "--config", cfg, "--main-core", "0", "--worker-cores", "1",
-                             "--idle-sleep-max-us", idle_sleep_max_us, "--mbufs", MBUFS, "--control-socket", "", "--", *EAL, "--file-prefix", prefix],
+                             "--idle-sleep-max-us", idle_sleep_max_us, "--mbufs", mbufs, "--control-socket", "", "--", *EAL, "--file-prefix", prefix],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 20
@@ -82,11 +86,11 @@ def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0"):
         shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
 
 
-def run_testpmd(tmp, seconds, prefix):
+def run_testpmd(tmp, seconds, prefix, mbufs=MBUFS):
     cmd = ["dpdk-testpmd", "-l", "0,1", *EAL, "--file-prefix", prefix,
            "--vdev", f"net_pcap0,rx_pcap={tmp}/flows.pcap,infinite_rx=1", "--vdev", "net_null0,no-rx=1",
            "--", "--forward-mode=io", "--auto-start", "--stats-period", "1", "--nb-cores=1",
-           f"--total-num-mbufs={MBUFS}"]
+           f"--total-num-mbufs={mbufs}"]
     log = os.path.join(tmp, "testpmd.log")
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
@@ -97,7 +101,9 @@ def run_testpmd(tmp, seconds, prefix):
             shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
     # Per stats period: port 0 (rx) then port 1; the tx side of port 1 is what was forwarded.
     tx = [int(v) for v in re.findall(r"Tx-pps:\s+(\d+)", open(log).read())][1::2]
-    busy = [v for v in tx if v > 0][1:]  # skip the first (partial) period
+    busy = [v for v in tx if v > 0]
+    if len(busy) > 1:
+        busy = busy[1:]  # the first period is partial
     if not busy:
         raise RuntimeError("testpmd forwarded nothing:\n" + open(log).read()[-2000:])
     return statistics.median(busy) / 1e6

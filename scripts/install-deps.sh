@@ -14,6 +14,8 @@ packages=(
   libpcap-dev zlib1g-dev clang
   # tests, demo and benchmarks
   iproute2 iputils-ping ethtool tcpdump tshark python3 python3-scapy python3-pyelftools
+  # benchmark report plots
+  python3-matplotlib
 )
 
 missing=()

@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+"""One command for the figures: runs the benchmarks side by side and writes
+bench/results/<date>.md with tables and PNG plots (forwarding Mpps vs number
+of flows next to dpdk-testpmd io, classification Mpps vs number of rules,
+cycles per pipeline stage), with the machine's CPU model and clock.
+A benchmark, never a test; takes about 5 minutes.
+
+usage: bench/report.py BUILD_DIR [--runs 3] [--seconds 4] [--shared ../shared]"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+import forwarding_vs_testpmd as fwd  # noqa: E402
+
+
+def machine():
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mhz = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("cpu MHz")), "?")
+    flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
+    simd = ", ".join(f for f in ("avx512f", "avx2", "sse4_2") if f" {f}" in flags)
+    return f"{os.cpu_count()} × {model} at {mhz} MHz ({simd}); Linux {platform.release()}"
+
+
+def forwarding(build, runs, seconds, flow_counts):
+    rows = []
+    for flows in flow_counts:
+        with tempfile.TemporaryDirectory(prefix="vfpath-report-") as tmp:
+            fwd.make_pcap(os.path.join(tmp, "flows.pcap"), flows)
+            mbufs = fwd.mbufs_for(flows)
+            ours, raw = [], []
+            for r in range(runs):
+                ours.append(fwd.run_vfpathd(os.path.join(build, "dataplane/daemon/vfpathd"), tmp, seconds,
+                                            f"vfr{os.getpid()}v{flows}r{r}", mbufs=mbufs))
+                raw.append(fwd.run_testpmd(tmp, seconds, f"vfr{os.getpid()}t{flows}r{r}", mbufs=mbufs))
+            rows.append((flows, statistics.median(ours), statistics.median(raw)))
+            print(f"forwarding {flows} flows: vfpathd {rows[-1][1]:.2f} Mpps, testpmd {rows[-1][2]:.2f} Mpps", flush=True)
+    return rows
+
+
+def classification(build, shared):
+    sets = [("acl 1K", "cutsplit/acl_1k", "cutsplit/acl_1k_trace"),
+            ("acl 10K", "cutsplit/acl_10k", "cutsplit/acl_10k_trace"),
+            ("acl1 100K", "generated_100K/acl1_100K.gz", "generated_100K/acl1_100K_trace.gz"),
+            ("fw 1K", "cutsplit/fw_1k", "cutsplit/fw_1k_trace"),
+            ("fw 10K", "cutsplit/fw_10k", "cutsplit/fw_10k_trace"),
+            ("fw1 100K", "generated_100K/fw1_100K.gz", "generated_100K/fw1_100K_trace.gz")]
+    rows = []
+    for name, rules, trace in sets:
+        base = os.path.join(shared, "data", "classbench")
+        out = subprocess.run([os.path.join(build, "acl/vfpath-classify"), "--rules", os.path.join(base, rules),
+                              "--trace", os.path.join(base, trace), "--passes", "5"],
+                             capture_output=True, text=True, timeout=600).stdout
+        n = int(re.search(r"rules: (\d+)", out).group(1))
+        mpps = float(re.search(r"classify: ([\d.]+) Mpps", out).group(1))
+        cycles = float(re.search(r"([\d.]+) cycles/packet", out).group(1))
+        build_ms = float(re.search(r"build: ([\d.]+) ms", out).group(1))
+        rows.append((name, n, mpps, cycles, build_ms))
+        print(f"classify {name}: {mpps} Mpps", flush=True)
+    return rows
+
+
+def stages(build):
+    out = subprocess.run([os.path.join(build, "bench/dataplane/pipeline_bench"), "--benchmark_repetitions=5",
+                          "--benchmark_report_aggregates_only=true", "--benchmark_format=json"],
+                         capture_output=True, text=True, timeout=600).stdout
+    med = {b["run_name"]: b["cycles/pkt"] for b in json.loads(out)["benchmarks"]
+           if b.get("aggregate_name") == "median" and "cycles/pkt" in b}
+    chain = [("parse", "BM_Stage_Parse"), ("ENI + MAC check", "BM_Stages_ParseEni"),
+             ("ARP/ND + IP anti-spoof", "BM_Stages_UpToAntiSpoof"), ("route + TTL", "BM_Stages_UpToRoute"),
+             ("L2 rewrite", "BM_Pipeline_Whole")]
+    rows, before = [], 0.0
+    for label, name in chain:
+        total = med[name]
+        rows.append((label, max(0.0, total - before)))
+        before = total
+    rows.append(("two 20-entry NACLs", med["BM_Stage_NaclTwo20"]))
+    return rows, med
+
+
+def plot(path, kind, xs, series, xlabel, ylabel, title, logx=False):
+    plt.figure(figsize=(6, 3.6))
+    if kind == "bar":
+        plt.bar(xs, series[0][1], color="#4477aa")
+        plt.xticks(rotation=20, ha="right")
+    else:
+        for label, ys in series:
+            plt.plot(xs, ys, marker="o", label=label)
+        plt.legend()
+    if logx:
+        plt.xscale("log")
+    plt.xlabel(xlabel)
+    plt.ylabel(ylabel)
+    plt.title(title)
+    plt.grid(alpha=0.3)
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    plt.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=4)
+    ap.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+    ap.add_argument("--flows", type=int, nargs="+", default=[1000, 10000, 100000])
+    a = ap.parse_args()
+    day = datetime.date.today().isoformat()
+    outdir = os.path.join(os.path.dirname(__file__), "results")
+    os.makedirs(outdir, exist_ok=True)
+
+    fw = forwarding(a.build, a.runs, a.seconds, a.flows)
+    cl = classification(a.build, a.shared)
+    st, med = stages(a.build)
+
+    plot(f"{outdir}/{day}-mpps-vs-flows.png", "line", [r[0] for r in fw],
+         [("vfpathd (1 worker core)", [r[1] for r in fw]), ("dpdk-testpmd io", [r[2] for r in fw])],
+         "flows", "Mpps", "64-byte frames, net_pcap in, net_null out", logx=True)
+    plt.figure(figsize=(6, 3.6))
+    for family in ("acl", "fw"):
+        pts = [r for r in cl if r[0].startswith(family)]
+        plt.plot([r[1] for r in pts], [r[2] for r in pts], marker="o", label=f"{family} sets")
+    plt.xscale("log")
+    plt.xlabel("rules")
+    plt.ylabel("Mpps (burst 32, best method)")
+    plt.title("ClassBench classification, one core")
+    plt.grid(alpha=0.3)
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(f"{outdir}/{day}-mpps-vs-rules.png", dpi=110)
+    plt.close()
+    plot(f"{outdir}/{day}-cycles-per-stage.png", "bar", [r[0] for r in st], [("", [r[1] for r in st])],
+         "", "cycles / packet", "Pipeline stages, 64-byte IPv4, 10K flows")
+
+    md = [f"# vfpath benchmark report, {day}", "", f"Machine: {machine()}.", "",
+          f"Command: `bench/report.py {a.build} --runs {a.runs} --seconds {a.seconds}`; medians of {a.runs} runs.", "",
+          "## Forwarding, one worker core, next to dpdk-testpmd io", "",
+          "| flows | vfpathd Mpps | cycles/packet | testpmd io Mpps | ratio |", "|---|---|---|---|---|"]
+    tsc = next((float(l.split(":")[1]) for l in open("/proc/cpuinfo") if l.startswith("cpu MHz")), 2600.0)
+    for flows, ours, raw in fw:
+        md.append(f"| {flows} | {ours:.2f} | {tsc / ours:.0f} | {raw:.2f} | {ours / raw:.2f} |")
+    md += ["", f"![Mpps vs flows]({day}-mpps-vs-flows.png)", "",
+           "## Classification (ClassBench, `vfpath-classify`, best method, burst 32)", "",
+           "| set | rules | Mpps | cycles/packet | build |", "|---|---|---|---|---|"]
+    for name, n, mpps, cycles, build_ms in cl:
+        md.append(f"| {name} | {n} | {mpps:.2f} | {cycles:.0f} | {build_ms / 1000:.2f} s |")
+    md += ["", f"![Mpps vs rules]({day}-mpps-vs-rules.png)", "",
+           "## Pipeline stages (cycles per packet, `pipeline_bench`, medians of 5)", "",
+           "| stage | cycles/packet |", "|---|---|"]
+    for label, c in st:
+        md.append(f"| {label} | {c:.0f} |")
+    md += [f"| whole pipeline, no NACL | {med['BM_Pipeline_Whole']:.0f} |", "",
+           f"![cycles per stage]({day}-cycles-per-stage.png)", "",
+           "Not yet in this report: Open vSwitch-DPDK side by side, and the profiles that need connection "
+           "tracking and the overlay in the pipeline (see the open issues)."]
+    with open(f"{outdir}/{day}.md", "w") as f:
+        f.write("\n".join(md) + "\n")
+    print(f"wrote {outdir}/{day}.md")
+
+
+if __name__ == "__main__":
+    main()
