@@ -110,7 +110,6 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
     e.port = port_ids.at(en.port());
     e.subnet = subnet_index.at(en.subnet());
     e.vpc = s->subnets[e.subnet].vpc;
-    e.subnet_nacl = s->subnets[e.subnet].nacl;
     e.source_dest_check = !en.has_source_dest_check() || en.source_dest_check();
     e.counter_slot = eni;
     for (const auto& a : en.ipv4()) {
@@ -124,6 +123,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
     l2.emplace_back(make_l2_key(e.port, e.vlan, e.mac.bytes.data()), eni);
     enis_on_port[e.port]++;
     s->ports[e.port].only_eni = eni;
+    s->eni_subnet_nacl.push_back(uint32_t{e.subnet} << 16 | s->subnets[e.subnet].nacl);
     s->enis.push_back(std::move(e));
     s->eni_baselines.emplace_back();
   }

@@ -89,7 +89,6 @@ struct EniEntry {
   uint16_t subnet = 0;
   uint16_t vpc = 0;
   bool source_dest_check = true;
-  uint16_t subnet_nacl = kDefaultNacl;  // = subnets[subnet].nacl, kept here for the NACL stage
   std::vector<Ipv4Addr> ipv4;
   std::vector<Ipv6Addr> ipv6;
   uint32_t counter_slot = 0;
@@ -143,6 +142,10 @@ struct Snapshot {
   std::vector<SubnetEntry> subnets;
   std::vector<EniEntry> enis;
   std::vector<EniTotals> eni_baselines;  // per ENI: its slot's counts before it owned it
+  // Per ENI, what the NACL stage needs, packed (subnet << 16 | its NACL) in
+  // one array of 4-byte entries: EniEntry is large, and touching two of them
+  // per packet showed in the profile.
+  std::vector<uint32_t> eni_subnet_nacl;
   std::vector<std::string> vpc_ids;
   std::vector<NaclEntry> nacls;
   FlatMap<L2Key, uint16_t> eni_by_l2;

@@ -36,10 +36,9 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   for (uint16_t i = 0; i < b.count; ++i) {
     const Verdict& v = b.verdict[i];
     if (v.action != Action::kForward) continue;
-    const EniEntry& from = s.enis[v.in_eni];
-    const EniEntry& to = s.enis[v.out_eni];
-    if (from.subnet == to.subnet) continue;
-    uint16_t nacl = dir == Direction::kEgress ? from.subnet_nacl : to.subnet_nacl;
+    const uint32_t from = s.eni_subnet_nacl[v.in_eni], to = s.eni_subnet_nacl[v.out_eni];
+    if ((from >> 16) == (to >> 16)) continue;  // same subnet: no NACL (AWS)
+    const uint16_t nacl = static_cast<uint16_t>(dir == Direction::kEgress ? from : to);
     if (nacl == kDefaultNacl) continue;
     const PacketMeta& m = b.meta[i];
     const bool v6 = m.kind == PacketKind::kIpv6;
