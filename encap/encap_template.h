@@ -32,7 +32,8 @@ enum class UdpChecksumMode : uint8_t {
                   // finish (the DPDK RTE_MBUF_F_TX_UDP_CKSUM convention)
 };
 
-// An underlay address of either family (IPv4 in the first 4 bytes).
+// An address of either family with its family (IPv4 in the first 4 bytes,
+// the rest zero): an underlay address here, an overlay one in mapping_table.h.
 struct UnderlayIp {
   IpAddr addr{};
   bool ipv6 = false;

@@ -44,22 +44,9 @@ struct Mapping {
   bool operator==(const Mapping&) const = default;
 };
 
-// An overlay address of one family in a VPC (IPv4 in the first 4 bytes).
-struct OverlayAddr {
-  IpAddr addr{};
-  bool ipv6 = false;
-  static OverlayAddr v4(Ipv4Addr a) {
-    OverlayAddr o;
-    o.addr.words[0] = a.value.raw();
-    return o;
-  }
-  static OverlayAddr v6(const Ipv6Addr& a) {
-    OverlayAddr o;
-    o.ipv6 = true;
-    for (int i = 0; i < 16; ++i) o.addr.bytes[i] = a.bytes[i];
-    return o;
-  }
-};
+// An overlay address of one family in a VPC: the same value type as an
+// underlay address (IPv4 in the first 4 bytes, and the family), another role.
+using OverlayAddr = UnderlayIp;
 
 enum class UpdateStatus : uint8_t { kAdded, kReplaced, kRemoved, kNotFound, kFull, kInvalid };
 
