@@ -20,6 +20,14 @@ constexpr uint32_t kBurst = 32;
 constexpr uint64_t kPreempted = 2000000;  // TSC cycles: far above any burst's cost
 constexpr uint64_t kSec = 1000000000;
 
+// The closing figures of a benchmark: cycles per packet, the share of packets
+// that `ratio` counted (hits, passes, admissions), packets per second.
+void report(benchmark::State& state, const Cycles& c, std::size_t packets, const char* ratio_name, std::size_t ratio) {
+  state.counters["cyc/pkt"] = c.per(packets);
+  state.counters[ratio_name] = static_cast<double>(ratio) / static_cast<double>(packets);
+  state.SetItemsProcessed(static_cast<int64_t>(packets));
+}
+
 struct KeyHash {
   std::size_t operator()(const FlowKey& k) const { return flow_hash(k); }
 };
@@ -56,9 +64,7 @@ void table_lookup(benchmark::State& state, bool hit) {
     for (EntryId id : ids) found += id != kNoEntry;
     packets += kBurst;
   }
-  state.counters["cyc/pkt"] = c.per(packets);
-  state.counters["hit_ratio"] = static_cast<double>(found) / static_cast<double>(packets);
-  state.SetItemsProcessed(static_cast<int64_t>(packets));
+  report(state, c, packets, "hit_ratio", found);
 }
 
 void std_lookup(benchmark::State& state, bool hit) {
@@ -77,9 +83,7 @@ void std_lookup(benchmark::State& state, bool hit) {
     }
     packets += kBurst;
   }
-  state.counters["cyc/pkt"] = c.per(packets);
-  state.counters["hit_ratio"] = static_cast<double>(found) / static_cast<double>(packets);
-  state.SetItemsProcessed(static_cast<int64_t>(packets));
+  report(state, c, packets, "hit_ratio", found);
 }
 
 // Churn at a steady N: keys[j..j+N) are live; insert keys[j+N], erase keys[j].
@@ -183,9 +187,7 @@ void tracked_ack(benchmark::State& state) {
     packets += kBurst;
     now += 1000;
   }
-  state.counters["cyc/pkt"] = c.per(packets);
-  state.counters["pass_ratio"] = static_cast<double>(passed) / static_cast<double>(packets);
-  state.SetItemsProcessed(static_cast<int64_t>(packets));
+  report(state, c, packets, "pass_ratio", passed);
 }
 
 // A new TCP connection's SYN: hash, bulk lookup (miss), tcp_new, insert; the
@@ -220,9 +222,7 @@ void new_connection(benchmark::State& state) {
     j = (j + kBurst) % (2 * n);
     packets += kBurst;
   }
-  state.counters["cyc/pkt"] = c.per(packets);
-  state.counters["admit_ratio"] = static_cast<double>(admitted) / static_cast<double>(packets);
-  state.SetItemsProcessed(static_cast<int64_t>(packets));
+  report(state, c, packets, "admit_ratio", admitted);
 }
 
 // age(): cycles per connection freed, 10K UDP connections expiring together.
