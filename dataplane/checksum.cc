@@ -44,22 +44,7 @@ uint32_t checksum_partial(const void* data, std::size_t len, uint32_t initial) {
 }
 
 bool ipv4_header_checksum_ok(const void* header, std::size_t header_len) {
-  // One's-complement sums are byte-order independent (RFC 1071 §2(B)): add the
-  // header as native 32-bit words and compare the fold with all-ones, which
-  // reads the same either way. header_len is a multiple of 4 (IHL * 4).
-  const auto* p = static_cast<const uint8_t*>(header);
-  uint64_t sum = 0;
-  for (std::size_t i = 0; i < header_len; i += 4) {
-    uint32_t w;
-    std::memcpy(&w, p + i, 4);
-    sum += w;
-  }
-  sum = (sum & 0xffffffffu) + (sum >> 32);
-  sum = (sum & 0xffffffffu) + (sum >> 32);
-  uint32_t s32 = static_cast<uint32_t>(sum);
-  uint32_t s16 = (s32 & 0xffff) + (s32 >> 16);
-  s16 = (s16 & 0xffff) + (s16 >> 16);
-  return s16 == 0xffff;
+  return checksum_partial(header, header_len) == 0xffff;  // a correct header sums to all ones
 }
 
 void ipv4_header_checksum_set(void* header, std::size_t header_len) {

@@ -20,8 +20,7 @@ inline be16 checksum_finish(uint32_t sum) {
   return be16::from_host(static_cast<uint16_t>(~sum & 0xffff));
 }
 
-// True when the IPv4 header (with options, `header_len` bytes, a multiple of
-// 4) sums to zero.
+// True when the IPv4 header (with options, `header_len` bytes) sums to zero.
 bool ipv4_header_checksum_ok(const void* header, std::size_t header_len);
 
 // Recomputes the IPv4 header checksum in place.
