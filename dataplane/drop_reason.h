@@ -27,6 +27,18 @@ enum class DropReason : uint8_t {
   kTxFull = 14,            // the output queue was full
   kMultiSegment = 15,      // a reply or VLAN tag did not fit the first buffer
   kNaclDeny = 16,          // a network ACL entry (or its implicit deny) denied it
+  kSgDeny = 17,            // no security-group rule allows the first packet of a connection
+  kTcpInvalid = 18,        // a TCP segment the connection's state does not admit (window, flags)
+  kConntrackFull = 19,     // a new connection over the table capacity or the ENI's allowance
+  kIcmpUnrelated = 20,     // an ICMP error that quotes no tracked connection
+  kFragmentOrphan = 21,    // a non-first fragment whose first fragment was not seen (or timed out)
+  kFragmentOverlap = 22,   // a non-first fragment overlapping the first fragment's headers
+  kHandoffFull = 23,       // the ring to the connection's owner worker was full
+  kBadEncap = 24,          // on the uplink: not well-formed VXLAN/Geneve to our underlay address
+  kBadVni = 25,            // encapsulated with a VNI no VPC has
+  kNoMapping = 26,         // no mapping or route for the destination (or the inner source)
+  kUnderlaySpoof = 27,     // outer source is not the host that owns the inner source
+  kMtuExceeded = 28,       // too big for the underlay with DF set; ICMP frag-needed/PTB sent back
   kCount                   // number of reasons; keep last
 };
 
@@ -51,6 +63,18 @@ constexpr std::string_view drop_reason_name(DropReason r) {
     case DropReason::kTxFull: return "tx_full";
     case DropReason::kMultiSegment: return "multi_segment";
     case DropReason::kNaclDeny: return "nacl_deny";
+    case DropReason::kSgDeny: return "sg_deny";
+    case DropReason::kTcpInvalid: return "tcp_invalid";
+    case DropReason::kConntrackFull: return "conntrack_full";
+    case DropReason::kIcmpUnrelated: return "icmp_unrelated";
+    case DropReason::kFragmentOrphan: return "fragment_orphan";
+    case DropReason::kFragmentOverlap: return "fragment_overlap";
+    case DropReason::kHandoffFull: return "handoff_full";
+    case DropReason::kBadEncap: return "bad_encap";
+    case DropReason::kBadVni: return "bad_vni";
+    case DropReason::kNoMapping: return "no_mapping";
+    case DropReason::kUnderlaySpoof: return "underlay_spoof";
+    case DropReason::kMtuExceeded: return "mtu_exceeded";
     case DropReason::kCount: break;
   }
   return "unknown";
