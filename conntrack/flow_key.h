@@ -106,4 +106,21 @@ inline uint32_t owner_worker(uint64_t hash, uint32_t workers) {
   return static_cast<uint32_t>(((hash >> 32) * workers) >> 32);
 }
 
+// The hash that picks a packet's owner worker in the pipeline: of the two
+// addresses only, symmetric (a sum of per-address mixes), without zone,
+// ports or protocol. Why not flow_hash: one packet between two local ENIs is
+// tracked in two zones, a non-first fragment has no ports, and an ICMP
+// error quotes the flow under another protocol; all of them must reach the
+// worker that owns the connection, and only the addresses are common to all.
+inline uint64_t address_pair_hash(const IpAddr& x, const IpAddr& y) {
+  auto mix = [](const IpAddr& a) {
+    uint64_t w[2];
+    std::memcpy(w, &a, sizeof w);
+    uint64_t h = (w[0] ^ 0x243f6a8885a308d3ull) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ w[1]) * 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+  };
+  return mix(x) + mix(y);
+}
+
 }  // namespace vfpath::ct

@@ -1,15 +1,78 @@
 #include "control/compile.h"
 
+#include <algorithm>
+#include <cstring>
+#include <map>
 #include <stdexcept>
 
 #include "acl/nacl_compile.h"
 #include "control/nacl_config.h"
+#include "control/sg_config.h"
 #include "control/text_address.h"
 #include "control/validate.h"
 
 namespace vfpath::control {
 
 namespace {
+
+// Builds the classifier of one direction and family: the small classifier up
+// to its rule limit, rte_acl above.
+void build_table(const acl::nacl::CompiledNacl& compiled, NaclTable& t, const std::string& what) {
+  if (compiled.rules.empty()) return;
+  if (compiled.rules.size() <= acl::SmallClassifier::kMaxRules) {
+    auto built = acl::SmallClassifier::build(compiled.family, compiled.rules);
+    if (!built.ok()) throw std::logic_error("compile_snapshot: " + built.error().message);
+    t.small = std::make_unique<acl::SmallClassifier>(std::move(built).value());
+    return;
+  }
+  auto built = acl::Classifier::build(compiled.family, compiled.rules);
+  if (!built.ok())
+    throw CompileError(what + " " + acl::nacl::direction_name(compiled.direction) +
+                       (compiled.family == acl::Family::kIpv6 ? " IPv6" : " IPv4") +
+                       ": cannot build the classifier: " + built.error().message);
+  t.classifier = std::make_unique<acl::Classifier>(std::move(built).value());
+}
+
+// One policy per distinct (VPC, group set); ENIs point at theirs.
+void compile_security_groups(const config::v1::Config& c, Snapshot& s) {
+  SgModel model(c);
+  std::map<std::string, uint16_t> by_set;
+  for (int i = 0; i < c.enis_size(); ++i) {
+    EniEntry& e = s.enis[i];
+    std::vector<std::string> groups = model.groups_of(i);
+    e.security_groups = groups;
+    std::sort(groups.begin(), groups.end());
+    std::string key = s.vpc_ids[e.vpc];
+    for (const auto& g : groups) key += "\n" + g;
+    auto [it, fresh] = by_set.emplace(key, static_cast<uint16_t>(s.sg_policies.size()));
+    s.eni_ct[i].sg_policy = it->second;
+    if (!fresh) continue;
+    ExpandedPolicy expanded = model.expand(groups, s.vpc_ids[e.vpc]);
+    SgPolicy p;
+    for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
+      for (bool v6 : {false, true}) {
+        auto compiled = acl::nacl::compile(expanded.nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
+        NaclTable& t = p.tables[static_cast<int>(dir)][v6 ? 1 : 0];
+        build_table(compiled, t, "security groups of ENI " + e.id);
+        t.verdicts = std::move(compiled.verdicts);
+      }
+    for (const auto& r : expanded.refs)
+      p.rule_names.push_back(r.group + " " + acl::nacl::direction_name(r.direction) +
+                             (r.rule >= 0 ? "[" + std::to_string(r.rule) + "]" : "") + " " + r.peer);
+    std::memcpy(p.untracked, expanded.untracked, sizeof p.untracked);
+    s.sg_policies.push_back(std::move(p));
+  }
+}
+
+ct::ZoneConfig zone_config(const config::v1::EniConntrack& c) {
+  ct::ZoneConfig z;
+  if (c.allowance()) z.allowance = c.allowance();
+  if (c.tcp_established_timeout()) z.timeouts.tcp_established_s = c.tcp_established_timeout();
+  if (c.udp_timeout()) z.timeouts.udp_unreplied_s = c.udp_timeout();
+  if (c.udp_stream_timeout()) z.timeouts.udp_stream_s = c.udp_stream_timeout();
+  z.liberal = c.tcp_liberal();
+  return z;
+}
 
 // Builds one classifier per NACL, direction and family, and lays out the
 // hit-counter slots: table by table, one slot per entry plus the implicit deny.
@@ -27,18 +90,7 @@ void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::strin
       for (bool v6 : {false, true}) {
         auto compiled = acl::nacl::compile(nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
         NaclTable& t = entry.tables[static_cast<int>(dir)][v6 ? 1 : 0];
-        if (!compiled.rules.empty() && compiled.rules.size() <= acl::SmallClassifier::kMaxRules) {
-          auto built = acl::SmallClassifier::build(compiled.family, compiled.rules);
-          if (!built.ok()) throw std::logic_error("compile_snapshot: " + built.error().message);
-          t.small = std::make_unique<acl::SmallClassifier>(std::move(built).value());
-        } else if (!compiled.rules.empty()) {
-          auto built = acl::Classifier::build(compiled.family, compiled.rules);
-          if (!built.ok())
-            throw CompileError("network_acls[" + std::to_string(i) + "] (" + n.id() + ") " +
-                               acl::nacl::direction_name(dir) + (v6 ? " IPv6" : " IPv4") +
-                               ": cannot build the classifier: " + built.error().message);
-          t.classifier = std::make_unique<acl::Classifier>(std::move(built).value());
-        }
+        build_table(compiled, t, "network_acls[" + std::to_string(i) + "] (" + n.id() + ")");
         t.verdicts = std::move(compiled.verdicts);
         for (size_t u = 0; u < t.verdicts.size(); ++u) t.hit_slots.push_back(next_slot++);  // positional, then
         t.hit_baselines.assign(t.verdicts.size(), 0);  // assign_counter_slots makes them stable
@@ -112,6 +164,11 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
     e.vpc = s->subnets[e.subnet].vpc;
     e.source_dest_check = !en.has_source_dest_check() || en.source_dest_check();
     e.counter_slot = eni;
+    e.conntrack = zone_config(en.conntrack());
+    EniCt ct;
+    ct.zone = eni;  // assign_counter_slots makes it the stable slot
+    ct.flags = en.conntrack().revalidate() ? eni_ct_flags::kRevalidate : 0;
+    s->eni_ct.push_back(ct);
     for (const auto& a : en.ipv4()) {
       e.ipv4.push_back(*parse_ipv4(a));
       routes.emplace_back(make_route_key(e.vpc, 4, reinterpret_cast<const uint8_t*>(&e.ipv4.back())), eni);
@@ -129,6 +186,9 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
   }
   for (const auto& [port, count] : enis_on_port)
     if (count > 1) s->ports[port].only_eni = kNoEni;
+
+  compile_security_groups(c, *s);
+  s->conntrack_capacity = c.conntrack().capacity() ? c.conntrack().capacity() : kDefaultConntrackCapacity;
 
   auto by_l2 = FlatMap<L2Key, uint16_t>::build(l2);
   auto by_address = FlatMap<RouteKey, uint16_t>::build(routes);

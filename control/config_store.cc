@@ -39,6 +39,10 @@ std::vector<std::string> ConfigStore::port_changes(const config::v1::Config& nex
   if (!same)
     problems.push_back("ports: ports are fixed while the daemon runs (they are DPDK devices probed at start-up); "
                        "push the same ports list, or restart vfpathd to change it");
+  auto capacity = [](const config::v1::Config& c) { return c.conntrack().capacity() ? c.conntrack().capacity() : kDefaultConntrackCapacity; };
+  if (capacity(next) != capacity(current_))
+    problems.push_back("conntrack.capacity: the connection tables are allocated at start-up (" +
+                       std::to_string(capacity(current_)) + " connections); push the same capacity, or restart vfpathd to change it");
   return problems;
 }
 

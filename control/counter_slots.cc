@@ -41,6 +41,7 @@ SlotAssignments assign_counter_slots(Snapshot& s, const CounterSlots& eni_slots,
   out.enis = eni_slots.plan(eni_keys);
   for (size_t i = 0; i < s.enis.size(); ++i) {
     s.enis[i].counter_slot = out.enis.slots[i];
+    s.eni_ct[i].zone = static_cast<uint16_t>(out.enis.slots[i]);
     s.eni_baselines[i] = out.enis.reused[i] ? counters.eni(out.enis.slots[i]) : EniTotals{};
   }
   std::vector<std::string> hit_keys;

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "control/nacl_config.h"
+#include "control/sg_config.h"
 #include "control/text_address.h"
 #include "dataplane/snapshot.h"
 
@@ -26,7 +27,10 @@ class Validator {
     vpcs();
     network_acls();
     subnets();
+    prefix_lists();
+    security_groups();
     enis();
+    conntrack();
     return std::move(errors_);
   }
 
@@ -93,6 +97,115 @@ class Validator {
       build_nacl(n, limits, path, problems);
       for (auto& p : problems) error(std::move(p.path), std::move(p.message));
     }
+  }
+
+  void prefix_lists() {
+    const SgLimits limits = sg_limits(c_);
+    for (int i = 0; i < c_.prefix_lists_size(); ++i) {
+      const auto& l = c_.prefix_lists(i);
+      std::string path = at("prefix_lists", i);
+      if (l.id().empty()) error(path + ".id", "is empty");
+      else if (!lists_.emplace(l.id(), &l).second) error(path + ".id", quoted(l.id()) + " is used by another prefix list");
+      const uint32_t max = l.max_entries() ? l.max_entries() : static_cast<uint32_t>(l.cidrs_size());
+      if (max > limits.prefix_list_entries)
+        error(path + ".max_entries", std::to_string(max) + " entries exceed the limit of " +
+                                         std::to_string(limits.prefix_list_entries) + " per prefix list");
+      if (l.max_entries() && static_cast<uint32_t>(l.cidrs_size()) > l.max_entries())
+        error(path + ".cidrs", std::to_string(l.cidrs_size()) + " entries exceed its max_entries " +
+                                   std::to_string(l.max_entries()));
+      for (int j = 0; j < l.cidrs_size(); ++j) check_prefix(parse_prefix(l.cidrs(j)), path + "." + at("cidrs", j), l.cidrs(j));
+    }
+  }
+
+  void security_groups() {
+    const SgLimits limits = sg_limits(c_);
+    for (int i = 0; i < c_.security_groups_size(); ++i) {
+      const auto& g = c_.security_groups(i);
+      std::string path = at("security_groups", i);
+      if (g.id().empty()) error(path + ".id", "is empty");
+      else if (g.id().rfind("default:", 0) == 0) error(path + ".id", quoted(g.id()) + ": \"default:\" names the implicit default groups");
+      else if (!sg_vpc_.emplace(g.id(), g.vpc()).second) error(path + ".id", quoted(g.id()) + " is used by another security group");
+      if (!vpc_cidrs_.count(g.vpc())) error(path + ".vpc", quoted(g.vpc()) + " is not a configured VPC");
+    }
+    for (int i = 0; i < c_.security_groups_size(); ++i) {
+      const auto& g = c_.security_groups(i);
+      std::string path = at("security_groups", i);
+      sg_rules(g, g.ingress(), path + ".ingress", "ingress", limits);
+      sg_rules(g, g.egress(), path + ".egress", "egress", limits);
+    }
+  }
+
+  void sg_rules(const config::v1::SecurityGroup& g, const google::protobuf::RepeatedPtrField<config::v1::SgRule>& rules,
+                const std::string& path, const char* direction, const SgLimits& limits) {
+    uint32_t cost = 0;
+    for (int j = 0; j < rules.size(); ++j) {
+      const auto& r = rules[j];
+      std::string rp = path + "[" + std::to_string(j) + "]";
+      cost += sg_rule_cost(r, lists_);
+      if (r.cidrs_size() + r.prefix_lists_size() + r.security_groups_size() == 0)
+        error(rp, "needs at least one peer (cidrs, prefix_lists or security_groups)");
+      // Protocol, ports and ICMP once; then each CIDR.
+      auto shape = acl::nacl::validate(sg_rule_spec(r, "0.0.0.0/0", 1));
+      if (!shape) error(rp, strip_rule_number(shape.error().message));
+      for (int k = 0; k < r.cidrs_size(); ++k) {
+        PrefixParse p = parse_prefix(r.cidrs(k));
+        check_prefix(p, rp + "." + at("cidrs", k), r.cidrs(k));
+        if (shape && p.ok) {
+          auto full = acl::nacl::validate(sg_rule_spec(r, r.cidrs(k), 1));
+          if (!full) error(rp + "." + at("cidrs", k), strip_rule_number(full.error().message));
+        }
+      }
+      for (int k = 0; k < r.prefix_lists_size(); ++k)
+        if (!lists_.count(r.prefix_lists(k)))
+          error(rp + "." + at("prefix_lists", k), quoted(r.prefix_lists(k)) + " is not a configured prefix list");
+      for (int k = 0; k < r.security_groups_size(); ++k) {
+        auto peer = sg_vpc_.find(r.security_groups(k));
+        if (peer == sg_vpc_.end())
+          error(rp + "." + at("security_groups", k), quoted(r.security_groups(k)) + " is not a configured security group");
+        else if (peer->second != g.vpc())
+          error(rp + "." + at("security_groups", k), quoted(r.security_groups(k)) + " belongs to VPC " +
+                                                         quoted(peer->second) + ", not " + quoted(g.vpc()));
+      }
+    }
+    if (cost > limits.rules_per_direction)
+      error(path, std::to_string(cost) + " " + direction + " rules (one per peer, a prefix list counting its max_entries) exceed the limit of " +
+                      std::to_string(limits.rules_per_direction) + " per security group");
+  }
+
+  static std::string strip_rule_number(const std::string& m) {
+    return m.rfind("rule 1: ", 0) == 0 ? m.substr(8) : m;
+  }
+
+  void eni_security(const config::v1::Eni& e, const std::string& path, const std::string& vpc) {
+    const SgLimits limits = sg_limits(c_);
+    if (static_cast<uint32_t>(e.security_groups_size()) > limits.groups_per_eni)
+      error(path + ".security_groups", std::to_string(e.security_groups_size()) + " groups exceed the limit of " +
+                                           std::to_string(limits.groups_per_eni) + " per ENI");
+    std::set<std::string> seen;
+    for (int j = 0; j < e.security_groups_size(); ++j) {
+      const std::string& id = e.security_groups(j);
+      std::string p = path + "." + at("security_groups", j);
+      auto g = sg_vpc_.find(id);
+      if (g == sg_vpc_.end()) error(p, quoted(id) + " is not a configured security group");
+      else if (g->second != vpc) error(p, quoted(id) + " belongs to VPC " + quoted(g->second) + ", not the ENI's " + quoted(vpc));
+      else if (!seen.insert(id).second) error(p, quoted(id) + " is listed twice");
+    }
+    const auto& ct = e.conntrack();
+    auto range = [&](uint32_t v, uint32_t lo, uint32_t hi, const char* field) {
+      if (v != 0 && (v < lo || v > hi))
+        error(path + ".conntrack." + field, std::to_string(v) + " s is outside " + std::to_string(lo) + ".." +
+                                                std::to_string(hi) + " s");
+    };
+    range(ct.tcp_established_timeout(), 60, 432000, "tcp_established_timeout");
+    range(ct.udp_timeout(), 30, 60, "udp_timeout");
+    range(ct.udp_stream_timeout(), 60, 180, "udp_stream_timeout");
+  }
+
+  void conntrack() {
+    const uint32_t cap = c_.conntrack().capacity();
+    if (cap != 0 && (cap < kMinConntrackCapacity || cap > kMaxConntrackCapacity))
+      error("conntrack.capacity", std::to_string(cap) + " is outside " + std::to_string(kMinConntrackCapacity) + ".." +
+                                      std::to_string(kMaxConntrackCapacity) + " connections");
   }
 
   bool check_prefix(const PrefixParse& p, const std::string& path, const std::string& text) {
@@ -195,6 +308,7 @@ class Validator {
         continue;
       }
       const SubnetInfo& s = sn->second;
+      eni_security(e, path, s.vpc);
       if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
       if (e.ipv4_size() > static_cast<int>(kMaxAddressesPerEni) || e.ipv6_size() > static_cast<int>(kMaxAddressesPerEni))
         error(path, "at most " + std::to_string(kMaxAddressesPerEni) + " addresses per family");
@@ -248,6 +362,8 @@ class Validator {
   std::map<std::string, std::vector<PrefixParse>> vpc_cidrs_;
   std::map<std::string, SubnetInfo> subnets_;
   std::map<std::string, std::string> nacl_vpc_;  // NACL id -> its VPC
+  std::map<std::string, std::string> sg_vpc_;    // security group id -> its VPC
+  std::map<std::string, const config::v1::PrefixList*> lists_;
 };
 
 }  // namespace

@@ -20,6 +20,11 @@ struct ConfigError {
 };
 
 inline constexpr std::size_t kMaxAddressesPerEni = 50;  // AWS: IPv4 addresses per ENI
+// The connection table: 2^20 by default (DESIGN §5); the upper bound keeps a
+// table's index within conntrack's 28-bit entry ids.
+inline constexpr uint32_t kDefaultConntrackCapacity = 1u << 20;
+inline constexpr uint32_t kMinConntrackCapacity = 1024;
+inline constexpr uint32_t kMaxConntrackCapacity = 1u << 26;
 
 std::vector<ConfigError> validate_config(const config::v1::Config& config);
 

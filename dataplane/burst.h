@@ -19,6 +19,18 @@ enum class Action : uint8_t {
   kDrop,          // verdict.drop says why
   kForward,       // to out_eni (on its port), after L2 rewrite
   kReply,         // a reply built in place goes back to in_eni
+  kHandoff,       // another worker owns the connection: hand it to verdict.owner
+};
+
+// What connection tracking made of a packet, per checked ENI (Explain, tests).
+enum class CtNote : uint8_t {
+  kNone = 0,      // not checked (not forwarded to/from a local ENI)
+  kNew,           // first packet, admitted by a security-group rule
+  kEstablished,   // a packet of a tracked connection
+  kUntracked,     // allowed by all-open rules both ways: not tracked (AWS)
+  kRelated,       // an ICMP error about a tracked connection
+  kRevalidated,   // a tracked connection re-checked after a policy change
+  kFragment,      // a non-first fragment following its first fragment
 };
 
 struct Verdict {
@@ -29,6 +41,12 @@ struct Verdict {
   // NACL hit-counter slot + 1 of the entry that decided, 0 if none:
   // [0] the source subnet's egress NACL, [1] the destination's ingress NACL.
   uint32_t nacl_hit[2] = {0, 0};
+  // Security groups, [0] the sender's egress, [1] the receiver's ingress:
+  // the rule number in the ENI's policy that admitted a new connection
+  // (SgPolicy::rule_names[n - 1]), 0 if none; and what tracking decided.
+  uint16_t sg_rule[2] = {0, 0};
+  CtNote ct[2] = {CtNote::kNone, CtNote::kNone};
+  uint16_t owner = 0;  // kHandoff: the worker that owns the connection
 
   void drop_with(DropReason r) {
     action = Action::kDrop;

@@ -15,6 +15,7 @@ struct PortTotals {
 struct EniTotals {
   uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
   std::array<uint64_t, kDropReasonCount> drops{};
+  uint64_t connections = 0;  // a gauge: not subtracted as a baseline
 };
 
 inline EniTotals operator-(EniTotals a, const EniTotals& b) {

@@ -36,6 +36,7 @@ EniTotals CounterSet::eni(uint32_t slot) const {
     t.tx_packets += e.tx_packets.get();
     t.tx_bytes += e.tx_bytes.get();
     for (std::size_t r = 0; r < kDropReasonCount; ++r) t.drops[r] += e.drops[r].get();
+    t.connections += e.connections.get();
   }
   return t;
 }

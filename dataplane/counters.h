@@ -23,6 +23,7 @@ class Counter {
  public:
   void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
   uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+  void set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }  // gauges
 
  private:
   std::atomic<uint64_t> v_{0};
@@ -37,6 +38,7 @@ struct alignas(64) PortCounters {
 struct alignas(64) EniCounters {
   Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
   std::array<Counter, kDropReasonCount> drops;
+  Counter connections;  // gauge: this lcore's tracked connections of the ENI (its zone)
 };
 
 struct alignas(64) LcoreCounters {

@@ -103,7 +103,10 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
   b.in_port = eni->port;
   b.frames[0] = Frame{buf.data() + kHeadroom, static_cast<uint16_t>(frame.size()), kHeadroom,
                       static_cast<uint16_t>(buf.size() - kHeadroom - frame.size()), static_cast<uint32_t>(frame.size())};
-  run_pipeline(b, s);
+  // A fresh connection table: the explanation is of a connection's first
+  // packet (what the security groups decide), whatever the workers hold.
+  ScratchContext scratch(1024);
+  run_pipeline(b, s, scratch.ctx);
   const Verdict& v = b.verdict[0];
   e.verdict = v.action == Action::kForward ? "forward" : v.action == Action::kReply ? "reply" : "drop";
   if (v.drop != DropReason::kNone) e.drop_reason = std::string(drop_reason_name(v.drop));
@@ -130,6 +133,23 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
           e.nacls.push_back({n.id, pass == 0 ? "egress" : "ingress", verdict.rule_number,
                              verdict.action == acl::nacl::Action::kAllow});
         }
+  }
+  static constexpr const char* kNotes[] = {"", "new connection", "established", "untracked (all-open both ways)",
+                                          "related", "revalidated", "fragment"};
+  // sg_deny comes from the egress pass unless that pass let the packet on.
+  const int denied_pass = v.drop != DropReason::kSgDeny ? -1 : v.ct[0] != CtNote::kNone ? 1 : 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    const uint16_t at = pass == 0 ? v.in_eni : v.out_eni;
+    const bool checked = v.ct[pass] != CtNote::kNone || pass == denied_pass;
+    if (at >= s.enis.size() || !checked) continue;
+    SgStep step;
+    step.eni = s.enis[at].id;
+    step.direction = pass == 0 ? "egress" : "ingress";
+    for (const auto& g : s.enis[at].security_groups) step.groups += (step.groups.empty() ? "" : ",") + g;
+    step.state = kNotes[static_cast<int>(v.ct[pass])];
+    if (v.sg_rule[pass]) step.rule = s.sg_policies[s.eni_ct[at].sg_policy].rule_names[v.sg_rule[pass] - 1];
+    step.allowed = v.ct[pass] != CtNote::kNone;
+    e.security_groups.push_back(std::move(step));
   }
   return e;
 }

@@ -33,6 +33,15 @@ struct NaclStep {
   bool allowed = false;
 };
 
+struct SgStep {
+  std::string eni;
+  std::string direction;  // "egress" (the sender's groups) or "ingress" (the receiver's)
+  std::string groups;     // the ENI's effective groups, comma-separated
+  std::string rule;       // the rule that admitted the connection, e.g. "sg-web ingress[0] 10.0.0.0/8"
+  std::string state;      // "new connection", "untracked (all-open both ways)", "related", ...
+  bool allowed = false;
+};
+
 struct Explanation {
   std::string error;        // set when the description itself is unusable
   std::string verdict;      // "forward", "reply" (answered by the router), "drop"
@@ -40,6 +49,7 @@ struct Explanation {
   std::string to_eni;       // for "forward"
   std::string route;        // how the destination was resolved
   std::vector<NaclStep> nacls;
+  std::vector<SgStep> security_groups;
 };
 
 Explanation explain(const Snapshot& s, const PacketDescription& d);

@@ -3,7 +3,7 @@
 //
 // Offsets (bytes): 0 l3_offset, 2 l4_offset, 4 l3_length, 6 vlan_tci,
 // 8 kind, 9 l4_proto, 10 flags, 11 ttl, 12 tcp_flags, 13 type, 14 code,
-// 16 src_port, 18 dst_port, 20 frag_offset, 24 src, 40 dst, 56 pad.
+// 16 src_port, 18 dst_port, 20 frag_offset, 24 src, 40 dst, 56 frag_id, 60 pad.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +43,8 @@ struct alignas(64) PacketMeta {
   uint16_t reserved1;
   IpAddr src;             // IPv4 in the first 4 bytes; ARP: sender protocol address
   IpAddr dst;             // ARP: target protocol address
-  uint8_t reserved2[8];
+  uint32_t frag_id;       // fragments: the IP identification (IPv4 16 bits, IPv6 32), host order
+  uint8_t reserved2[4];
 
   bool has(uint8_t f) const { return (flags & f) != 0; }
   Ipv4Addr src4() const { return Ipv4Addr{be32::from_raw(src.words[0])}; }

@@ -102,7 +102,10 @@ DropReason parse_ipv4(const uint8_t* frame, uint32_t off, uint32_t readable, uin
   uint32_t frag_offset = (frag & kIpv4OffsetMask) * 8u;
   bool more = frag & kIpv4FlagMf;
   m.frag_offset = static_cast<uint16_t>(frag_offset);
-  if (frag_offset || more) m.flags |= meta_flags::kFragment;
+  if (frag_offset || more) {
+    m.flags |= meta_flags::kFragment;
+    m.frag_id = ip->id.host();
+  }
   if (frag_offset != 0) {
     // RFC 1858: an offset of 8 bytes can only serve to overwrite TCP flags.
     if (ip->protocol == kProtoTcp && frag_offset == 8) return DropReason::kMalformed;
@@ -160,6 +163,7 @@ DropReason parse_ipv6(const uint8_t* frame, uint32_t off, uint32_t readable, uin
         if (frag_offset || more) {  // an atomic fragment (RFC 6946) is a whole packet
           m.flags |= meta_flags::kFragment;
           m.frag_offset = static_cast<uint16_t>(frag_offset);
+          m.frag_id = f->id.host();
           if (frag_offset != 0) {
             m.flags |= meta_flags::kIpOptions;
             m.l4_proto = next;

@@ -1,10 +1,21 @@
 #include "dataplane/pipeline.h"
 
+#include <algorithm>
+#include <new>
+
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
 
-void run_pipeline(Burst& b, const Snapshot& s) {
+ScratchContext::ScratchContext(uint32_t capacity, uint32_t workers, uint32_t worker)
+    : flows(ct::FlowTable::create({.capacity = capacity, .zones = static_cast<uint16_t>(kMaxEnis),
+                                   .ticks_per_second = 1000000000})),
+      fragments(ct::FragmentTable::create(std::max(16u, capacity / 64), 1000000000)) {
+  if (!flows || !fragments) throw std::bad_alloc();
+  ctx = PipelineContext{flows.get(), fragments.get(), 1, worker, workers};
+}
+
+void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   const PortEntry* port = s.port(b.in_port);
   if (!port || port->role != PortRole::kEni) {
     // Uplink traffic waits for the overlay (decap); an unknown port has no role.
@@ -15,8 +26,10 @@ void run_pipeline(Burst& b, const Snapshot& s) {
   eni_stage(b, s);
   neighbor_stage(b, s);
   anti_spoof_stage(b, s);
+  handoff_stage(b, ctx);
   route_stage(b, s);
   nacl_stage(b, s);
+  conntrack_stage(b, s, ctx);
   l2_rewrite_stage(b, s);
 }
 

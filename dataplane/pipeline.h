@@ -3,13 +3,41 @@
 // table-driven tests run on plain buffers.
 #pragma once
 
+#include <cstdint>
+#include <memory>
+
+#include "conntrack/flow_table.h"
+#include "conntrack/fragment_table.h"
 #include "dataplane/burst.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {
 
+// What a burst runs against besides the snapshot: the calling worker's own
+// mutable state. Owned by that worker; nothing here is shared.
+struct PipelineContext {
+  ct::FlowTable* flows = nullptr;          // this worker's connections (required)
+  ct::FragmentTable* fragments = nullptr;  // this worker's first-fragment outcomes (required)
+  uint64_t now = 0;                        // in the tables' ticks, read once per burst
+  uint32_t worker = 0;                     // this worker's index among `workers`
+  uint32_t workers = 1;                    // connections are spread over this many owners
+};
+
+// A context with tables of its own, for callers outside the workers
+// (Explain, tests, benchmarks, the fuzzer). Throws std::bad_alloc when the
+// tables cannot be allocated. The clock is whatever `now` the caller sets,
+// in nanoseconds.
+struct ScratchContext {
+  explicit ScratchContext(uint32_t capacity = 4096, uint32_t workers = 1, uint32_t worker = 0);
+  std::unique_ptr<ct::FlowTable> flows;
+  std::unique_ptr<ct::FragmentTable> fragments;
+  PipelineContext ctx;
+};
+
 // Decides every frame of `b` (arrived on port b.in_port): each verdict ends as
-// kDrop (with a reason), kForward or kReply, with L2 headers written.
-void run_pipeline(Burst& b, const Snapshot& s);
+// kDrop (with a reason), kForward or kReply with L2 headers written, or
+// kHandoff when another worker owns the packet's connection (nothing about it
+// has been counted or changed yet; the owner runs the whole pipeline on it).
+void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx);
 
 }  // namespace vfpath

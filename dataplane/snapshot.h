@@ -13,6 +13,7 @@
 #include "acl/classifier.h"
 #include "acl/nacl.h"
 #include "acl/small_classifier.h"
+#include "conntrack/flow_table.h"
 #include "dataplane/addr.h"
 #include "dataplane/counter_totals.h"
 #include "dataplane/flat_map.h"
@@ -81,6 +82,34 @@ struct NaclEntry {
   }
 };
 
+// An ENI's security-group policy: the union of its groups, compiled per
+// direction and family into allow-only tables (a NaclTable whose entries all
+// allow: classify() gives 0 when no rule allows, else u with
+// verdicts[u].rule_number - 1 indexing rule_names). ENIs with the same
+// groups share one policy.
+struct SgPolicy {
+  NaclTable tables[2][2];  // [acl::nacl::Direction][family: 0 IPv4, 1 IPv6]
+  std::vector<std::string> rule_names;  // "sg-web ingress[0] 10.0.0.0/8", for Explain
+  // [family][0 TCP, 1 UDP]: all-open both ways, so not tracked (AWS).
+  bool untracked[2][2] = {};
+  const NaclTable& table(acl::nacl::Direction d, bool ipv6) const {
+    return tables[static_cast<int>(d)][ipv6 ? 1 : 0];
+  }
+};
+
+namespace eni_ct_flags {
+inline constexpr uint8_t kRevalidate = 0x01;  // re-check connections admitted under an older policy
+}
+
+// What the conntrack stage reads per ENI, packed (8 bytes).
+struct EniCt {
+  uint16_t zone = 0;       // = the ENI's counter slot: stable across pushes
+  uint16_t sg_policy = 0;  // index into Snapshot::sg_policies
+  uint8_t flags = 0;       // eni_ct_flags
+  uint8_t reserved[3] = {};
+};
+static_assert(sizeof(EniCt) == 8);
+
 struct EniEntry {
   std::string id;
   MacAddr mac;
@@ -92,6 +121,8 @@ struct EniEntry {
   std::vector<Ipv4Addr> ipv4;
   std::vector<Ipv6Addr> ipv6;
   uint32_t counter_slot = 0;
+  ct::ZoneConfig conntrack;  // timeouts, allowance (whole appliance), liberal
+  std::vector<std::string> security_groups;  // effective groups, for Get/Explain
 };
 
 // Hash keys are built as whole 64-bit words, in registers: a key assembled
@@ -148,6 +179,9 @@ struct Snapshot {
   std::vector<uint32_t> eni_subnet_nacl;
   std::vector<std::string> vpc_ids;
   std::vector<NaclEntry> nacls;
+  std::vector<SgPolicy> sg_policies;
+  std::vector<EniCt> eni_ct;  // per ENI
+  uint32_t conntrack_capacity = 1u << 20;  // connections, all workers together
   FlatMap<L2Key, uint16_t> eni_by_l2;
   FlatMap<RouteKey, uint16_t> eni_by_address;
 

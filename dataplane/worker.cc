@@ -1,8 +1,12 @@
 #include "dataplane/worker.h"
 
+#include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "dataplane/burst.h"
@@ -31,12 +35,78 @@ void frame_to_mbuf(const Frame& f, rte_mbuf* m) {
   m->pkt_len = f.frame_len;
 }
 
+// Aging: wheel slots or entries visited per loop (conntrack/flow_table.h).
+constexpr uint32_t kAgingBudget = 64;
+// Connection gauges are refreshed every this many loops (cheap, not per packet).
+constexpr uint32_t kGaugeLoops = 4096;
+
 }  // namespace
 
+HandoffRings::HandoffRings(unsigned workers, unsigned size) : workers_(workers), rings_(workers * workers, nullptr) {
+  static unsigned instance = 0;
+  ++instance;
+  for (unsigned from = 0; from < workers; ++from)
+    for (unsigned to = 0; to < workers; ++to) {
+      if (from == to) continue;
+      std::string name = "vfh" + std::to_string(instance) + "_" + std::to_string(from) + "_" + std::to_string(to);
+      rte_ring* r = rte_ring_create(name.c_str(), size, static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (!r) {
+        this->~HandoffRings();
+        throw std::runtime_error("cannot create handoff ring " + name + ": " + rte_strerror(rte_errno));
+      }
+      rings_[from * workers + to] = r;
+    }
+}
+
+HandoffRings::~HandoffRings() {
+  for (rte_ring* r : rings_) {
+    if (!r) continue;
+    rte_mbuf* m;
+    while (rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+    rte_ring_free(r);
+  }
+  rings_.assign(rings_.size(), nullptr);
+}
+
+WorkerTables WorkerTables::create(uint32_t capacity, unsigned workers) {
+  WorkerTables t;
+  const uint32_t share = (capacity + workers - 1) / workers;
+  t.flows = ct::FlowTable::create({.capacity = share, .zones = static_cast<uint16_t>(kMaxEnis),
+                                   .ticks_per_second = rte_get_tsc_hz()});
+  // Fragments: a first-fragment record per 64 connections, at least 1024.
+  t.fragments = ct::FragmentTable::create(std::max(1024u, share / 64 / ct::FragmentTable::kWays), rte_get_tsc_hz());
+  if (!t.flows || !t.fragments)
+    throw std::runtime_error("cannot allocate a connection table of " + std::to_string(share) + " connections");
+  return t;
+}
+
 Worker::Worker(unsigned id, SnapshotPublisher& publisher, LcoreCounters& counters,
-               std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle)
+               std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle, WorkerTables tables,
+               const HandoffRings& handoff)
     : id_(id), publisher_(publisher), counters_(counters), rx_(std::move(rx)),
-      tx_queue_(tx_queue), idle_(idle), pending_(kMaxPorts), burst_(std::make_unique<Burst>()) {}
+      tx_queue_(tx_queue), idle_(idle), pending_(kMaxPorts), burst_(std::make_unique<Burst>()),
+      tables_(std::move(tables)), handoff_(handoff), outbox_(handoff.workers()) {
+  ctx_.flows = tables_.flows.get();
+  ctx_.fragments = tables_.fragments.get();
+  ctx_.worker = id;
+  ctx_.workers = handoff.workers();
+}
+
+void Worker::sync_zones(const Snapshot& s) {
+  for (const EniEntry& e : s.enis) {
+    ct::ZoneConfig z = e.conntrack;
+    // The allowance is the ENI's across the appliance: each worker's table
+    // holds an even share of its connections (they are spread by hash).
+    if (z.allowance != 0xffffffffu) z.allowance = (z.allowance + ctx_.workers - 1) / ctx_.workers;
+    tables_.flows->set_zone(static_cast<uint16_t>(e.counter_slot), z);
+  }
+  synced_ = &s;
+}
+
+void Worker::publish_connections(const Snapshot& s) {
+  for (const EniEntry& e : s.enis)
+    counters_.enis[e.counter_slot].connections.set(tables_.flows->zone_count(static_cast<uint16_t>(e.counter_slot)));
+}
 
 void Worker::run(const std::atomic<bool>& stop) {
   publisher_.register_worker(id_);
@@ -44,8 +114,12 @@ void Worker::run(const std::atomic<bool>& stop) {
   uint32_t empty_polls = 0, sleep_us = 1;
   while (!stop.load(std::memory_order_relaxed)) {
     const Snapshot* s = publisher_.current();
+    if (s != synced_) sync_zones(*s);
     uint32_t received = 0;
     for (RxQueue q : rx_) received += poll(*s, q);
+    if (ctx_.workers > 1) received += drain_handoffs(*s);
+    tables_.flows->age(rte_rdtsc(), kAgingBudget);
+    if (++loops_ % kGaugeLoops == 0) publish_connections(*s);
     publisher_.quiescent(id_);  // s is not used past this point
 
     if (received != 0 || idle_.max_sleep_us == 0) {
@@ -66,9 +140,30 @@ uint16_t Worker::poll(const Snapshot& s, RxQueue q) {
   rte_mbuf* mbufs[kBurstSize];
   uint16_t n = rte_eth_rx_burst(q.port, q.queue, mbufs, kBurstSize);
   if (n == 0) return 0;
+  process(s, mbufs, n, q.port, true);
+  return n;
+}
+
+uint16_t Worker::drain_handoffs(const Snapshot& s) {
+  uint16_t total = 0;
+  for (unsigned from = 0; from < ctx_.workers; ++from) {
+    if (from == id_) continue;
+    rte_mbuf* mbufs[kBurstSize];
+    const unsigned n = rte_ring_sc_dequeue_burst(handoff_.ring(from, id_), reinterpret_cast<void**>(mbufs), kBurstSize, nullptr);
+    // A burst holds frames of one input port: process runs of equal ports.
+    for (unsigned start = 0, end; start < n; start = end) {
+      for (end = start + 1; end < n && mbufs[end]->port == mbufs[start]->port;) ++end;
+      process(s, mbufs + start, static_cast<uint16_t>(end - start), mbufs[start]->port, false);
+    }
+    total = static_cast<uint16_t>(total + n);
+  }
+  return total;
+}
+
+void Worker::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, uint16_t port, bool from_port) {
   Burst& b = *burst_;
   b.count = n;
-  b.in_port = q.port;
+  b.in_port = port;
   uint32_t lengths[kBurstSize];
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
@@ -77,14 +172,30 @@ uint16_t Worker::poll(const Snapshot& s, RxQueue q) {
     lengths[i] = mbufs[i]->pkt_len;
     bytes += lengths[i];
   }
-  PortCounters& pc = counters_.ports[q.port];
-  pc.rx_packets.add(n);
-  pc.rx_bytes.add(bytes);
-  run_pipeline(b, s);
+  if (from_port) {  // a handed-over frame was counted by the worker that received it
+    PortCounters& pc = counters_.ports[port];
+    pc.rx_packets.add(n);
+    pc.rx_bytes.add(bytes);
+  }
+  ctx_.now = rte_rdtsc();
+  run_pipeline(b, s, ctx_);
   count_verdicts(s, b, lengths);
   for (uint16_t i = 0; i < n; ++i) queue_or_free(s, mbufs[i], b, i);
   flush_all();  // per rx burst: bounds dirty_ (a port enters it at most twice)
-  return n;
+  if (ctx_.workers > 1) flush_handoffs();
+}
+
+void Worker::flush_handoffs() {
+  for (unsigned to = 0; to < ctx_.workers; ++to) {
+    Outbox& o = outbox_[to];
+    if (o.count == 0) continue;
+    const unsigned sent = rte_ring_sp_enqueue_burst(handoff_.ring(id_, to), reinterpret_cast<void**>(o.mbufs), o.count, nullptr);
+    for (unsigned i = sent; i < o.count; ++i) {
+      counters_.drops[static_cast<size_t>(DropReason::kHandoffFull)].add(1);
+      rte_pktmbuf_free(o.mbufs[i]);
+    }
+    o.count = 0;
+  }
 }
 
 void Worker::count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* lengths) {
@@ -100,6 +211,7 @@ void Worker::count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* l
   };
   for (uint16_t i = 0; i < b.count; ++i) {
     const Verdict& v = b.verdict[i];
+    if (v.action == Action::kHandoff) continue;  // the owner counts it
     const bool has_eni = v.in_eni < s.enis.size();
     if (has_eni) {
       if (v.in_eni != run_eni) {
@@ -122,6 +234,11 @@ void Worker::count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* l
 
 void Worker::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i) {
   const Verdict& v = b.verdict[i];
+  if (v.action == Action::kHandoff) {  // untouched: the owner runs the pipeline on it
+    Outbox& o = outbox_[v.owner];
+    o.mbufs[o.count++] = m;  // at most one burst per process(): flushed after it
+    return;
+  }
   if (v.action != Action::kForward && v.action != Action::kReply) {
     rte_pktmbuf_free(m);
     return;

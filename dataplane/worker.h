@@ -7,13 +7,17 @@
 #pragma once
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <atomic>
 #include <memory>
 #include <cstdint>
 #include <vector>
 
+#include "conntrack/flow_table.h"
+#include "conntrack/fragment_table.h"
 #include "dataplane/burst.h"
+#include "dataplane/pipeline.h"
 #include "dataplane/counters.h"
 #include "dataplane/snapshot_publisher.h"
 
@@ -29,16 +33,52 @@ struct IdlePolicy {
   uint32_t max_sleep_us = 200;   // back-off ceiling; 0 = never sleep (pure polling)
 };
 
+// Single-producer single-consumer rings between workers: ring(from, to)
+// carries packets `from` received whose connection `to` owns (DESIGN §5;
+// conntrack/README.md says why owned tables and handoff beat a shared table).
+class HandoffRings final {
+ public:
+  // Throws std::runtime_error when a ring cannot be created.
+  HandoffRings(unsigned workers, unsigned size = 1024);
+  ~HandoffRings();
+  HandoffRings(const HandoffRings&) = delete;
+  HandoffRings& operator=(const HandoffRings&) = delete;
+  rte_ring* ring(unsigned from, unsigned to) const { return rings_[from * workers_ + to]; }
+  unsigned workers() const { return workers_; }
+
+ private:
+  unsigned workers_;
+  std::vector<rte_ring*> rings_;
+};
+
+// A worker's connection tracking: its table (capacity / workers connections)
+// and fragment table. Created before the worker starts, then its alone.
+struct WorkerTables {
+  std::unique_ptr<ct::FlowTable> flows;
+  std::unique_ptr<ct::FragmentTable> fragments;
+  // Throws std::runtime_error when memory is short.
+  static WorkerTables create(uint32_t capacity, unsigned workers);
+};
+
 class Worker final {
  public:
   Worker(unsigned id, SnapshotPublisher& publisher, LcoreCounters& counters,
-         std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle);
+         std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle, WorkerTables tables,
+         const HandoffRings& handoff);
 
   // Runs until `stop` is set. Call on the worker's own lcore.
   void run(const std::atomic<bool>& stop);
 
  private:
   uint16_t poll(const Snapshot& s, RxQueue q);
+  // Runs the pipeline on packets other workers handed over.
+  uint16_t drain_handoffs(const Snapshot& s);
+  void process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, uint16_t port, bool from_port);
+  // Applies a new snapshot's per-ENI conntrack settings to this worker's table.
+  void sync_zones(const Snapshot& s);
+  // Publishes this worker's connection count per ENI (gauges).
+  void publish_connections(const Snapshot& s);
+  void flush_handoffs();
   // Counts what the pipeline decided (per ENI, per reason, per NACL entry).
   void count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* lengths);
   // Frees a dropped frame or queues it for its output port.
@@ -63,6 +103,16 @@ class Worker final {
   std::unique_ptr<Burst> burst_;  // reused: only the verdicts of a burst are reset
   uint16_t dirty_[kMaxPorts];     // ports with pending frames
   uint16_t dirty_count_ = 0;
+  WorkerTables tables_;
+  const HandoffRings& handoff_;
+  PipelineContext ctx_;
+  const Snapshot* synced_ = nullptr;  // the snapshot sync_zones last applied
+  uint32_t loops_ = 0;
+  struct Outbox {
+    rte_mbuf* mbufs[kBurstSize];
+    uint16_t count = 0;
+  };
+  std::vector<Outbox> outbox_;  // per owner worker
 };
 
 }  // namespace vfpath

@@ -57,6 +57,7 @@ struct Fixture {
   std::vector<uint8_t> buf = std::vector<uint8_t>(kBurstSize * kRoom);
   Burst burst;
   size_t next = 0;
+  ScratchContext scratch{1u << 16};
 
   explicit Fixture(bool nacls = false) {
     if (nacls && !acl::tools::init_eal(256).ok()) std::abort();
@@ -151,14 +152,14 @@ void BM_Stages_UpToRoute(benchmark::State& state) {
 BENCHMARK(BM_Stages_UpToRoute);
 
 void BM_Pipeline_Whole(benchmark::State& state) {
-  run(state, [](Fixture& fx) { run_pipeline(fx.burst, *fx.snap); });
+  run(state, [](Fixture& fx) { run_pipeline(fx.burst, *fx.snap, fx.scratch.ctx); });
 }
 BENCHMARK(BM_Pipeline_Whole);
 
 // Two 20-entry NACLs met by every packet (egress of sn-1, ingress of sn-2),
 // next to BM_Pipeline_Whole without NACLs: the difference is the NACL stage.
 void BM_Pipeline_WholeWithTwoNacls20(benchmark::State& state) {
-  run(state, [](Fixture& fx) { run_pipeline(fx.burst, *fx.snap); }, true);
+  run(state, [](Fixture& fx) { run_pipeline(fx.burst, *fx.snap, fx.scratch.ctx); }, true);
 }
 BENCHMARK(BM_Pipeline_WholeWithTwoNacls20);
 

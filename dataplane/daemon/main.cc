@@ -146,10 +146,21 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   for (const auto& s : setups)
     for (uint16_t q = 0; q < s.rx_queues; ++q) rx[q % workers].push_back(RxQueue{s.port_id, q});
   std::vector<std::unique_ptr<Worker>> pool_of_workers;
-  for (unsigned w = 0; w < workers; ++w)
-    pool_of_workers.push_back(std::make_unique<Worker>(w, publisher, counters.lcore(w), rx[w],
-                                                       static_cast<uint16_t>(w),
-                                                       IdlePolicy{.max_sleep_us = o.idle_sleep_max_us}));
+  std::unique_ptr<HandoffRings> handoff;
+  try {
+    handoff = std::make_unique<HandoffRings>(workers);
+    const uint32_t capacity = publisher.current()->conntrack_capacity;
+    for (unsigned w = 0; w < workers; ++w)
+      pool_of_workers.push_back(std::make_unique<Worker>(w, publisher, counters.lcore(w), rx[w],
+                                                         static_cast<uint16_t>(w),
+                                                         IdlePolicy{.max_sleep_us = o.idle_sleep_max_us},
+                                                         WorkerTables::create(capacity, workers), *handoff));
+  } catch (const std::exception& e) {
+    std::cerr << "vfpathd: " << e.what() << "\n";
+    for (const auto& s : setups) stop_port(s.port_id);
+    rte_eal_cleanup();
+    return 1;
+  }
 
   control::ControlService service(*store, counters, publisher, control::new_boot_id());
   std::unique_ptr<grpc::Server> control_server;
@@ -193,6 +204,8 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
   if (control_server) control_server->Shutdown();
   std::printf("vfpathd: stopping\n%s", counters_report(counters, publisher).c_str());
   std::fflush(stdout);
+  pool_of_workers.clear();
+  handoff.reset();  // frees frames still in flight between workers
   for (const auto& s : setups) stop_port(s.port_id);
   rte_eal_cleanup();
   return 0;

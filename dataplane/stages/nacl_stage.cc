@@ -1,30 +1,10 @@
-#include <arpa/inet.h>
-
-#include <cstring>
-
-#include "acl/keys.h"
-#include "dataplane/net_headers.h"
+#include "dataplane/stages/acl_key.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
 namespace {
 
 using acl::nacl::Direction;
-
-// The classifier key from the metadata: addresses and ports exactly as on
-// the wire; ICMP type/code in the port fields (acl/rule.h).
-template <typename Key>
-void fill_ports(const PacketMeta& m, Key& k) {
-  if (!m.has(meta_flags::kHasL4)) {
-    k.sport = k.dport = 0;
-  } else if (m.l4_proto == wire::kProtoIcmp || m.l4_proto == wire::kProtoIcmpv6) {
-    k.sport = htons(m.type);
-    k.dport = htons(m.code);
-  } else {
-    k.sport = m.src_port.raw();
-    k.dport = m.dst_port.raw();
-  }
-}
 
 void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   const NaclTable* table[kBurstSize];
@@ -41,24 +21,9 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
     const uint16_t nacl = static_cast<uint16_t>(dir == Direction::kEgress ? from : to);
     if (nacl == kDefaultNacl) continue;
     const PacketMeta& m = b.meta[i];
-    const bool v6 = m.kind == PacketKind::kIpv6;
-    table[n] = &s.nacls[nacl].table(dir, v6);
+    table[n] = &s.nacls[nacl].table(dir, m.kind == PacketKind::kIpv6);
     index[n] = i;
-    if (v6) {
-      acl::Ipv6Key& k = k6[n];
-      k.proto = m.l4_proto;
-      std::memcpy(k.src, m.src.bytes, 16);
-      std::memcpy(k.dst, m.dst.bytes, 16);
-      fill_ports(m, k);
-      keys[n] = reinterpret_cast<const uint8_t*>(&k);
-    } else {
-      acl::Ipv4Key& k = k4[n];
-      k.proto = m.l4_proto;
-      k.src = m.src.words[0];
-      k.dst = m.dst.words[0];
-      fill_ports(m, k);
-      keys[n] = reinterpret_cast<const uint8_t*>(&k);
-    }
+    keys[n] = make_acl_key(m, false, k4[n], k6[n]);
     ++n;
   }
   uint32_t userdata[kBurstSize];

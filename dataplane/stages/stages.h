@@ -6,6 +6,7 @@
 #pragma once
 
 #include "dataplane/burst.h"
+#include "dataplane/pipeline.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {
@@ -27,6 +28,11 @@ void neighbor_stage(Burst& b, const Snapshot& s);
 // allowed, they are never routed), unless source/dest check is off.
 void anti_spoof_stage(Burst& b, const Snapshot& s);
 
+// With several workers: an IP packet whose connection another worker owns
+// (by the symmetric hash of its addresses, or of the addresses an ICMP error
+// quotes) becomes kHandoff, untouched, before the route stage changes it.
+void handoff_stage(Burst& b, PipelineContext& ctx);
+
 // The VPC router: echo to a router address is answered; a destination owned
 // by an ENI of the same VPC is forwarded with TTL/hop limit decremented, or
 // answered with ICMP time exceeded; anything else is `no_route`.
@@ -38,6 +44,12 @@ void route_stage(Burst& b, const Snapshot& s);
 // deciding entry of each NACL is recorded in verdict.nacl_hit for counting.
 // Non-first fragments are classified with ports 0 (no L4 header).
 void nacl_stage(Burst& b, const Snapshot& s);
+
+// Connection tracking and security groups on forwarded packets: the
+// sender's egress groups in its zone, then the receiver's ingress groups in
+// its zone (conntrack_stage.cc says how). Packets whose connection another
+// worker owns become kHandoff first.
+void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
 
 // Writes the L2 header of every forwarded frame and reply: destination = the
 // ENI's MAC, source = the router's MAC, the ENI's VLAN tag (or none).

@@ -13,6 +13,8 @@ namespace vfpath::test {
 namespace {
 
 // Ports a, b, c are ENI ports (c carries two ENIs told apart by VLAN); u is an uplink.
+// The ENIs of vpc-1 share an all-open security group: this table is about
+// L2/L3; security groups have their own tables (conntrack_stage_test.cc).
 const char* kConfig = R"({
   "generation": 7,
   "ports": [
@@ -26,10 +28,13 @@ const char* kConfig = R"({
     {"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
     {"id": "sn-2", "vpc": "vpc-1", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"},
     {"id": "sn-3", "vpc": "vpc-2", "ipv4_cidr": "10.0.3.0/24"}],
+  "security_groups": [{"id": "sg-open", "vpc": "vpc-1",
+    "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}],
+    "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}],
   "enis": [
-    {"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"], "ipv6": ["fd00:10:0:1::10"]},
-    {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "sn-2", "ipv4": ["10.0.2.10"], "ipv6": ["fd00:10:0:2::10"]},
-    {"id": "nat", "port": "c", "vlan": 7, "mac": "02:00:00:00:03:0a", "subnet": "sn-2", "ipv4": ["10.0.2.30"], "source_dest_check": false},
+    {"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"], "ipv6": ["fd00:10:0:1::10"], "security_groups": ["sg-open"]},
+    {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "sn-2", "ipv4": ["10.0.2.10"], "ipv6": ["fd00:10:0:2::10"], "security_groups": ["sg-open"]},
+    {"id": "nat", "port": "c", "vlan": 7, "mac": "02:00:00:00:03:0a", "subnet": "sn-2", "ipv4": ["10.0.2.30"], "source_dest_check": false, "security_groups": ["sg-open"]},
     {"id": "other-vpc", "port": "c", "vlan": 8, "mac": "02:00:00:00:04:0a", "subnet": "sn-3", "ipv4": ["10.0.3.40"]}]
 })";
 constexpr uint16_t kPortA = 0, kPortB = 1, kPortC = 2, kPortU = 3;
@@ -194,7 +199,8 @@ TEST(Pipeline, TableOfPackets) {
     b.in_port = c.in_port;
     b.frames[0] = Frame{buf.data() + kHeadroom, static_cast<uint16_t>(c.in.size()), kHeadroom,
                         static_cast<uint16_t>(buf.size() - kHeadroom - c.in.size()), static_cast<uint32_t>(c.in.size())};
-    run_pipeline(b, *s);
+    ScratchContext scratch;
+    run_pipeline(b, *s, scratch.ctx);
     const Verdict& v = b.verdict[0];
     EXPECT_EQ(static_cast<int>(v.action), static_cast<int>(c.action));
     EXPECT_EQ(drop_reason_name(v.drop), drop_reason_name(c.drop));
@@ -224,7 +230,8 @@ TEST(Pipeline, ABurstOfMixedPacketsIsDecidedPacketByPacket) {
                                 static_cast<uint16_t>(2048 - 128 - c.in.size()), static_cast<uint32_t>(c.in.size())};
     used.push_back(&c);
   }
-  run_pipeline(b, *s);
+  ScratchContext scratch;
+    run_pipeline(b, *s, scratch.ctx);
   for (uint16_t i = 0; i < b.count; ++i) {
     SCOPED_TRACE(used[i]->proves);
     EXPECT_EQ(drop_reason_name(b.verdict[i].drop), drop_reason_name(used[i]->drop));

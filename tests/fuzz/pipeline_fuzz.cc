@@ -62,6 +62,21 @@ const Snapshot& snapshot() {
       routes.emplace_back(make_route_key(0, 4, reinterpret_cast<const uint8_t*>(&s.subnets[i].gateway4)), kRouterEni);
       routes.emplace_back(make_route_key(0, 6, s.subnets[i].gateway6.bytes.data()), kRouterEni);
     }
+    // One security-group policy allowing everything each way, tracked
+    // (the untracked flags stay off), so every packet meets conntrack.
+    SgPolicy p;
+    for (int dir = 0; dir < 2; ++dir)
+      for (int fam = 0; fam < 2; ++fam) {
+        acl::Rule any;
+        any.family = fam ? acl::Family::kIpv6 : acl::Family::kIpv4;
+        NaclTable& t = p.tables[dir][fam];
+        const acl::Rule rules[] = {any};
+        t.small = std::make_unique<acl::SmallClassifier>(std::move(acl::SmallClassifier::build(any.family, rules)).value());
+        t.verdicts = {{acl::nacl::Action::kDeny, 0}, {acl::nacl::Action::kAllow, 1}};
+      }
+    p.rule_names = {"fuzz all"};
+    s.sg_policies.push_back(std::move(p));
+    s.eni_ct = {EniCt{0, 0, 0, {}}, EniCt{1, 0, eni_ct_flags::kRevalidate, {}}};
     s.eni_by_l2 = *FlatMap<L2Key, uint16_t>::build(l2);
     s.eni_by_address = *FlatMap<RouteKey, uint16_t>::build(routes);
     return s;
@@ -87,7 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     b.in_port = port;
     b.frames[0] = Frame{buf.data() + kHeadroom, static_cast<uint16_t>(size), kHeadroom, kTailroom,
                         static_cast<uint32_t>(size)};
-    run_pipeline(b, snapshot());
+    static ScratchContext scratch(1024);
+    run_pipeline(b, snapshot(), scratch.ctx);
     const Frame& f = b.frames[0];
     // An output frame stays inside the buffer it was given.
     if (b.verdict[0].action == Action::kForward || b.verdict[0].action == Action::kReply) {

@@ -1,0 +1,238 @@
+// Connection tracking and security groups (DESIGN §5-6). Two passes over the
+// forwarded packets: the sender ENI's zone with its egress groups, then the
+// receiver ENI's zone with its ingress groups (a packet between two local
+// ENIs passes both, as in AWS, and is tracked in both zones). Per pass:
+//   1. non-first fragments take their first fragment's outcome;
+//      ICMP errors must quote a tracked connection (RELATED);
+//      TCP/UDP allowed all-open both ways is untracked (AWS), no table work;
+//   2. the rest: flow keys and hashes, one bulk lookup;
+//   3. a hit is tracked (TCP windows, timers); with `revalidate` on and an
+//      older policy generation, re-checked first;
+//   4. a miss (or a TCP reopen) is classified against the security groups in
+//      runs of one table, and admitted if allowed.
+// Drops: sg_deny, tcp_invalid, conntrack_full, icmp_unrelated,
+// fragment_orphan, fragment_overlap. An entry the egress pass created for a
+// packet the ingress pass then drops is erased, so a denied connection holds
+// no table space.
+#include "conntrack/related.h"
+#include "conntrack/tracker.h"
+#include "dataplane/net_headers.h"
+#include "dataplane/stages/acl_key.h"
+#include "dataplane/stages/stages.h"
+
+namespace vfpath {
+namespace {
+
+using acl::nacl::Direction;
+
+struct PassState {
+  Burst& b;
+  const Snapshot& s;
+  PipelineContext& ctx;
+  Direction dir;
+  int pass;  // 0 egress, 1 ingress
+};
+
+uint16_t eni_of(const Verdict& v, Direction dir) { return dir == Direction::kEgress ? v.in_eni : v.out_eni; }
+
+bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size(); }
+
+uint32_t readable(const Frame& f) { return f.len; }
+
+// Is the first packet (or the original direction of a connection, `reverse`
+// for a reply) allowed by the ENI's groups in direction `dir`? Returns the
+// rule number, 0 when no rule allows. One packet: the revalidation path.
+uint16_t classify_one(const SgPolicy& p, Direction dir, const PacketMeta& m, bool reverse) {
+  acl::Ipv4Key k4;
+  acl::Ipv6Key k6;
+  const uint8_t* key = make_acl_key(m, reverse, k4, k6);
+  const NaclTable& t = p.table(dir, m.kind == PacketKind::kIpv6);
+  uint32_t u = 0;
+  t.classify(&key, &u, 1);
+  return u ? t.verdicts[u].rule_number : 0;
+}
+
+// Fragments: the outcome of a first fragment is recorded per zone; later
+// fragments follow it. Called once a first fragment's pass verdict is known.
+void record_first_fragment(PassState& st, uint16_t i, uint16_t zone) {
+  const PacketMeta& m = st.b.meta[i];
+  if (!m.has(meta_flags::kFirstFragment)) return;
+  const Verdict& v = st.b.verdict[i];
+  // Where the transport header's fixed part ends, in fragment-offset terms
+  // (from the start of the fragmentable part): IPv4, right after the IP
+  // header; IPv6, after the fragment header (taken to follow the fixed
+  // header: an earlier extension header only makes the bound stricter).
+  const uint16_t l4_min = m.l4_proto == wire::kProtoTcp ? 20 : 8;
+  uint16_t end = l4_min;
+  if (m.kind == PacketKind::kIpv6) {
+    const int ext = m.l4_offset - m.l3_offset - 40 - 8;
+    if (ext > 0) end = static_cast<uint16_t>(end + ext);
+  }
+  st.ctx.fragments->record(ct::fragment_key_of(m, zone), v.action == Action::kDrop ? v.drop : DropReason::kNone, end,
+                           st.ctx.now);
+}
+
+void run_pass(PassState& st, ct::EntryId* created) {
+  Burst& b = st.b;
+  const Snapshot& s = st.s;
+  PipelineContext& ctx = st.ctx;
+  ct::FlowTable& flows = *ctx.flows;
+
+  uint16_t index[kBurstSize];
+  ct::KeyResult keys[kBurstSize];
+  ct::FlowKey flat[kBurstSize];
+  uint64_t hashes[kBurstSize];
+  uint32_t n = 0;
+  for (uint16_t i = 0; i < b.count; ++i) {
+    Verdict& v = b.verdict[i];
+    if (v.action != Action::kForward) continue;
+    const uint16_t eni = eni_of(v, st.dir);
+    if (!is_local_eni(s, eni)) continue;
+    const EniCt& ec = s.eni_ct[eni];
+    const PacketMeta& m = b.meta[i];
+    if (m.has(meta_flags::kFragment) && m.frag_offset != 0) {
+      DropReason r = ctx.fragments->verdict(ct::fragment_key_of(m, ec.zone), m.frag_offset, ctx.now);
+      if (r != DropReason::kNone) v.drop_with(r);
+      else v.ct[st.pass] = CtNote::kFragment;
+      continue;
+    }
+    ct::KeyResult k = ct::flow_key_of(m, ec.zone);
+    if (k.status == ct::KeyStatus::kIcmpError) {
+      ct::KeyResult inner;
+      const Frame& f = b.frames[i];
+      ct::EntryId id = ct::kNoEntry;
+      if (ct::related_key(f.data, readable(f), m, ec.zone, inner))
+        id = flows.lookup(inner.key, ct::flow_hash(inner.key), ctx.now);
+      if (id == ct::kNoEntry) v.drop_with(DropReason::kIcmpUnrelated);
+      else v.ct[st.pass] = CtNote::kRelated;
+      continue;
+    }
+    if (k.status != ct::KeyStatus::kOk) {  // kNoPorts cannot pass the parser; kNotIp is not forwarded
+      v.drop_with(DropReason::kMalformed);
+      continue;
+    }
+    const int fam = m.kind == PacketKind::kIpv6 ? 1 : 0;
+    const SgPolicy& pol = s.sg_policies[ec.sg_policy];
+    if ((m.l4_proto == wire::kProtoTcp && pol.untracked[fam][0]) ||
+        (m.l4_proto == wire::kProtoUdp && pol.untracked[fam][1])) {
+      v.ct[st.pass] = CtNote::kUntracked;
+      record_first_fragment(st, i, ec.zone);
+      continue;
+    }
+    index[n] = i;
+    keys[n] = k;
+    flat[n] = k.key;
+    hashes[n] = ct::flow_hash(k.key);
+    flows.prefetch(hashes[n]);
+    ++n;
+  }
+  if (n == 0) return;
+
+  ct::EntryId ids[kBurstSize];
+  flows.lookup_bulk(flat, hashes, n, ctx.now, ids);
+
+  // Hits are tracked now; misses wait for classification.
+  uint32_t miss[kBurstSize];
+  uint32_t misses = 0;
+  ct::CtPacket pkts[kBurstSize];
+  const uint32_t generation = static_cast<uint32_t>(s.generation);
+  for (uint32_t j = 0; j < n; ++j) {
+    const uint16_t i = index[j];
+    Verdict& v = b.verdict[i];
+    const Frame& f = b.frames[i];
+    const PacketMeta& m = b.meta[i];
+    if (!ct::ct_packet_of(f.data, readable(f), m, pkts[j])) {
+      v.drop_with(DropReason::kMalformed);
+      continue;
+    }
+    if (ids[j] == ct::kNoEntry) {
+      miss[misses++] = j;
+      continue;
+    }
+    const uint16_t eni = eni_of(v, st.dir);
+    const EniCt& ec = s.eni_ct[eni];
+    ct::FlowEntry& e = flows.entry(ids[j]);
+    CtNote note = CtNote::kEstablished;
+    if ((ec.flags & eni_ct_flags::kRevalidate) && e.generation != generation) {
+      // Re-check the connection as its originator sent it: a reply is the
+      // reverse of the original packet, which met the other direction's rules.
+      const bool reply = e.dir_of(keys[j].src_side) == ct::Dir::kReply;
+      const Direction original = reply ? (st.dir == Direction::kEgress ? Direction::kIngress : Direction::kEgress) : st.dir;
+      if (classify_one(s.sg_policies[ec.sg_policy], original, m, reply) == 0) {
+        flows.erase(ids[j]);
+        v.drop_with(DropReason::kSgDeny);
+        continue;
+      }
+      e.generation = generation;
+      note = CtNote::kRevalidated;
+    }
+    switch (ct::track(flows, ids[j], keys[j].src_side, pkts[j], ctx.now)) {
+      case ct::CtVerdict::kPass:
+      case ct::CtVerdict::kRelated:
+        v.ct[st.pass] = note;
+        record_first_fragment(st, i, ec.zone);
+        break;
+      case ct::CtVerdict::kNew:  // a SYN reopening a closed connection: policy again
+        miss[misses++] = j;
+        break;
+      default:
+        v.drop_with(DropReason::kTcpInvalid);
+        record_first_fragment(st, i, ec.zone);
+        break;
+    }
+  }
+  if (misses == 0) return;
+
+  // Classification, in runs of packets that meet the same table.
+  const NaclTable* table[kBurstSize];
+  acl::Ipv4Key k4[kBurstSize];
+  acl::Ipv6Key k6[kBurstSize];
+  const uint8_t* ckeys[kBurstSize];
+  uint32_t userdata[kBurstSize];
+  for (uint32_t q = 0; q < misses; ++q) {
+    const uint16_t i = index[miss[q]];
+    const PacketMeta& m = b.meta[i];
+    const EniCt& ec = s.eni_ct[eni_of(b.verdict[i], st.dir)];
+    table[q] = &s.sg_policies[ec.sg_policy].table(st.dir, m.kind == PacketKind::kIpv6);
+    ckeys[q] = make_acl_key(m, false, k4[q], k6[q]);
+  }
+  for (uint32_t start = 0, end; start < misses; start = end) {
+    for (end = start + 1; end < misses && table[end] == table[start];) ++end;
+    table[start]->classify(ckeys + start, userdata + start, end - start);
+  }
+  for (uint32_t q = 0; q < misses; ++q) {
+    const uint32_t j = miss[q];
+    const uint16_t i = index[j];
+    Verdict& v = b.verdict[i];
+    const uint16_t zone = keys[j].key.zone;
+    if (userdata[q] == 0) {
+      v.drop_with(DropReason::kSgDeny);
+    } else {
+      v.sg_rule[st.pass] = table[q]->verdicts[userdata[q]].rule_number;
+      ct::AdmitResult a = ct::admit(flows, keys[j], hashes[j], pkts[j], ctx.now, generation, true);
+      if (a.verdict == ct::CtVerdict::kPass) {
+        v.ct[st.pass] = CtNote::kNew;
+        if (created) created[i] = a.id;
+      } else {
+        v.drop_with(a.verdict == ct::CtVerdict::kFull ? DropReason::kConntrackFull : DropReason::kTcpInvalid);
+      }
+    }
+    record_first_fragment(st, i, zone);
+  }
+}
+
+}  // namespace
+
+void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
+  ct::EntryId created[kBurstSize];
+  for (uint16_t i = 0; i < b.count; ++i) created[i] = ct::kNoEntry;
+  PassState egress{b, s, ctx, Direction::kEgress, 0};
+  run_pass(egress, created);
+  PassState ingress{b, s, ctx, Direction::kIngress, 1};
+  run_pass(ingress, nullptr);
+  // A connection the receiver's groups refused holds no entry in the sender's zone.
+  for (uint16_t i = 0; i < b.count; ++i)
+    if (created[i] != ct::kNoEntry && b.verdict[i].action == Action::kDrop) ctx.flows->erase(created[i]);
+}
+
+}  // namespace vfpath
