@@ -119,6 +119,65 @@ TEST(ConfigValidation, EachInvalidConfigGetsItsExactError) {
   }
 }
 
+// Security groups, prefix lists and per-ENI conntrack settings.
+const std::string kWithGroups = replace(kValid, R"(  "enis": [)", R"(  "prefix_lists": [{"id": "pl-office", "cidrs": ["192.0.2.0/24", "2001:db8::/32"], "max_entries": 5}],
+  "security_groups": [
+    {"id": "sg-web", "vpc": "vpc-1",
+     "ingress": [{"protocol": "tcp", "port_range": {"from": 80, "to": 80}, "cidrs": ["10.0.0.0/16"], "prefix_lists": ["pl-office"]},
+                 {"protocol": "icmp", "icmp": {"type": 8, "code": -1}, "security_groups": ["sg-admin"]}],
+     "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]},
+    {"id": "sg-admin", "vpc": "vpc-1", "egress": [{"protocol": "tcp", "port_range": {"from": 22, "to": 22}, "cidrs": ["10.0.0.0/16"]}]}],
+  "enis": [)");
+
+std::string with_e2(const std::string& extra) {
+  return replace(kWithGroups, R"("subnet": "sn-2", "ipv4": ["10.0.2.10"])", R"("subnet": "sn-2", "ipv4": ["10.0.2.10"])" + extra);
+}
+
+std::vector<Case> security_group_cases() {
+  const std::string& v = kWithGroups;
+  return {
+      {"duplicate group id", replace(v, R"("id": "sg-admin")", R"("id": "sg-web")"), "security_groups[1].id: \"sg-web\" is used by another security group"},
+      {"group id in the reserved default: namespace", replace(v, R"("id": "sg-admin")", R"("id": "default:vpc-1")"),
+       "security_groups[1].id: \"default:vpc-1\": \"default:\" names the implicit default groups"},
+      {"group of an unknown VPC", replace(v, R"("id": "sg-admin", "vpc": "vpc-1")", R"("id": "sg-admin", "vpc": "vpc-7")"), "security_groups[1].vpc: \"vpc-7\" is not a configured VPC"},
+      {"rule without peers", replace(v, R"("cidrs": ["0.0.0.0/0"]}])", R"("cidrs": []}])"),
+       "security_groups[0].egress[0]: needs at least one peer (cidrs, prefix_lists or security_groups)"},
+      {"rule with an unknown protocol", replace(v, R"("protocol": "all")", R"("protocol": "sctpx")"), "security_groups[0].egress[0]: protocol 'sctpx' is not -1/all, tcp, udp, icmp, icmpv6 or 0..255"},
+      {"rule with a reversed port range", replace(v, R"({"from": 22, "to": 22})", R"({"from": 22, "to": 21})"), "security_groups[1].egress[0]: port range 22-21 is reversed"},
+      {"peer CIDR with host bits", replace(v, R"("cidrs": ["10.0.0.0/16"], "prefix_lists")", R"("cidrs": ["10.0.0.1/16"], "prefix_lists")"),
+       "security_groups[0].ingress[0].cidrs[0]: \"10.0.0.1/16\" has host bits set past the prefix length"},
+      {"unknown prefix list", replace(v, R"("prefix_lists": ["pl-office"])", R"("prefix_lists": ["pl-nope"])"), "security_groups[0].ingress[0].prefix_lists[0]: \"pl-nope\" is not a configured prefix list"},
+      {"unknown peer group", replace(v, R"("security_groups": ["sg-admin"])", R"("security_groups": ["sg-nope"])"), "security_groups[0].ingress[1].security_groups[0]: \"sg-nope\" is not a configured security group"},
+      {"more rules than the quota (a prefix list counts its max_entries)",
+       replace(v, "\"generation\": 3,", "\"generation\": 3, \"limits\": {\"sg_rules_per_direction\": 6},"),
+       "security_groups[0].ingress: 7 ingress rules (one per peer, a prefix list counting its max_entries) exceed the limit of 6 per security group"},
+      {"prefix list with more entries than its max_entries", replace(v, R"("max_entries": 5)", R"("max_entries": 1)"), "prefix_lists[0].cidrs: 2 entries exceed its max_entries 1"},
+      {"prefix list over the quota", replace(v, R"("max_entries": 5)", R"("max_entries": 5000)"), "prefix_lists[0].max_entries: 5000 entries exceed the limit of 1000 per prefix list"},
+      {"ENI names an unknown group", with_e2(R"(, "security_groups": ["sg-x"])"), "enis[1].security_groups[0]: \"sg-x\" is not a configured security group"},
+      {"ENI names a group twice", with_e2(R"(, "security_groups": ["sg-web", "sg-web"])"), "enis[1].security_groups[1]: \"sg-web\" is listed twice"},
+      {"ENI in more groups than the quota", replace(with_e2(R"(, "security_groups": ["sg-web", "sg-admin"])"), "\"generation\": 3,", "\"generation\": 3, \"limits\": {\"security_groups_per_eni\": 1},"),
+       "enis[1].security_groups: 2 groups exceed the limit of 1 per ENI"},
+      {"TCP established timeout out of the AWS range", with_e2(R"(, "conntrack": {"tcp_established_timeout": 30})"), "enis[1].conntrack.tcp_established_timeout: 30 s is outside 60..432000 s"},
+      {"UDP timeout out of range", with_e2(R"(, "conntrack": {"udp_timeout": 90})"), "enis[1].conntrack.udp_timeout: 90 s is outside 30..60 s"},
+      {"UDP stream timeout out of range", with_e2(R"(, "conntrack": {"udp_stream_timeout": 400})"), "enis[1].conntrack.udp_stream_timeout: 400 s is outside 60..180 s"},
+      {"conntrack capacity too small", replace(v, "\"generation\": 3,", "\"generation\": 3, \"conntrack\": {\"capacity\": 10},"), "conntrack.capacity: 10 is outside 1024..67108864 connections"},
+  };
+}
+
+TEST(ConfigValidation, TheValidConfigWithGroupsHasNoProblems) {
+  EXPECT_TRUE(problems(kWithGroups).empty());
+  EXPECT_TRUE(problems(with_e2(R"(, "security_groups": ["sg-web", "sg-admin"], "conntrack": {"allowance": 100, "tcp_liberal": true, "revalidate": true})")).empty());
+}
+
+TEST(ConfigValidation, EachInvalidSecurityGroupConfigGetsItsExactError) {
+  for (const Case& c : security_group_cases()) {
+    SCOPED_TRACE(c.proves);
+    auto p = problems(c.json);
+    ASSERT_FALSE(p.empty()) << "accepted";
+    EXPECT_EQ(p.front(), c.error);
+  }
+}
+
 TEST(ConfigValidation, EveryProblemIsReportedNotJustTheFirst) {
   std::string bad = replace(replace(kValid, "\"10.0.2.10\"", "\"10.0.2.300\""), R"("port": "p1")", R"("port": "nope")");
   EXPECT_EQ(problems(bad).size(), 2u);
