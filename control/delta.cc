@@ -6,7 +6,7 @@ namespace vfpath::control {
 namespace {
 
 // Replaces the object with the same id or appends it; deletes by id. One
-// template for the four object kinds (all have `id()`).
+// template for every object kind (all have `id()`).
 template <typename T>
 void change(google::protobuf::RepeatedPtrField<T>& objects, const google::protobuf::RepeatedPtrField<T>& upserts,
             const google::protobuf::RepeatedPtrField<std::string>& deletes, const std::string& kind,
@@ -60,6 +60,8 @@ config::v1::Config apply_delta(const config::v1::Config& base, const config::v1:
   change(*next.mutable_subnets(), d.upsert_subnets(), d.delete_subnets(), "subnet", problems);
   change(*next.mutable_enis(), d.upsert_enis(), d.delete_enis(), "eni", problems);
   change(*next.mutable_network_acls(), d.upsert_network_acls(), d.delete_network_acls(), "network_acl", problems);
+  change(*next.mutable_security_groups(), d.upsert_security_groups(), d.delete_security_groups(), "security_group", problems);
+  change(*next.mutable_prefix_lists(), d.upsert_prefix_lists(), d.delete_prefix_lists(), "prefix_list", problems);
   if (d.has_limits()) *next.mutable_limits() = d.limits();
   return next;
 }

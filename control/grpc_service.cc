@@ -72,6 +72,9 @@ grpc::Status ControlService::GetStats(grpc::ServerContext*, const v1::GetStatsRe
     o->set_rx_bytes(e.totals.rx_bytes);
     o->set_tx_packets(e.totals.tx_packets);
     o->set_tx_bytes(e.totals.tx_bytes);
+    o->set_connections(e.totals.connections);
+    o->set_conntrack_allowance_exceeded(e.conntrack_allowance_exceeded);
+    o->set_conntrack_allowance_available(e.conntrack_allowance_available);
     for (size_t r = 1; r < kDropReasonCount; ++r)
       if (e.totals.drops[r]) (*o->mutable_drops())[std::string(drop_reason_name(static_cast<DropReason>(r)))] = e.totals.drops[r];
   }
@@ -120,6 +123,15 @@ grpc::Status ControlService::Explain(grpc::ServerContext*, const v1::ExplainRequ
     o->set_direction(n.direction);
     o->set_rule_number(n.rule_number);
     o->set_action(n.allowed ? "ALLOW" : "DENY");
+  }
+  for (const auto& g : e.security_groups) {
+    auto* o = resp->add_security_groups();
+    o->set_eni(g.eni);
+    o->set_direction(g.direction);
+    o->set_groups(g.groups);
+    o->set_rule(g.rule);
+    o->set_state(g.state);
+    o->set_action(g.allowed ? "ALLOW" : "DENY");
   }
   return grpc::Status::OK;
 }

@@ -1,5 +1,7 @@
 #include "dataplane/stats_view.h"
 
+#include <algorithm>
+
 namespace vfpath {
 
 std::string nacl_counter_name(int direction, bool ipv6, uint16_t rule_number) {
@@ -16,10 +18,20 @@ StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& pub
     v.generation = s->generation;
     for (uint16_t p = 0; p < s->ports.size(); ++p)
       if (s->ports[p].role != PortRole::kUnused) v.ports.push_back({s->ports[p].name, p, counters.port(p)});
+    uint64_t tracked = 0;
     for (size_t i = 0; i < s->enis.size(); ++i) {
       EniTotals t = counters.eni(s->enis[i].counter_slot);
       if (i < s->eni_baselines.size()) t = t - s->eni_baselines[i];
+      tracked += t.connections;
       v.enis.push_back({s->enis[i].id, t});
+    }
+    const uint64_t room = s->conntrack_capacity > tracked ? s->conntrack_capacity - tracked : 0;
+    for (size_t i = 0; i < v.enis.size(); ++i) {
+      EniView& e = v.enis[i];
+      const uint64_t allowance = s->enis[i].conntrack.allowance;
+      const uint64_t left = allowance > e.totals.connections ? allowance - e.totals.connections : 0;
+      e.conntrack_allowance_available = std::min(left, room);
+      e.conntrack_allowance_exceeded = e.totals.drops[static_cast<size_t>(DropReason::kConntrackFull)];
     }
     for (const NaclEntry& n : s->nacls) {
       NaclView nv{n.id, {}};

@@ -22,6 +22,10 @@ struct PortView {
 struct EniView {
   std::string id;
   EniTotals totals;
+  // The ENA names: connections refused for the allowance or the table
+  // (conntrack_full drops), and how many more this ENI may open now.
+  uint64_t conntrack_allowance_exceeded = 0;
+  uint64_t conntrack_allowance_available = 0;
 };
 
 struct NaclView {

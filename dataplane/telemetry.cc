@@ -85,6 +85,9 @@ int cmd_enis(const char*, const char* params, rte_tel_data* d) {
     rte_tel_data_add_dict_u64(c, "rx_bytes", e.totals.rx_bytes);
     rte_tel_data_add_dict_u64(c, "tx_packets", e.totals.tx_packets);
     rte_tel_data_add_dict_u64(c, "tx_bytes", e.totals.tx_bytes);
+    rte_tel_data_add_dict_u64(c, "connections", e.totals.connections);
+    rte_tel_data_add_dict_u64(c, "conntrack_allowance_exceeded", e.conntrack_allowance_exceeded);
+    rte_tel_data_add_dict_u64(c, "conntrack_allowance_available", e.conntrack_allowance_available);
     add_drops(c, e.totals.drops, true);
     rte_tel_data_add_dict_container(d, telemetry_key(e.id).c_str(), c, 0);
   }

@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "control/vfpath_service.grpc.pb.h"
+#include "control/vfpathctl/sg_verbs.h"
 
 namespace po = boost::program_options;
 using vfpath::control::v1::Control;
@@ -94,13 +96,15 @@ int stats(Control::Stub& stub, const std::string& format) {
   for (const auto& p : s.ports())
     std::printf("%-16s %12llu %14llu %12llu %14llu\n", p.name().c_str(), (unsigned long long)p.rx_packets(),
                 (unsigned long long)p.rx_bytes(), (unsigned long long)p.tx_packets(), (unsigned long long)p.tx_bytes());
-  std::printf("\n%-16s %12s %12s  %s\n", "ENI", "FROM_VM", "TO_VM", "DROPS");
+  std::printf("\n%-16s %12s %12s %8s %10s %10s  %s\n", "ENI", "FROM_VM", "TO_VM", "CONNS", "ALLOW_EXC", "ALLOW_AVL", "DROPS");
   for (const auto& e : s.enis()) {
     std::map<std::string, uint64_t> sorted(e.drops().begin(), e.drops().end());
     std::string drops;
     for (const auto& [k, v] : sorted) drops += k + "=" + std::to_string(v) + " ";
-    std::printf("%-16s %12llu %12llu  %s\n", e.id().c_str(), (unsigned long long)e.rx_packets(),
-                (unsigned long long)e.tx_packets(), drops.empty() ? "-" : drops.c_str());
+    std::printf("%-16s %12llu %12llu %8llu %10llu %10llu  %s\n", e.id().c_str(), (unsigned long long)e.rx_packets(),
+                (unsigned long long)e.tx_packets(), (unsigned long long)e.connections(),
+                (unsigned long long)e.conntrack_allowance_exceeded(), (unsigned long long)e.conntrack_allowance_available(),
+                drops.empty() ? "-" : drops.c_str());
   }
   std::printf("\nDROPS BY REASON\n");
   std::map<std::string, uint64_t> drops(s.drops().begin(), s.drops().end());
@@ -124,7 +128,14 @@ int explain(Control::Stub& stub, const po::variables_map& vm, const std::string&
   req.set_dst(vm["dst"].as<std::string>());
   if (vm.count("src")) req.set_src(vm["src"].as<std::string>());
   if (vm.count("protocol")) req.set_protocol(vm["protocol"].as<std::string>());
-  if (vm.count("port")) req.set_dst_port(vm["port"].as<uint32_t>());
+  if (vm.count("port")) {
+    try {
+      req.set_dst_port(static_cast<uint32_t>(std::stoul(vm["port"].as<std::string>())));
+    } catch (const std::exception&) {
+      std::cerr << "vfpathctl: explain: -p takes one port number\n";
+      return kUsage;
+    }
+  }
   if (vm.count("src-port")) req.set_src_port(vm["src-port"].as<uint32_t>());
   if (vm.count("icmp-type")) req.set_icmp_type(vm["icmp-type"].as<int32_t>());
   if (vm.count("icmp-code")) req.set_icmp_code(vm["icmp-code"].as<int32_t>());
@@ -144,6 +155,10 @@ int explain(Control::Stub& stub, const po::variables_map& vm, const std::string&
   for (const auto& n : resp.nacls())
     std::printf("nacl      %s %s rule %s: %s\n", n.nacl().c_str(), n.direction().c_str(),
                 n.rule_number() ? std::to_string(n.rule_number()).c_str() : "* (implicit deny)", n.action().c_str());
+  for (const auto& g : resp.security_groups())
+    std::printf("sg        %s %s [%s]: %s%s%s%s\n", g.eni().c_str(), g.direction().c_str(), g.groups().c_str(),
+                g.action().c_str(), g.rule().empty() ? "" : " by ", g.rule().c_str(),
+                g.state().empty() ? " (no rule allows it)" : (" (" + g.state() + ")").c_str());
   std::printf("generation %llu\n", (unsigned long long)resp.generation());
   return kOk;
 }
@@ -177,6 +192,56 @@ int health(const std::shared_ptr<grpc::Channel>& channel) {
   return rc;
 }
 
+// authorize / revoke: read the configuration in force, edit the group, push
+// it back as a delta against that generation (a concurrent push makes this
+// one stale and refused, never lost).
+int edit_group(Control::Stub& stub, const std::string& verb, const std::string& group, const po::variables_map& vm) {
+  vfpath::ctl::SgRuleArgs a;
+  a.egress = vm.count("egress") > 0;
+  if (vm.count("protocol")) a.protocol = vm["protocol"].as<std::string>();
+  if (vm.count("port")) a.ports = vm["port"].as<std::string>();
+  if (vm.count("icmp")) a.icmp = vm["icmp"].as<std::string>();
+  if (vm.count("source")) a.cidrs = vm["source"].as<std::vector<std::string>>();
+  if (vm.count("source-group")) a.groups = vm["source-group"].as<std::vector<std::string>>();
+  if (vm.count("prefix-list")) a.prefix_lists = vm["prefix-list"].as<std::vector<std::string>>();
+  vfpath::config::v1::SgRule rule;
+  std::string error;
+  if (!vfpath::ctl::rule_from_args(a, rule, error)) {
+    std::cerr << "vfpathctl: " << verb << ": " << error << "\n";
+    return kUsage;
+  }
+  vfpath::control::v1::GetResponse now;
+  grpc::ClientContext get_ctx;
+  if (int rc = report(stub.Get(with_deadline(get_ctx, 10), {}, &now), "get"); rc != kOk) return rc;
+  const auto& groups = now.config().security_groups();
+  auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.id() == group; });
+  if (it == groups.end()) {
+    std::cerr << "vfpathctl: " << verb << ": no security group " << group << " in generation " << now.generation() << "\n";
+    return kRefused;
+  }
+  vfpath::config::v1::SecurityGroup edited = *it;
+  if (verb == "authorize") {
+    if (!vfpath::ctl::authorize(edited, a.egress, rule)) {
+      std::printf("%s already allows that; nothing to push\n", group.c_str());
+      return kOk;
+    }
+  } else if (!vfpath::ctl::revoke(edited, a.egress, rule, error)) {
+    std::cerr << "vfpathctl: revoke: " << error << "\n";
+    return kRefused;
+  }
+  vfpath::control::v1::ApplyRequest req;
+  req.set_base_generation(now.generation());
+  req.mutable_delta()->set_generation(now.generation() + 1);
+  *req.mutable_delta()->add_upsert_security_groups() = edited;
+  vfpath::control::v1::ApplyResponse resp;
+  grpc::ClientContext ctx;
+  int rc = report(stub.Apply(with_deadline(ctx, 60), req, &resp), verb.c_str());
+  if (rc == kOk)
+    std::printf("%s %s: generation %llu in %llu us\n", verb == "authorize" ? "authorized" : "revoked", group.c_str(),
+                (unsigned long long)resp.generation(), (unsigned long long)resp.apply_micros());
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,11 +258,14 @@ int main(int argc, char** argv) {
       "  stats        counters: ports, ENIs, drops by reason, network ACL hits\n"
       "  explain      what vfpathd would do with a packet from an ENI, and why:\n"
       "               explain --eni ENI --dst IP [-P tcp|udp|icmp|N] [-p PORT] [--src IP]\n"
+      "  authorize GROUP [--egress] -P PROTO [-p PORTS | -t TYPE:CODE] -s CIDR | -g GROUP | --prefix-list ID\n"
+      "               allow more in a security group (EC2 style: vfpathctl authorize sg-web -P tcp -p 22 -s 10.0.0.0/8)\n"
+      "  revoke GROUP ...  the same arguments: remove those peers (and the rule when none is left)\n"
       "  health       SERVING when the daemon answers\n\n"
       "Exit codes: 0 done, 1 refused by vfpathd, 2 bad usage or file, 3 vfpathd unreachable\n\n"
       "Options");
   desc.add_options()("help,h", "show this help")
-      ("socket,s", po::value(&socket)->default_value("/run/vfpath/vfpathd.sock"), "vfpathd's control socket")
+      ("socket", po::value(&socket)->default_value("/run/vfpath/vfpathd.sock"), "vfpathd's control socket")
       ("tcp", po::value<std::string>(), "connect to host:port instead (vfpathd --control-tcp), with mutual TLS:")
       ("tls-ca", po::value<std::string>(), "CA (PEM) that signed vfpathd's certificate")
       ("tls-cert", po::value<std::string>(), "this client's certificate (PEM)")
@@ -209,8 +277,13 @@ int main(int argc, char** argv) {
       ("eni", po::value<std::string>(), "explain: the sending ENI")
       ("dst", po::value<std::string>(), "explain: destination address")
       ("src", po::value<std::string>(), "explain: source address (default: the ENI's)")
-      ("protocol,P", po::value<std::string>(), "explain: tcp (default), udp, icmp, icmpv6 or a number")
-      ("port,p", po::value<uint32_t>(), "explain: destination port (default 80)")
+      ("protocol,P", po::value<std::string>(), "explain, authorize, revoke: tcp (default), udp, icmp, icmpv6, all or a number")
+      ("port,p", po::value<std::string>(), "explain: destination port (default 80); authorize/revoke: PORT or FROM-TO")
+      ("egress", "authorize/revoke: an egress rule (default: ingress)")
+      ("source,s", po::value<std::vector<std::string>>()->composing(), "authorize/revoke: peer CIDR (repeatable)")
+      ("source-group,g", po::value<std::vector<std::string>>()->composing(), "authorize/revoke: peer security group (repeatable)")
+      ("prefix-list", po::value<std::vector<std::string>>()->composing(), "authorize/revoke: peer prefix list (repeatable)")
+      ("icmp,t", po::value<std::string>(), "authorize/revoke: ICMP TYPE[:CODE], -1 any")
       ("src-port", po::value<uint32_t>(), "explain: source port (default 40000)")
       ("icmp-type", po::value<int32_t>(), "explain: ICMP type (default 8)")
       ("icmp-code", po::value<int32_t>(), "explain: ICMP code (default 0)")
@@ -271,6 +344,7 @@ int main(int argc, char** argv) {
   if (command == "stats" && args.empty()) return stats(*stub, format);
   if (command == "health" && args.empty()) return health(channel);
   if (command == "explain" && args.empty()) return explain(*stub, vm, format);
+  if ((command == "authorize" || command == "revoke") && args.size() == 1) return edit_group(*stub, command, args[0], vm);
   std::cerr << "vfpathctl: unknown command or wrong arguments: " << command << " (see --help)\n";
   return kUsage;
 }

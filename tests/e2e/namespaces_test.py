@@ -31,17 +31,18 @@ def sh(*cmd, check=True, timeout=30):
 class Topology:
     """Namespaces <tag>-vm1, <tag>-vm2 and <tag>-app; deleted on exit."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, vms=None):
         self.tag = tag
+        self.vms = vms or VMS
         self.app = f"{tag}-app"
-        self.ns = {vm: f"{tag}-{vm}" for vm in VMS}
-        self.ports = {vm: f"{tag}{vm[-1]}" for vm in VMS}  # appliance-side veth names
+        self.ns = {vm: f"{tag}-{vm}" for vm in self.vms}
+        self.ports = {vm: f"{tag}{vm[-1]}" for vm in self.vms}  # appliance-side veth names
 
     def __enter__(self):
         try:
             sh("ip", "netns", "add", self.app)
             sh("ip", "netns", "exec", self.app, "ip", "link", "set", "lo", "up")
-            for vm, (mac, ip4, gw4, ip6, gw6) in VMS.items():
+            for vm, (mac, ip4, gw4, ip6, gw6) in self.vms.items():
                 ns, port = self.ns[vm], self.ports[vm]
                 sh("ip", "netns", "add", ns)
                 sh("ip", "link", "add", port, "netns", self.app, "type", "veth", "peer", "name", "eth0", "netns", ns)
