@@ -75,7 +75,7 @@ bool rule_from_args(const SgRuleArgs& a, config::v1::SgRule& rule, std::string& 
   for (const auto& g : a.groups) rule.add_security_groups(g);
   for (const auto& p : a.prefix_lists) rule.add_prefix_lists(p);
   if (rule.cidrs_size() + rule.security_groups_size() + rule.prefix_lists_size() == 0)
-    return error = "name at least one peer: -s CIDR, -o GROUP or --prefix-list ID", false;
+    return error = "name at least one peer: -s CIDR, -g GROUP or --prefix-list ID", false;
   return true;
 }
 

@@ -1,6 +1,6 @@
 // The security-group verbs of vfpathctl, in the style of the original EC2
 // command-line tools:
-//   vfpathctl authorize GROUP [--egress] -P tcp -p 22 -s 10.0.0.0/8 [-o-group sg-x] [--prefix-list pl-x]
+//   vfpathctl authorize GROUP [--egress] -P tcp -p 22 -s 10.0.0.0/8 [-g sg-x] [--prefix-list pl-x]
 //   vfpathctl revoke    GROUP ... (the same arguments)
 // A rule is (direction, protocol, ports or ICMP type:code, peers). authorize
 // adds the peers to an existing rule of the same shape, or adds the rule;
@@ -22,7 +22,7 @@ struct SgRuleArgs {
   std::string ports;             // -p: "22", "1024-65535"; empty: all (tcp/udp)
   std::string icmp;              // -t: "8:-1" (type:code, -1 any); empty: any
   std::vector<std::string> cidrs;         // -s
-  std::vector<std::string> groups;        // -o
+  std::vector<std::string> groups;        // -g
   std::vector<std::string> prefix_lists;  // --prefix-list
 };
 
