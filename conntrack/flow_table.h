@@ -145,6 +145,7 @@ class FlowTable final {
   FlowEntry& entry(EntryId id) { return hot_[id]; }
   const FlowEntry& entry(EntryId id) const { return hot_[id]; }
   TcpConn& tcp(EntryId id) { return tcp_[id]; }
+  const TcpConn& tcp(EntryId id) const { return tcp_[id]; }
 
   uint32_t size() const { return size_; }
   uint32_t capacity() const { return capacity_; }
@@ -160,6 +161,13 @@ class FlowTable final {
   double bytes_per_connection() const;
   // Remaining time of an entry in seconds (tests, telemetry).
   double seconds_left(EntryId id, uint64_t now) const;
+  // Listing (control path, on the owning worker): the index has slot_count()
+  // slots; slot_entry(pos) is the live entry there, or kNoEntry. An entry
+  // with seconds_left <= 0 is expired (lookups treat it as absent).
+  uint64_t slot_count() const { return slot_mask_ + 1; }
+  EntryId slot_entry(uint64_t pos) const {
+    return slots_[pos] ? static_cast<EntryId>((slots_[pos] & kIdMask) - 1) : kNoEntry;
+  }
 
  private:
   struct Zone {

@@ -4,10 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "acl/nacl.h"
+#include "control/text_address.h"
 #include "dataplane/explain.h"
 #include "dataplane/stats_view.h"
 
@@ -23,8 +27,75 @@ std::string join_lines(const std::vector<std::string>& lines) {
 }  // namespace
 
 ControlService::ControlService(ConfigStore& store, const CounterSet& counters, const SnapshotPublisher& publisher,
-                               std::string boot_id)
-    : store_(store), counters_(counters), publisher_(publisher), boot_id_(std::move(boot_id)) {}
+                               std::string boot_id, ConnectionLister lister)
+    : store_(store), counters_(counters), publisher_(publisher), boot_id_(std::move(boot_id)), lister_(std::move(lister)) {}
+
+grpc::Status ControlService::ListConnections(grpc::ServerContext*, const v1::ListConnectionsRequest* req,
+                                             grpc::ServerWriter<v1::Connection>* out) {
+  if (!lister_) return {grpc::StatusCode::UNIMPLEMENTED, "this daemon has no connection tables"};
+  ConnectionFilter f;
+  f.state = req->state();
+  if (req->port() > 65535) return {grpc::StatusCode::INVALID_ARGUMENT, "port: " + std::to_string(req->port()) + " is not a port"};
+  f.port = static_cast<uint16_t>(req->port());
+  if (!req->address().empty()) {
+    IpAddr a{};
+    if (auto v4 = parse_ipv4(req->address())) std::memcpy(a.bytes, &*v4, 4);
+    else if (auto v6 = parse_ipv6(req->address())) std::memcpy(a.bytes, v6->bytes.data(), 16);
+    else return {grpc::StatusCode::INVALID_ARGUMENT, "address: \"" + req->address() + "\" is not an IPv4 or IPv6 address"};
+    f.address = a;
+  }
+  static constexpr std::string_view kStates[] = {"established", "syn_sent", "syn_recv", "fin_wait", "close_wait",
+                                                 "last_ack", "time_wait", "close", "syn_sent2", "udp_unreplied",
+                                                 "udp_stream", "icmp", "other"};
+  if (!f.state.empty() && std::find(std::begin(kStates), std::end(kStates), f.state) == std::end(kStates))
+    return {grpc::StatusCode::INVALID_ARGUMENT, "state: \"" + f.state + "\" is not a connection state"};
+  const size_t max = req->max() ? std::min<uint32_t>(req->max(), 1000000) : 10000;
+  // Zones are ENI counter slots; names come from the snapshot in force.
+  std::map<uint16_t, std::string> eni_of_zone;
+  publisher_.with_current([&](const Snapshot* s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->enis.size(); ++i) {
+      eni_of_zone[s->eni_ct[i].zone] = s->enis[i].id;
+      if (s->enis[i].id == req->eni()) f.zone = s->eni_ct[i].zone;
+    }
+  });
+  if (!req->eni().empty() && f.zone < 0) return {grpc::StatusCode::NOT_FOUND, "eni: no ENI \"" + req->eni() + "\""};
+  std::vector<ConnectionRecord> records;
+  try {
+    records = lister_(f, max);
+  } catch (const std::exception& e) {
+    return {grpc::StatusCode::UNAVAILABLE, e.what()};
+  }
+  auto text = [](const IpAddr& a, uint8_t family) {
+    if (family == 4) {
+      Ipv4Addr v4;
+      std::memcpy(&v4, a.bytes, 4);
+      return to_string(v4);
+    }
+    return to_string(Ipv6Addr::from(a.bytes));
+  };
+  for (const ConnectionRecord& r : records) {
+    v1::Connection c;
+    const bool a_first = r.originator == ct::Side::kA;
+    c.set_eni(eni_of_zone.count(r.key.zone) ? eni_of_zone[r.key.zone] : "zone " + std::to_string(r.key.zone));
+    const uint8_t p = r.key.proto;
+    c.set_protocol(p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmpv6" : std::to_string(p));
+    c.set_src(text(a_first ? r.key.a : r.key.b, r.key.family));
+    c.set_dst(text(a_first ? r.key.b : r.key.a, r.key.family));
+    c.set_src_port((a_first ? r.key.port_a : r.key.port_b).host());
+    c.set_dst_port((a_first ? r.key.port_b : r.key.port_a).host());
+    if (p == 1 || p == 58) {  // echo: the identifier is port A whichever side sent first
+      c.set_src_port(r.key.port_a.host());
+      c.set_dst_port(0);
+    }
+    c.set_state(std::string(r.state));
+    c.set_seconds_left(r.seconds_left);
+    c.set_generation(r.generation);
+    c.set_worker(r.worker);
+    if (!out->Write(c)) break;  // the client went away
+  }
+  return grpc::Status::OK;
+}
 
 grpc::Status ControlService::Apply(grpc::ServerContext*, const v1::ApplyRequest* req, v1::ApplyResponse* resp) {
   try {

@@ -6,31 +6,40 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "control/config_store.h"
 #include "control/vfpath_service.grpc.pb.h"
+#include "dataplane/connection_listing.h"
 #include "dataplane/counters.h"
 #include "dataplane/snapshot_publisher.h"
 
 namespace vfpath::control {
 
+// Gathers the connections of every worker (the daemon wires it to the
+// workers' mailboxes). Throws std::runtime_error when a worker does not answer.
+using ConnectionLister = std::function<std::vector<ConnectionRecord>(const ConnectionFilter&, size_t max)>;
+
 class ControlService final : public v1::Control::Service {
  public:
   ControlService(ConfigStore& store, const CounterSet& counters, const SnapshotPublisher& publisher,
-                 std::string boot_id);
+                 std::string boot_id, ConnectionLister lister = {});
 
   grpc::Status Apply(grpc::ServerContext*, const v1::ApplyRequest* req, v1::ApplyResponse* resp) override;
   grpc::Status Get(grpc::ServerContext*, const v1::GetRequest*, v1::GetResponse* resp) override;
   grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::Stats* resp) override;
   grpc::Status Explain(grpc::ServerContext*, const v1::ExplainRequest* req, v1::ExplainResponse* resp) override;
+  grpc::Status ListConnections(grpc::ServerContext*, const v1::ListConnectionsRequest* req,
+                               grpc::ServerWriter<v1::Connection>* out) override;
 
  private:
   ConfigStore& store_;
   const CounterSet& counters_;
   const SnapshotPublisher& publisher_;
   std::string boot_id_;
+  ConnectionLister lister_;
 };
 
 // Where the control API listens: a Unix socket (replaced if stale; mode 0660,

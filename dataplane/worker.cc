@@ -39,6 +39,9 @@ void frame_to_mbuf(const Frame& f, rte_mbuf* m) {
 constexpr uint32_t kAgingBudget = 64;
 // Connection gauges are refreshed every this many loops (cheap, not per packet).
 constexpr uint32_t kGaugeLoops = 4096;
+// Index slots a listing request visits per loop: ~10-20 µs, so a listing of
+// a full table never stalls the worker noticeably.
+constexpr uint32_t kListingSlots = 4096;
 
 }  // namespace
 
@@ -119,6 +122,11 @@ void Worker::run(const std::atomic<bool>& stop) {
     for (RxQueue q : rx_) received += poll(*s, q);
     if (ctx_.workers > 1) received += drain_handoffs(*s);
     tables_.flows->age(rte_rdtsc(), kAgingBudget);
+    if (ListingRequest* r = listing_.load(std::memory_order_acquire)) {
+      r->worker = static_cast<uint16_t>(id_);
+      serve_listing_slice(*tables_.flows, *r, rte_rdtsc(), kListingSlots);
+      if (r->done.load(std::memory_order_relaxed)) listing_.store(nullptr, std::memory_order_relaxed);
+    }
     if (++loops_ % kGaugeLoops == 0) publish_connections(*s);
     publisher_.quiescent(id_);  // s is not used past this point
 

@@ -17,6 +17,7 @@
 #include "conntrack/flow_table.h"
 #include "conntrack/fragment_table.h"
 #include "dataplane/burst.h"
+#include "dataplane/connection_listing.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/counters.h"
 #include "dataplane/snapshot_publisher.h"
@@ -69,6 +70,11 @@ class Worker final {
   // Runs until `stop` is set. Call on the worker's own lcore.
   void run(const std::atomic<bool>& stop);
 
+  // Control thread: asks this worker to list its connections into `r` (see
+  // connection_listing.h); r.done turns true when it has. One request at a
+  // time; `r` must outlive it.
+  void request_listing(ListingRequest& r) { listing_.store(&r, std::memory_order_release); }
+
  private:
   uint16_t poll(const Snapshot& s, RxQueue q);
   // Runs the pipeline on packets other workers handed over.
@@ -107,6 +113,7 @@ class Worker final {
   const HandoffRings& handoff_;
   PipelineContext ctx_;
   const Snapshot* synced_ = nullptr;  // the snapshot sync_zones last applied
+  std::atomic<ListingRequest*> listing_{nullptr};
   uint32_t loops_ = 0;
   struct Outbox {
     rte_mbuf* mbufs[kBurstSize];

@@ -192,6 +192,44 @@ int health(const std::shared_ptr<grpc::Channel>& channel) {
   return rc;
 }
 
+int conns(Control::Stub& stub, const po::variables_map& vm, const std::string& format) {
+  vfpath::control::v1::ListConnectionsRequest req;
+  if (vm.count("eni")) req.set_eni(vm["eni"].as<std::string>());
+  if (vm.count("address")) req.set_address(vm["address"].as<std::string>());
+  if (vm.count("port")) {
+    try {
+      req.set_port(static_cast<uint32_t>(std::stoul(vm["port"].as<std::string>())));
+    } catch (const std::exception&) {
+      std::cerr << "vfpathctl: conns: -p takes one port number\n";
+      return kUsage;
+    }
+  }
+  if (vm.count("state")) req.set_state(vm["state"].as<std::string>());
+  if (vm.count("max")) req.set_max(vm["max"].as<uint32_t>());
+  grpc::ClientContext ctx;
+  auto reader = stub.ListConnections(with_deadline(ctx, 60), req);
+  vfpath::control::v1::Connection c;
+  size_t n = 0;
+  if (format == "table")
+    std::printf("%-14s %-6s %-40s %-40s %-13s %9s %7s\n", "ENI", "PROTO", "SOURCE", "DESTINATION", "STATE", "IDLE_LEFT", "WORKER");
+  while (reader->Read(&c)) {
+    ++n;
+    if (format == "json") {
+      std::cout << to_json(c);
+      continue;
+    }
+    auto endpoint = [](const std::string& a, uint32_t p) {
+      return (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" + std::to_string(p);
+    };
+    std::printf("%-14s %-6s %-40s %-40s %-13s %8us %7u\n", c.eni().c_str(), c.protocol().c_str(),
+                endpoint(c.src(), c.src_port()).c_str(), endpoint(c.dst(), c.dst_port()).c_str(), c.state().c_str(),
+                c.seconds_left(), c.worker());
+  }
+  int rc = report(reader->Finish(), "conns");
+  if (rc == kOk && format == "table") std::printf("%zu connection%s\n", n, n == 1 ? "" : "s");
+  return rc;
+}
+
 // authorize / revoke: read the configuration in force, edit the group, push
 // it back as a delta against that generation (a concurrent push makes this
 // one stale and refused, never lost).
@@ -261,6 +299,7 @@ int main(int argc, char** argv) {
       "  authorize GROUP [--egress] -P PROTO [-p PORTS | -t TYPE:CODE] -s CIDR | -g GROUP | --prefix-list ID\n"
       "               allow more in a security group (EC2 style: vfpathctl authorize sg-web -P tcp -p 22 -s 10.0.0.0/8)\n"
       "  revoke GROUP ...  the same arguments: remove those peers (and the rule when none is left)\n"
+      "  conns        tracked connections: conns [--eni ENI] [--address IP] [-p PORT] [--state S] [--max N]\n"
       "  health       SERVING when the daemon answers\n\n"
       "Exit codes: 0 done, 1 refused by vfpathd, 2 bad usage or file, 3 vfpathd unreachable\n\n"
       "Options");
@@ -274,7 +313,7 @@ int main(int argc, char** argv) {
       ("output,o", po::value(&format)->default_value("table"), "table or json (stats)")
       ("base-generation", po::value<uint64_t>(), "apply: refuse unless this generation is in force")
       ("delta", "apply: FILE is a delta (vfpath.config.v1.Delta: upsert_*/delete_* by id), not a whole configuration")
-      ("eni", po::value<std::string>(), "explain: the sending ENI")
+      ("eni", po::value<std::string>(), "explain: the sending ENI; conns: the ENI")
       ("dst", po::value<std::string>(), "explain: destination address")
       ("src", po::value<std::string>(), "explain: source address (default: the ENI's)")
       ("protocol,P", po::value<std::string>(), "explain, authorize, revoke: tcp (default), udp, icmp, icmpv6, all or a number")
@@ -284,6 +323,9 @@ int main(int argc, char** argv) {
       ("source-group,g", po::value<std::vector<std::string>>()->composing(), "authorize/revoke: peer security group (repeatable)")
       ("prefix-list", po::value<std::vector<std::string>>()->composing(), "authorize/revoke: peer prefix list (repeatable)")
       ("icmp,t", po::value<std::string>(), "authorize/revoke: ICMP TYPE[:CODE], -1 any")
+      ("address", po::value<std::string>(), "conns: either side's address")
+      ("state", po::value<std::string>(), "conns: established, syn_sent, time_wait, udp_stream, icmp, ...")
+      ("max", po::value<uint32_t>(), "conns: at most this many (default 10000)")
       ("src-port", po::value<uint32_t>(), "explain: source port (default 40000)")
       ("icmp-type", po::value<int32_t>(), "explain: ICMP type (default 8)")
       ("icmp-code", po::value<int32_t>(), "explain: ICMP code (default 0)")
@@ -344,6 +386,7 @@ int main(int argc, char** argv) {
   if (command == "stats" && args.empty()) return stats(*stub, format);
   if (command == "health" && args.empty()) return health(channel);
   if (command == "explain" && args.empty()) return explain(*stub, vm, format);
+  if (command == "conns" && args.empty()) return conns(*stub, vm, format);
   if ((command == "authorize" || command == "revoke") && args.size() == 1) return edit_group(*stub, command, args[0], vm);
   std::cerr << "vfpathctl: unknown command or wrong arguments: " << command << " (see --help)\n";
   return kUsage;

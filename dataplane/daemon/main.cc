@@ -162,7 +162,31 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
     return 1;
   }
 
-  control::ControlService service(*store, counters, publisher, control::new_boot_id());
+  // ListConnections: each worker lists its own table, a slice per loop.
+  auto lister = [&pool_of_workers](const ConnectionFilter& f, size_t max) {
+    std::vector<ConnectionRecord> all;
+    for (auto& w : pool_of_workers) {
+      ListingRequest r;
+      r.filter = f;
+      r.max = max - all.size();
+      r.out.reserve(r.max);
+      w->request_listing(r);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!r.done.load(std::memory_order_acquire)) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          // Leaving now would free `r` under the worker: wait for it, it is alive.
+          while (!r.done.load(std::memory_order_acquire) && !g_stop.load())
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          if (!r.done.load()) throw std::runtime_error("a worker did not answer the connection listing");
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      all.insert(all.end(), r.out.begin(), r.out.end());
+      if (all.size() >= max) break;
+    }
+    return all;
+  };
+  control::ControlService service(*store, counters, publisher, control::new_boot_id(), lister);
   std::unique_ptr<grpc::Server> control_server;
   if (!o.control_socket.empty() || !o.control_tcp.empty()) {
     auto dir = o.control_socket.substr(0, o.control_socket.rfind('/'));

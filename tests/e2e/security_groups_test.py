@@ -152,6 +152,10 @@ def main():
                                        "10.0.2.10"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             procs.append(client)
             first = client.stdout.readline().strip()
+            rc, out = ctl("conns", "--eni", "eni-vm2", "-p", "5001", "--state", "established")
+            row = [l for l in out.splitlines() if l.startswith("eni-vm2")]
+            check(rc == 0 and len(row) == 1 and "10.0.1.10:" in row[0] and "10.0.2.10:5001" in row[0],
+                  f"vfpathctl conns lists the session in vm2's zone: {row}")
             rc, out = ctl("revoke", "sg-web", "-P", "tcp", "-p", "5001", "-s", "10.0.0.0/16")
             check(rc == 0, f"vfpathctl revoke sg-web -P tcp -p 5001 -s 10.0.0.0/16: {out.strip()}")
             client.stdin.write("go\n")
