@@ -1,5 +1,9 @@
 // The ENI pipeline on prebuilt bursts, no I/O: each stage alone and the whole
-// run_pipeline, on 64-byte IPv4/UDP frames from vm1 to vm2 over 10,000 flows.
+// run_pipeline, on 64-byte IPv4/UDP frames from vm1 to vm2 over 10,000 flows
+// (1M for the _1M profiles). Connection tracking profiles: vm1 and vm2 in the
+// VPC's default group (every packet a hit in two zones: vm1's egress, vm2's
+// ingress), all-open groups (untracked: no table work), and a storm of new
+// connections.
 // Every iteration first restores the burst from its template (the stages
 // rewrite frames in place), so each figure has the copy-only baseline beside
 // it; the route lookup has std::unordered_map beside the FlatMap.
@@ -7,6 +11,7 @@
 
 #include <x86intrin.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -31,6 +36,19 @@ const char* kConfig = R"({"generation": 1,
            {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "sn-2", "ipv4": ["10.0.2.10", "10.0.2.11", "10.0.2.12", "10.0.2.13"]}]})";
 
 constexpr int kFlows = 10000;
+
+enum class Groups { kDefault, kAllOpen };
+
+// The ENIs in all-open groups both ways: TCP/UDP is untracked (AWS).
+std::string config_all_open() {
+  std::string c = kConfig;
+  const std::string open = R"(, "security_groups": ["sg-open"]})";
+  for (const std::string at : {R"("ipv4": ["10.0.1.10"]})", R"("10.0.2.13"]})"})
+    c.replace(c.find(at), at.size(), at.substr(0, at.size() - 1) + open);
+  c.replace(c.rfind('}'), 1, R"(, "security_groups": [{"id": "sg-open", "vpc": "vpc-1",
+      "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}], "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]}]})");
+  return c;
+}
 constexpr uint16_t kHeadroom = 128, kRoom = 256;
 
 // The same VPC with a 20-entry NACL (the AWS default quota) on each subnet;
@@ -57,19 +75,29 @@ struct Fixture {
   std::vector<uint8_t> buf = std::vector<uint8_t>(kBurstSize * kRoom);
   Burst burst;
   size_t next = 0;
-  ScratchContext scratch{1u << 16};
+  ScratchContext scratch;
 
-  explicit Fixture(bool nacls = false) {
+  // Every flow's connection is established before timing (one untimed pass).
+  explicit Fixture(bool nacls = false, int flows = kFlows, Groups groups = Groups::kDefault)
+      : scratch(static_cast<uint32_t>(std::max(1 << 16, 2 * flows + flows / 2))) {
     if (nacls && !acl::tools::init_eal(256).ok()) std::abort();
-    snap = control::compile_snapshot(control::parse_config_json(nacls ? config_with_nacls() : kConfig, "bench"),
-                                     {{"a", 0}, {"b", 1}});
-    for (int f = 0; f < kFlows; ++f) {
+    const std::string text = nacls ? config_with_nacls() : groups == Groups::kAllOpen ? config_all_open() : kConfig;
+    snap = control::compile_snapshot(control::parse_config_json(text, "bench"), {{"a", 0}, {"b", 1}});
+    for (int f = 0; f < flows; ++f) {
       std::string dst = "10.0.2.1" + std::to_string(f % 4);
+      const int n = f / 4;  // (source port, destination port) distinct per destination address
       Bytes p = test::eth(test::kRouterMac, test::kVm1Mac, 0x0800,
-                          test::ipv4("10.0.1.10", dst, 17, test::udp(static_cast<uint16_t>(1024 + f / 4), 80, Bytes(18))));
+                          test::ipv4("10.0.1.10", dst, 17,
+                                     test::udp(static_cast<uint16_t>(1024 + n % 64000), static_cast<uint16_t>(80 + n / 64000),
+                                               Bytes(18))));
       p.resize(60, 0);
       frames.push_back(std::move(p));
     }
+    for (size_t done = 0; done < frames.size(); done += kBurstSize) {
+      load();
+      run_pipeline(burst, *snap, scratch.ctx);
+    }
+    next = 0;
   }
 
   // Restores a burst of 32 frames from the next flows (the per-iteration baseline cost).
@@ -175,6 +203,76 @@ void BM_Stage_NaclTwo20(benchmark::State& state) {
       [](Fixture& fx) { nacl_stage(fx.burst, *fx.snap); }, true);
 }
 BENCHMARK(BM_Stage_NaclTwo20);
+
+// Connection tracking, established: every packet a hit in vm1's and vm2's
+// zones (the VPC's default group tracks). 10K and 1M connections.
+void BM_Pipeline_Tracked10K(benchmark::State& state) {
+  run(state, [](Fixture& fx) { run_pipeline(fx.burst, *fx.snap, fx.scratch.ctx); });
+}
+BENCHMARK(BM_Pipeline_Tracked10K);
+
+void BM_Pipeline_Tracked1M(benchmark::State& state) {
+  Fixture fx(false, 1000000);
+  uint64_t cycles = 0;
+  for (auto _ : state) {
+    fx.load();
+    uint64_t t0 = __rdtsc();
+    run_pipeline(fx.burst, *fx.snap, fx.scratch.ctx);
+    cycles += __rdtsc() - t0;
+    benchmark::DoNotOptimize(fx.burst.verdict);
+  }
+  report(state, cycles);
+}
+BENCHMARK(BM_Pipeline_Tracked1M);
+
+// All-open groups both ways: untracked, the pipeline without table work (the
+// baseline beside the tracked figures).
+void BM_Pipeline_Untracked(benchmark::State& state) {
+  Fixture fx(false, kFlows, Groups::kAllOpen);
+  uint64_t cycles = 0;
+  for (auto _ : state) {
+    fx.load();
+    uint64_t t0 = __rdtsc();
+    run_pipeline(fx.burst, *fx.snap, fx.scratch.ctx);
+    cycles += __rdtsc() - t0;
+    benchmark::DoNotOptimize(fx.burst.verdict);
+  }
+  report(state, cycles);
+}
+BENCHMARK(BM_Pipeline_Untracked);
+
+// A storm of new connections: every packet a new UDP flow (fresh ports per
+// burst), classified by both ENIs' groups and admitted in both zones, with
+// the clock moving 50 ms per burst and aging run per burst (timed), so
+// entries expire at the rate they arrive (UDP unreplied: 30 s, i.e. ~19K
+// connections live in each zone, within the table).
+void BM_Pipeline_NewConnections(benchmark::State& state) {
+  Fixture fx(false, kFlows);
+  fx.scratch.ctx.now = 1;
+  uint32_t serial = 0;
+  uint64_t cycles = 0, admitted = 0, packets = 0;
+  for (auto _ : state) {
+    fx.load();
+    for (uint16_t i = 0; i < kBurstSize; ++i) {  // fresh (source port, destination port) pairs
+      uint8_t* udp = fx.burst.frames[i].data + 14 + 20;
+      const uint32_t x = ++serial;
+      udp[0] = static_cast<uint8_t>(x >> 8);
+      udp[1] = static_cast<uint8_t>(x);
+      udp[2] = static_cast<uint8_t>(x >> 24 | 0x40);
+      udp[3] = static_cast<uint8_t>(x >> 16);
+    }
+    fx.scratch.ctx.now += 50000000;
+    uint64_t t0 = __rdtsc();
+    run_pipeline(fx.burst, *fx.snap, fx.scratch.ctx);
+    fx.scratch.flows->age(fx.scratch.ctx.now, 64);
+    cycles += __rdtsc() - t0;
+    for (uint16_t i = 0; i < kBurstSize; ++i) admitted += fx.burst.verdict[i].ct[1] == CtNote::kNew;
+    packets += kBurstSize;
+  }
+  report(state, cycles);
+  state.counters["admitted"] = benchmark::Counter(static_cast<double>(admitted) / static_cast<double>(packets));
+}
+BENCHMARK(BM_Pipeline_NewConnections);
 
 // The route table lookup alone: FlatMap (what the snapshot uses) next to
 // std::unordered_map with the same keys, 10K addresses.
