@@ -136,7 +136,16 @@ InsertResult FlowTable::insert(const FlowKey& key, uint64_t hash, const NewEntry
     ++z.exceeded;
     return {kNoEntry, InsertStatus::kTableFull};
   }
-  if (z.count >= z.config.allowance) {
+  if (shared_) {
+    std::atomic<uint32_t>& n = shared_[key.zone].connections;
+    uint32_t c = n.load(std::memory_order_relaxed);
+    do {
+      if (c >= z.config.allowance) {
+        ++z.exceeded;
+        return {kNoEntry, InsertStatus::kZoneFull};
+      }
+    } while (!n.compare_exchange_weak(c, c + 1, std::memory_order_relaxed));
+  } else if (z.count >= z.config.allowance) {
     ++z.exceeded;
     return {kNoEntry, InsertStatus::kZoneFull};
   }
@@ -189,6 +198,7 @@ void FlowTable::free_entry(uint64_t pos, EntryId id) {
   wheel_unlink(id);
   FlowEntry& e = hot_[id];
   --zones_[e.key.zone].count;
+  if (shared_) shared_[e.key.zone].connections.fetch_sub(1, std::memory_order_relaxed);
   --size_;
   e.next = free_head_;
   free_head_ = id;
@@ -274,7 +284,8 @@ uint32_t FlowTable::age(uint64_t now, uint32_t budget) {
 
 uint32_t FlowTable::allowance_available(uint16_t zone) const {
   const Zone& z = zones_[zone];
-  uint32_t zone_left = z.config.allowance > z.count ? z.config.allowance - z.count : 0;
+  const uint32_t count = shared_ ? shared_[zone].connections.load(std::memory_order_relaxed) : z.count;
+  uint32_t zone_left = z.config.allowance > count ? z.config.allowance - count : 0;
   uint32_t table_left = capacity_ - size_;
   return zone_left < table_left ? zone_left : table_left;
 }

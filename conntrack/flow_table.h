@@ -32,6 +32,7 @@
 // allowance_exceeded for the zone. Existing entries are unaffected.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -99,6 +100,14 @@ struct NewEntry {
   bool tracked;
 };
 
+// Connections per zone across several tables (one per worker): a zone's
+// allowance is the ENI's, whichever workers own its connections. Updated
+// only when a connection is created or freed (compare-and-swap against the
+// allowance, so it is never exceeded), never per packet.
+struct alignas(64) SharedZoneCount {
+  std::atomic<uint32_t> connections{0};
+};
+
 struct TableStats {
   uint64_t inserted = 0;
   uint64_t expired = 0;     // freed by age() or found expired by a lookup
@@ -114,6 +123,11 @@ class FlowTable final {
   ~FlowTable();
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
+
+  // Count zones in `shared` (an array of zones() entries, outliving the
+  // table, shared by the tables of all workers) instead of per table for the
+  // allowance. Call before the first insert.
+  void share_zone_counts(SharedZoneCount* shared) { shared_ = shared; }
 
   // Zone settings; false (and no change) when zone or timeouts are out of range.
   bool set_zone(uint16_t zone, const ZoneConfig& config);
@@ -212,6 +226,7 @@ class FlowTable final {
   uint32_t wheel_head_[kWheelSlots];
   std::unique_ptr<Zone[]> zones_;
   uint16_t zone_limit_ = 0;
+  SharedZoneCount* shared_ = nullptr;
   TableStats stats_;
 };
 

@@ -71,7 +71,7 @@ HandoffRings::~HandoffRings() {
   rings_.assign(rings_.size(), nullptr);
 }
 
-WorkerTables WorkerTables::create(uint32_t capacity, unsigned workers) {
+WorkerTables WorkerTables::create(uint32_t capacity, unsigned workers, ct::SharedZoneCount* zone_counts) {
   WorkerTables t;
   const uint32_t share = (capacity + workers - 1) / workers;
   t.flows = ct::FlowTable::create({.capacity = share, .zones = static_cast<uint16_t>(kMaxEnis),
@@ -80,6 +80,7 @@ WorkerTables WorkerTables::create(uint32_t capacity, unsigned workers) {
   t.fragments = ct::FragmentTable::create(std::max(1024u, share / 64 / ct::FragmentTable::kWays), rte_get_tsc_hz());
   if (!t.flows || !t.fragments)
     throw std::runtime_error("cannot allocate a connection table of " + std::to_string(share) + " connections");
+  t.flows->share_zone_counts(zone_counts);
   return t;
 }
 
@@ -97,11 +98,9 @@ Worker::Worker(unsigned id, SnapshotPublisher& publisher, LcoreCounters& counter
 
 void Worker::sync_zones(const Snapshot& s) {
   for (const EniEntry& e : s.enis) {
-    ct::ZoneConfig z = e.conntrack;
-    // The allowance is the ENI's across the appliance: each worker's table
-    // holds an even share of its connections (they are spread by hash).
-    if (z.allowance != 0xffffffffu) z.allowance = (z.allowance + ctx_.workers - 1) / ctx_.workers;
-    tables_.flows->set_zone(static_cast<uint16_t>(e.counter_slot), z);
+    // The allowance is the ENI's across all workers: the tables share the
+    // per-zone counts (WorkerTables::create).
+    tables_.flows->set_zone(static_cast<uint16_t>(e.counter_slot), e.conntrack);
   }
   synced_ = &s;
 }

@@ -57,8 +57,10 @@ class HandoffRings final {
 struct WorkerTables {
   std::unique_ptr<ct::FlowTable> flows;
   std::unique_ptr<ct::FragmentTable> fragments;
-  // Throws std::runtime_error when memory is short.
-  static WorkerTables create(uint32_t capacity, unsigned workers);
+  // `zone_counts`: kMaxEnis entries shared by all workers' tables (the
+  // allowance is per ENI, not per worker). Throws std::runtime_error when
+  // memory is short.
+  static WorkerTables create(uint32_t capacity, unsigned workers, ct::SharedZoneCount* zone_counts);
 };
 
 class Worker final {

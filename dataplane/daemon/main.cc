@@ -82,9 +82,10 @@ std::string read_file(const std::string& path) {
 }
 
 std::vector<std::string> eal_argv(const vfpath::DaemonOptions& o) {
-  std::string cores = std::to_string(o.main_core);
-  for (unsigned c : o.worker_cores) cores += "," + std::to_string(c);
-  std::vector<std::string> a = {"vfpathd", "-l", cores, "--main-lcore", std::to_string(o.main_core)};
+  // lcore 0 is the main core, lcore w + 1 worker w, each pinned to its CPU.
+  std::string cores = "0@" + std::to_string(o.main_core);
+  for (size_t w = 0; w < o.worker_cores.size(); ++w) cores += "," + std::to_string(w + 1) + "@" + std::to_string(o.worker_cores[w]);
+  std::vector<std::string> a = {"vfpathd", "--lcores", cores, "--main-lcore", "0"};
   a.insert(a.end(), o.eal_args.begin(), o.eal_args.end());
   return a;
 }
@@ -147,6 +148,7 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
     for (uint16_t q = 0; q < s.rx_queues; ++q) rx[q % workers].push_back(RxQueue{s.port_id, q});
   std::vector<std::unique_ptr<Worker>> pool_of_workers;
   std::unique_ptr<HandoffRings> handoff;
+  auto zone_counts = std::make_unique<ct::SharedZoneCount[]>(kMaxEnis);
   try {
     handoff = std::make_unique<HandoffRings>(workers);
     const uint32_t capacity = publisher.current()->conntrack_capacity;
@@ -154,7 +156,7 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
       pool_of_workers.push_back(std::make_unique<Worker>(w, publisher, counters.lcore(w), rx[w],
                                                          static_cast<uint16_t>(w),
                                                          IdlePolicy{.max_sleep_us = o.idle_sleep_max_us},
-                                                         WorkerTables::create(capacity, workers), *handoff));
+                                                         WorkerTables::create(capacity, workers, zone_counts.get()), *handoff));
   } catch (const std::exception& e) {
     std::cerr << "vfpathd: " << e.what() << "\n";
     for (const auto& s : setups) stop_port(s.port_id);
@@ -220,7 +222,7 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
     pool_of_workers[0]->run(g_stop);
   } else {
     for (unsigned w = 0; w < workers; ++w)
-      rte_eal_remote_launch(launch_worker, pool_of_workers[w].get(), o.worker_cores[w]);
+      rte_eal_remote_launch(launch_worker, pool_of_workers[w].get(), w + 1);
     while (!g_stop.load(std::memory_order_relaxed)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     rte_eal_mp_wait_lcore();
   }

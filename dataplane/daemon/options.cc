@@ -33,9 +33,9 @@ std::vector<unsigned> parse_core_list(const std::string& text) {
     }
   }
   if (cores.empty()) throw std::invalid_argument("empty core list");
+  // A core listed twice runs two workers on it: oversubscribed, for testing
+  // multi-worker behaviour on small machines, never for throughput.
   std::sort(cores.begin(), cores.end());
-  if (std::adjacent_find(cores.begin(), cores.end()) != cores.end())
-    throw std::invalid_argument("core listed twice in \"" + text + "\"");
   return cores;
 }
 
@@ -62,7 +62,8 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
       ("config,c", po::value(&o.config_path), "configuration file (protobuf JSON of vfpath.config.v1.Config); required")
       ("check-config", po::bool_switch(&o.check_config), "validate the configuration, print every problem, and exit")
       ("main-core", po::value(&o.main_core)->default_value(0), "core for the control thread (and the worker, if no worker cores)")
-      ("worker-cores", po::value(&workers), "cores that poll the ports, e.g. 1 or 1-3; default: none, the main core polls")
+      ("worker-cores", po::value(&workers), "cores that poll the ports, one worker each, e.g. 1 or 1-3 (a core listed\n"
+       "twice runs two workers: for tests); default: none, the main core polls")
       ("idle-sleep-max-us", po::value(&o.idle_sleep_max_us)->default_value(200),
        "longest sleep of an idle worker (exponential back-off from 1 us after 256 empty polls);\n0 = never sleep")
       ("control-socket", po::value(&o.control_socket)->default_value(o.control_socket),

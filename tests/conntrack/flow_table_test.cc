@@ -211,6 +211,25 @@ TEST(FlowTable, ZoneAllowanceRefusesOnlyNewConnectionsOfThatZone) {
   EXPECT_EQ(add(*t, key_n(100, 1), 0).status, InsertStatus::kInserted);
 }
 
+// Workers each own a table; an ENI's allowance is across all of them.
+TEST(FlowTable, TablesSharingZoneCountsEnforceOneAllowance) {
+  auto shared = std::make_unique<SharedZoneCount[]>(4);
+  auto a = table(1024), b = table(1024);
+  a->share_zone_counts(shared.get());
+  b->share_zone_counts(shared.get());
+  for (auto* t : {a.get(), b.get()}) ASSERT_TRUE(t->set_zone(1, {.allowance = 5}));
+  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(add(*a, key_n(i, 1), 0).status, InsertStatus::kInserted);
+  const EntryId last = add(*b, key_n(10, 1), 0).id;
+  EXPECT_EQ(add(*b, key_n(11, 1), 0).status, InsertStatus::kInserted);
+  EXPECT_EQ(add(*b, key_n(12, 1), 0).status, InsertStatus::kZoneFull) << "3 + 2 = the allowance of 5";
+  EXPECT_EQ(add(*a, key_n(13, 1), 0).status, InsertStatus::kZoneFull);
+  EXPECT_EQ(a->allowance_available(1), 0u);
+  b->erase(last);
+  EXPECT_EQ(a->allowance_available(1), 1u) << "a connection freed on one table frees room for all";
+  EXPECT_EQ(add(*a, key_n(13, 1), 0).status, InsertStatus::kInserted);
+  EXPECT_EQ(shared[1].connections.load(), 5u);
+}
+
 TEST(FlowTable, GlobalCapacityRefusesNewConnectionsAndCountsThePerZoneExceeded) {
   auto t = table(64);
   for (uint32_t i = 0; i < 64; ++i) ASSERT_EQ(add(*t, key_n(i, i % 2), 0).status, InsertStatus::kInserted);

@@ -10,7 +10,11 @@ established TCP session survives the revoke of its rule while a new one is
 refused; vm1 exhausting its allowance does not stop vm2 from opening
 connections, and the ENA counters say so.
 
-usage: security_groups_test.py VFPATHD VFPATHCTL   (root; cleans up after itself)"""
+With WORKERS > 1 the af_packet ports get that many queue pairs (kernel
+fanout by hash) and vfpathd that many workers on one core (oversubscribed):
+packets reach workers that do not own their connection and are handed over.
+
+usage: security_groups_test.py VFPATHD VFPATHCTL [WORKERS]   (root; cleans up after itself)"""
 
 import json
 import os
@@ -32,7 +36,7 @@ GROUPS = {"vm1": ["sg-client"], "vm2": ["sg-web", "sg-client"], "vm3": ["sg-web"
 ALLOWANCE = 20
 
 
-def config(topo):
+def config(topo, workers):
     enis = []
     for vm, (mac, ip4, _, ip6, _) in VMS.items():
         e = {"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": SUBNET[vm], "ipv4": [ip4], "ipv6": [ip6],
@@ -42,7 +46,7 @@ def config(topo):
         enis.append(e)
     return {
         "generation": 1,
-        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
+        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]},qpairs={workers}"}
                   for i, vm in enumerate(VMS)],
         "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
         "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
@@ -92,6 +96,8 @@ except OSError as e:
 
 def main():
     vfpathd, vfpathctl = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    options = ["--main-core", "0", "--worker-cores", ",".join(["1"] * workers)] if workers > 1 else []
     tag = f"vfs{os.getpid() % 100000}"
     checks = []
 
@@ -101,7 +107,7 @@ def main():
 
     procs = []
     with tempfile.TemporaryDirectory(prefix="vfpath-sg-") as tmp, Topology(tag, VMS) as topo, \
-            Daemon(vfpathd, config(topo), tmp, tag, netns=topo.app) as d:
+            Daemon(vfpathd, config(topo, workers), tmp, tag, netns=topo.app, options=options) as d:
         def ctl(*args):
             r = subprocess.run([vfpathctl, "--socket", d.control_socket, *args], capture_output=True, text=True, timeout=30)
             return r.returncode, r.stdout + r.stderr
@@ -188,7 +194,10 @@ def main():
             for p in procs:
                 p.kill()
                 p.wait()
-        print(d.stop())
+        report = d.stop()
+        print(report)
+        if workers > 1:
+            check(f"{workers} workers" in open(d.log_path).read(), f"vfpathd ran {workers} workers")
 
     failed = [w for ok, w in checks if not ok]
     print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
