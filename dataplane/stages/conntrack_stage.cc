@@ -79,7 +79,7 @@ void run_pass(PassState& st, ct::EntryId* created) {
   ct::FlowTable& flows = *ctx.flows;
 
   uint16_t index[kBurstSize];
-  ct::KeyResult keys[kBurstSize];
+  ct::Side sides[kBurstSize];  // the key and its side kept apart: see make_key on copies
   ct::FlowKey flat[kBurstSize];
   uint64_t hashes[kBurstSize];
   uint32_t n = 0;
@@ -120,7 +120,7 @@ void run_pass(PassState& st, ct::EntryId* created) {
       continue;
     }
     index[n] = i;
-    keys[n] = k;
+    sides[n] = k.src_side;
     flat[n] = k.key;
     hashes[n] = ct::flow_hash(k.key);
     flows.prefetch(hashes[n]);
@@ -156,7 +156,7 @@ void run_pass(PassState& st, ct::EntryId* created) {
     if ((ec.flags & eni_ct_flags::kRevalidate) && e.generation != generation) {
       // Re-check the connection as its originator sent it: a reply is the
       // reverse of the original packet, which met the other direction's rules.
-      const bool reply = e.dir_of(keys[j].src_side) == ct::Dir::kReply;
+      const bool reply = e.dir_of(sides[j]) == ct::Dir::kReply;
       const Direction original = reply ? (st.dir == Direction::kEgress ? Direction::kIngress : Direction::kEgress) : st.dir;
       if (classify_one(s.sg_policies[ec.sg_policy], original, m, reply) == 0) {
         flows.erase(ids[j]);
@@ -166,7 +166,7 @@ void run_pass(PassState& st, ct::EntryId* created) {
       e.generation = generation;
       note = CtNote::kRevalidated;
     }
-    switch (ct::track(flows, ids[j], keys[j].src_side, pkts[j], ctx.now)) {
+    switch (ct::track(flows, ids[j], sides[j], pkts[j], ctx.now)) {
       case ct::CtVerdict::kPass:
       case ct::CtVerdict::kRelated:
         v.ct[st.pass] = note;
@@ -204,12 +204,13 @@ void run_pass(PassState& st, ct::EntryId* created) {
     const uint32_t j = miss[q];
     const uint16_t i = index[j];
     Verdict& v = b.verdict[i];
-    const uint16_t zone = keys[j].key.zone;
+    const uint16_t zone = flat[j].zone;
     if (userdata[q] == 0) {
       v.drop_with(DropReason::kSgDeny);
     } else {
       v.sg_rule[st.pass] = table[q]->verdicts[userdata[q]].rule_number;
-      ct::AdmitResult a = ct::admit(flows, keys[j], hashes[j], pkts[j], ctx.now, generation, true);
+      const ct::KeyResult k{flat[j], sides[j], ct::KeyStatus::kOk};
+      ct::AdmitResult a = ct::admit(flows, k, hashes[j], pkts[j], ctx.now, generation, true);
       if (a.verdict == ct::CtVerdict::kPass) {
         v.ct[st.pass] = CtNote::kNew;
         if (created) created[i] = a.id;
