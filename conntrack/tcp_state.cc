@@ -71,6 +71,10 @@ uint32_t segment_end(const TcpSegment& seg) {
 
 // Learns the options of a SYN or SYN/ACK for direction `s`. Scaling is on only
 // when both sides offered it (RFC 7323 §1.3); a shift above 14 is taken as 14.
+// The first SYN's offer is kept until the other side's SYN says whether
+// scaling is on: deciding at the first SYN, when the other side has offered
+// nothing yet, lost the originator's shift and read its windows unscaled
+// (found by a real transfer: the server's data beyond 63 bytes refused).
 void learn_syn(TcpConn& c, int s, const TcpSegment& seg) {
   c.flags[s] &= static_cast<uint8_t>(~(tcp_dir_flag::kWindowScale | tcp_dir_flag::kSackPerm));
   c.scale[s] = 0;
@@ -79,7 +83,9 @@ void learn_syn(TcpConn& c, int s, const TcpSegment& seg) {
     c.scale[s] = static_cast<uint8_t>(seg.wscale > kMaxWindowScale ? kMaxWindowScale : seg.wscale);
   }
   if (seg.sack_perm) c.flags[s] |= tcp_dir_flag::kSackPerm;
-  if (!((c.flags[s] & tcp_dir_flag::kWindowScale) && (c.flags[1 - s] & tcp_dir_flag::kWindowScale)))
+  const bool other_syn_seen = c.dir[1 - s].maxwin != 0;
+  if (other_syn_seen &&
+      !((c.flags[s] & tcp_dir_flag::kWindowScale) && (c.flags[1 - s] & tcp_dir_flag::kWindowScale)))
     c.scale[s] = c.scale[1 - s] = 0;
 }
 

@@ -36,6 +36,9 @@ for i in 1 2; do
   ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null   # complete checksums on the wire
   ip netns exec "$APP" sysctl -q -w net.ipv6.conf.vfdemo-p$i.disable_ipv6=1
   ip -n "$APP" link set vfdemo-p$i up
+  # A VF hands over frames as they were sent: no kernel GRO/GSO merging on
+  # the appliance side of the veth (merged 64 KB frames are not VM traffic).
+  ip netns exec "$APP" ethtool -K vfdemo-p$i tx off gro off gso off tso off >/dev/null 2>&1 || true
   echo "vm$i: 10.0.$i.10 fd00:10:0:$i::10 mac 02:00:00:00:0$i:0a, gateway 10.0.$i.1"
 done
 
