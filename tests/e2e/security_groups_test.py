@@ -85,6 +85,19 @@ try:
 except OSError as e:
     print("lost", e, flush=True)
 """
+BULK_ECHO = """
+import socket, sys, threading
+c = socket.create_connection((sys.argv[1], 5001), timeout=20)
+got = 0
+def reader():
+    global got
+    while got < (1 << 20):
+        b = c.recv(65536)
+        if not b: break
+        got += len(b)
+t = threading.Thread(target=reader); t.start()
+c.sendall(b"x" * (1 << 20)); t.join(); print(got)
+"""
 CONNECT = """
 import socket, sys
 try:
@@ -134,6 +147,16 @@ def main():
 
             # 1. Stateful: vm1 reaches vm2:5001, replies flow with no ingress rule on vm1.
             check(connect("vm1", "10.0.2.10", 5001) == "connected", "vm1 -> vm2:5001 allowed; the SYN-ACK needs no rule on vm1")
+            # 1b. Bulk data both ways (the responder sends as much as the originator,
+            # with window scaling on both sides): not one segment is refused.
+            try:
+                echoed = topo.run("vm1", "/usr/bin/python3", "-c", BULK_ECHO, "10.0.2.10", check=False,
+                                  timeout=40).stdout.strip()
+            except subprocess.TimeoutExpired:
+                echoed = "timed out"
+            invalid = sum(int(eni_stats(vm).get("drops", {}).get("tcp_invalid", 0)) for vm in ("vm1", "vm2"))
+            check(echoed == str(1 << 20) and invalid == 0,
+                  f"1 MiB echoed back through the tracker, tcp_invalid {invalid}: {echoed[:40]}")
             # 2. A port no rule allows.
             before = int(eni_stats("vm1").get("drops", {}).get("sg_deny", 0))
             check(connect("vm1", "10.0.2.10", 5002, timeout=2).startswith("refused"), "vm1 -> vm2:5002 refused (no rule)")
