@@ -4,6 +4,7 @@
 #include "dataplane/net_headers.h"
 #include "dataplane/replies.h"
 #include "dataplane/stages/eni_addresses.h"
+#include "dataplane/stages/neighbor_discovery.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
@@ -24,13 +25,6 @@ DropReason answer_arp(Frame& f, const PacketMeta& m, const EniEntry& eni, const 
     return DropReason::kArpUnanswered;
   build_arp_reply(f, m, s.router_mac);
   return DropReason::kNone;
-}
-
-bool is_neighbor_discovery(const PacketMeta& m) {
-  if (m.kind != PacketKind::kIpv6 || m.l4_proto != kProtoIcmpv6 || !m.has(meta_flags::kHasL4))
-    return false;
-  // MLD query/report/done (130-132), router/neighbour discovery (133-137), MLDv2 report (143)
-  return (m.type >= 130 && m.type <= 137) || m.type == 143;
 }
 
 DropReason answer_neighbor_solicit(Frame& f, PacketMeta& m, const EniEntry& eni,
