@@ -67,7 +67,9 @@ std::string at(const char* list, int i) { return std::string(list) + "[" + std::
 class OverlayValidator {
  public:
   OverlayValidator(const Config& c, const OverlayFacts& f, std::vector<ConfigError>& errors)
-      : c_(c), f_(f), errors_(errors) {}
+      : c_(c), f_(f), errors_(errors) {
+    for (const auto& g : c.security_groups()) group_vpc_.emplace(g.id(), g.vpc());
+  }
 
   void run() {
     if (c_.has_underlay()) underlay();
@@ -214,6 +216,15 @@ class OverlayValidator {
     }
     underlay_peer(m.underlay_ip(), path + ".underlay_ip");
     unicast_mac(m.mac(), path + ".mac");
+    for (int j = 0; j < m.security_groups_size(); ++j) {
+      const std::string& g = m.security_groups(j);
+      auto vpc = group_vpc_.find(g);
+      if (vpc == group_vpc_.end())
+        error(path + ".security_groups[" + std::to_string(j) + "]", quoted(g) + " is not a configured security group");
+      else if (vpc->second != m.vpc())
+        error(path + ".security_groups[" + std::to_string(j) + "]",
+              quoted(g) + " belongs to VPC " + quoted(vpc->second) + ", not " + quoted(m.vpc()));
+    }
   }
 
   void route(int i) {
@@ -245,6 +256,7 @@ class OverlayValidator {
   std::optional<Ipv6Addr> local6_;
   std::map<std::string, uint32_t> vpc_vni_;
   std::map<OverlayKey, int> mappings_, routes_;
+  std::map<std::string, std::string> group_vpc_;  // security group id -> its VPC
 };
 
 }  // namespace
