@@ -43,6 +43,7 @@ std::shared_ptr<const OverlaySnapshot> compile_overlay(const config::v1::Config&
   o->uplink_port = ports.at(u.port());
   o->mappings = binding.mappings;
   const MacAddr local_mac = u.mac().empty() ? s.router_mac : *parse_mac(u.mac());
+  o->underlay_mac = local_mac;
   std::optional<encap::UnderlayIp> local4, local6;
   if (!u.ipv4().empty()) local4 = encap::UnderlayIp::v4(*parse_ipv4(u.ipv4()));
   if (!u.ipv6().empty()) local6 = encap::UnderlayIp::v6(*parse_ipv6(u.ipv6()));

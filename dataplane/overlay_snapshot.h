@@ -44,6 +44,7 @@ struct VpcOverlay {
 
 struct OverlaySnapshot {
   uint16_t uplink_port = 0;   // DPDK port id of the underlay
+  MacAddr underlay_mac;       // ours on the underlay (outer source; ARP/ND answers)
   encap::UdpChecksumMode udp_checksum = encap::UdpChecksumMode::kZero;  // of the IPv4 template
   encap::DecapConfig decap;   // our underlay addresses and tunnel ports
   encap::VniMap vnis{4096};   // VNI -> the VPC's table_key

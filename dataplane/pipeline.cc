@@ -23,6 +23,7 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx) {
     // From another host: unwrapped (or handed to the connection's owner
     // first, untouched), then policy and delivery like local traffic.
     parse_stage(b);
+    underlay_neighbor_stage(b, s);
     overlay_decap_stage(b, s, ctx);
   } else if (port && port->role == PortRole::kEni) {
     parse_stage(b);

@@ -60,6 +60,12 @@ DropReason resolve_remote(const Snapshot& s, const EniEntry& eni, uint16_t eni_i
 // outer headers to the peer's underlay address.
 void overlay_encap_stage(Burst& b, const Snapshot& s);
 
+// On the uplink port (s.overlay set), after parse_stage: ARP requests and
+// neighbour solicitations for our underlay addresses are answered with the
+// underlay MAC (kReply to kUplinkEni, L2 written); other ARP is
+// `arp_unanswered`, other ND/MLD `nd_unanswered`.
+void underlay_neighbor_stage(Burst& b, const Snapshot& s);
+
 // Overlay ingress, on the uplink port (s.overlay set), after parse_stage:
 // validated decapsulation (encap/decap.h) — `bad_encap`, `bad_vni`,
 // `no_mapping` (inner destination not a local ENI of the VNI's VPC),

@@ -313,5 +313,32 @@ TEST(OverlayIngress, EncapsulatedNeighborDiscoveryFromTheOwnerIsAbsorbed) {
   EXPECT_EQ(r.v().drop, DropReason::kNdUnanswered);
 }
 
+// --- the appliance as a host of the underlay ---
+
+TEST(Underlay, ArpForOurUnderlayAddressIsAnsweredWithTheUnderlayMac) {
+  Appliance a;
+  Pass r(*a.s, kPortU, eth("ff:ff:ff:ff:ff:ff", kNextHop, 0x0806, arp(1, kNextHop, "192.168.100.254", "00:00:00:00:00:00", "192.168.100.1")));
+  EXPECT_EQ(r.v().action, Action::kReply);
+  EXPECT_EQ(r.v().out_eni, kUplinkEni);
+  EXPECT_EQ(r.out(), eth(kNextHop, kOurMac, 0x0806, arp(2, kOurMac, "192.168.100.1", kNextHop, "192.168.100.254")));
+  Pass other(*a.s, kPortU, eth("ff:ff:ff:ff:ff:ff", kNextHop, 0x0806, arp(1, kNextHop, "192.168.100.254", "00:00:00:00:00:00", "192.168.100.7")));
+  EXPECT_EQ(other.v().drop, DropReason::kArpUnanswered);
+}
+
+TEST(Underlay, NeighborSolicitationForOurUnderlayAddressIsAnswered) {
+  Appliance a;
+  Pass r(*a.s, kPortU, eth("33:33:ff:00:00:01", kNextHop, 0x86dd,
+                          icmp6_packet("fd00:ff::fe", "ff02::1:ff00:1", neighbor_solicit_body("fd00:ff::1", kNextHop), 255)));
+  EXPECT_EQ(r.v().action, Action::kReply);
+  EXPECT_EQ(r.v().out_eni, kUplinkEni);
+  Bytes o = r.out();
+  EXPECT_EQ(Bytes(o.begin(), o.begin() + 12), [] { Bytes b = mac(kNextHop); append(b, mac(kOurMac)); return b; }());
+  EXPECT_EQ(o[14 + 40], 136);  // neighbour advertisement
+  EXPECT_EQ(Bytes(o.end() - 6, o.end()), mac(kOurMac));  // target link-layer address: the underlay MAC
+  Pass other(*a.s, kPortU, eth("33:33:ff:00:00:07", kNextHop, 0x86dd,
+                              icmp6_packet("fd00:ff::fe", "ff02::1:ff00:7", neighbor_solicit_body("fd00:ff::7", kNextHop), 255)));
+  EXPECT_EQ(other.v().drop, DropReason::kNdUnanswered);
+}
+
 }  // namespace
 }  // namespace vfpath::test
