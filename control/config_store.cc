@@ -50,6 +50,10 @@ std::vector<std::string> ConfigStore::port_changes(const config::v1::Config& nex
   if (capacity(next) != capacity(current_))
     problems.push_back("conntrack.capacity: the connection tables are allocated at start-up (" +
                        std::to_string(capacity(current_)) + " connections); push the same capacity, or restart vfpathd to change it");
+  auto offload = [](const config::v1::Config& c) { return c.underlay().udp_checksum() == config::v1::Underlay::OFFLOAD; };
+  if (offload(next) != offload(current_))
+    problems.push_back("underlay.udp_checksum: OFFLOAD is set up on the uplink port at start-up; "
+                       "restart vfpathd to switch to or from it");
   if (underlay_max_mappings(next.underlay()) != overlay_.capacity())
     problems.push_back("underlay.max_mappings: the mapping table is sized at start-up (" +
                        std::to_string(overlay_.capacity()) + " entries); restart vfpathd to change it");

@@ -300,6 +300,15 @@ def main():
             check(r.returncode != 0 and end >= mid + 2,
                   f"NACL: echo in from the overlay is denied by the destination subnet's ingress NACL (+{end - mid})")
 
+        offload = config(topo)
+        offload["underlay"]["udp_checksum"] = "OFFLOAD"
+        try:
+            with Daemon(binary, offload, tmp, tag + "o", netns=topo.ns["app"]):
+                check(False, "OFFLOAD on a device without UDP checksum offload must not start")
+        except RuntimeError as e:
+            check("no UDP checksum offload" in str(e),
+                  "underlay.udp_checksum OFFLOAD on net_af_packet (no offload) is refused at start-up")
+
     failed = [w for ok, w in checks if not ok]
     print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
