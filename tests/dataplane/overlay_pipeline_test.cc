@@ -313,6 +313,33 @@ TEST(OverlayIngress, EncapsulatedNeighborDiscoveryFromTheOwnerIsAbsorbed) {
   EXPECT_EQ(r.v().drop, DropReason::kNdUnanswered);
 }
 
+TEST(OverlayIngress, WithTwoWorkersTheOwnerDecapsulatesAndTheOtherHandsOverUntouched) {
+  Appliance a;
+  const Bytes in = from_host("192.168.100.2", 100, inner_to_vm1("10.0.3.10", udp(1000, 2000, {1, 2})));
+  int handed = 0, delivered = 0;
+  for (uint32_t worker = 0; worker < 2; ++worker) {
+    std::vector<uint8_t> buf(4096);
+    std::copy(in.begin(), in.end(), buf.begin() + 128);
+    Burst b;
+    b.count = 1;
+    b.in_port = kPortU;
+    b.frames[0] = Frame{buf.data() + 128, static_cast<uint16_t>(in.size()), 128, 2048, static_cast<uint32_t>(in.size())};
+    ScratchContext scratch(4096, 2, worker);
+    run_pipeline(b, *a.s, scratch.ctx);
+    if (b.verdict[0].action == Action::kHandoff) {
+      ++handed;
+      EXPECT_NE(b.verdict[0].owner, worker);
+      EXPECT_EQ(Bytes(b.frames[0].data, b.frames[0].data + b.frames[0].len), in) << "handed over as received";
+    } else {
+      ++delivered;
+      EXPECT_EQ(b.verdict[0].action, Action::kForward);
+      EXPECT_EQ(b.frames[0].len, in.size() - 50);
+    }
+  }
+  EXPECT_EQ(handed, 1);
+  EXPECT_EQ(delivered, 1);
+}
+
 // --- the appliance as a host of the underlay ---
 
 TEST(Underlay, ArpForOurUnderlayAddressIsAnsweredWithTheUnderlayMac) {

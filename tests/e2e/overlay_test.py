@@ -19,7 +19,12 @@ outer packet over 1500 bytes. The veth underlay itself is 1600 so that VM2
 (vxlan0 MTU 1500, outer 1550) can send full-size frames back without Linux
 fragmenting the outer packet, which vfpath refuses (RFC 7348 §4.3).
 
-usage: overlay_test.py VFPATHD   (root; cleans up namespaces and processes)"""
+With WORKERS > 1, vfpathd runs that many workers on one core and each port
+has that many af_packet queue pairs: the kernel spreads frames by its own
+hash, so decapsulated packets reach workers that do not own their
+connection and are handed over (before the outer headers go).
+
+usage: overlay_test.py VFPATHD [WORKERS]   (root; cleans up namespaces and processes)"""
 
 import hashlib
 import os
@@ -109,11 +114,12 @@ class Topology:
         return False
 
 
-def config(topo, nacl=None):
+def config(topo, nacl=None, workers=1):
+    q = f",qpairs={workers}" if workers > 1 else ""
     c = {
         "generation": 1,
-        "ports": [{"name": "vm1", "role": "ENI", "devargs": f"net_af_packet0,iface={topo.eni_port}"},
-                  {"name": "uplink", "role": "UPLINK", "devargs": f"net_af_packet1,iface={topo.uplink_port}"}],
+        "ports": [{"name": "vm1", "role": "ENI", "devargs": f"net_af_packet0,iface={topo.eni_port}{q}"},
+                  {"name": "uplink", "role": "UPLINK", "devargs": f"net_af_packet1,iface={topo.uplink_port}{q}"}],
         "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "vni": 100},
                  {"id": "vpc-other", "cidrs": ["10.0.0.0/16"], "vni": 200}],
         "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
@@ -224,6 +230,8 @@ NACL_PING_OUT_ONLY = {"egress": [nacl_entry(100, "ALLOW", "10.0.2.0/24", "icmp",
 
 def main():
     binary = os.path.abspath(sys.argv[1])
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    options = ["--main-core", "0", "--worker-cores", ",".join(["1"] * workers)] if workers > 1 else []
     tag = f"vfo{os.getpid() % 100000}"
     checks = []
     want = f"{256 * 8192} {hashlib.sha256(bytes(range(256)) * 8192).hexdigest()}"
@@ -233,7 +241,7 @@ def main():
         print(("ok   " if ok else "FAIL ") + what, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="vfpath-e2e-") as tmp, Topology(tag) as topo:
-        with Daemon(binary, config(topo), tmp, tag, netns=topo.ns["app"]) as d:
+        with Daemon(binary, config(topo, workers=workers), tmp, tag, netns=topo.ns["app"], options=options) as d:
             r = topo.x("vm1", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.2.10", check=False)
             check(r.returncode == 0, "IPv4 ping VM1 -> VM2 over VXLAN (Linux decapsulates ours)")
             r = topo.x("h2", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.1.10", check=False)
@@ -283,9 +291,12 @@ def main():
             check(moved["bad_vni"] == 3, "an unknown VNI is dropped (bad_vni)")
             eni = d.query("/vfpath/enis,eni-vm1")["eni_vm1"]
             check(eni.get("underlay_spoof", 0) >= 3, "the spoofing attempts are charged to the ENI they aimed at")
+            if workers > 1:
+                check(f"{workers} workers" in open(d.log_path).read(), f"vfpathd ran {workers} workers")
             print(d.stop())
 
-        with Daemon(binary, config(topo, NACL_PING_OUT_ONLY), tmp, tag + "n", netns=topo.ns["app"]) as d:
+        with Daemon(binary, config(topo, NACL_PING_OUT_ONLY, workers), tmp, tag + "n", netns=topo.ns["app"],
+                    options=options) as d:
             r = topo.x("vm1", "ping", "-c", "2", "-i", "0.2", "-W", "2", "10.0.2.10", check=False)
             check(r.returncode == 0, "NACL: echo out and its reply in are allowed over the overlay")
             base = d.query("/vfpath/enis,eni-vm1")["eni_vm1"].get("nacl_deny", 0)
