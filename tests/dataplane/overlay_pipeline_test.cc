@@ -7,6 +7,7 @@
 
 #include "control/config_file.h"
 #include "control/overlay_state.h"
+#include "dataplane/explain.h"
 #include "dataplane/parser.h"
 #include "dataplane/pipeline.h"
 #include "encap/flow_hash.h"
@@ -338,6 +339,17 @@ TEST(OverlayIngress, WithTwoWorkersTheOwnerDecapsulatesAndTheOtherHandsOverUntou
   }
   EXPECT_EQ(handed, 1);
   EXPECT_EQ(delivered, 1);
+}
+
+TEST(OverlayExplain, SaysWhichHostARemoteDestinationGoesTo) {
+  Appliance a;
+  Explanation e = explain(*a.s, {.eni = "vm1", .dst = "10.0.3.10", .protocol = 17, .dst_port = 53});
+  EXPECT_EQ(e.verdict, "forward");
+  EXPECT_EQ(e.to_eni, "");
+  EXPECT_NE(e.route.find("the overlay sends it to host 192.168.100.2 (VNI 100)"), std::string::npos) << e.route;
+  Explanation none = explain(*a.s, {.eni = "vm1", .dst = "10.0.9.9", .protocol = 17, .dst_port = 53});
+  EXPECT_EQ(none.drop_reason, "no_mapping");
+  EXPECT_NE(none.route.find("no mapping or route"), std::string::npos) << none.route;
 }
 
 // --- the appliance as a host of the underlay ---

@@ -24,7 +24,13 @@ has that many af_packet queue pairs: the kernel spreads frames by its own
 hash, so decapsulated packets reach workers that do not own their
 connection and are handed over (before the outer headers go).
 
-usage: overlay_test.py VFPATHD [WORKERS]   (root; cleans up namespaces and processes)"""
+With --geneve the remote host runs a Linux Geneve device instead (UDP 6081);
+with --ipv6-underlay the underlay is IPv6 (VXLAN/Geneve over IPv6, inner MTU
+1430, the remote host resolving our underlay address by neighbour
+discovery).
+
+usage: overlay_test.py VFPATHD [WORKERS] [--geneve] [--ipv6-underlay]
+       (root; cleans up namespaces and processes)"""
 
 import hashlib
 import os
@@ -39,7 +45,23 @@ from vfpath_harness import Daemon  # noqa: E402
 ROUTER = "02:76:66:70:00:01"
 VM1_MAC, VM2_MAC = "02:00:00:00:01:0a", "02:00:00:00:02:0a"
 APP_UNDERLAY_MAC, H2_MAC = "02:00:00:00:aa:01", "02:00:00:00:aa:02"
-APP_IP, H2_IP, OTHER_HOST = "192.168.100.1", "192.168.100.2", "192.168.100.3"
+UNDERLAY = {4: ("192.168.100.1", "192.168.100.2", "192.168.100.3", 24),
+            6: ("fd00:ff::1", "fd00:ff::2", "fd00:ff::3", 64)}
+
+
+class Params:
+    """What varies between the runs of this test."""
+
+    def __init__(self, argv):
+        self.workers = int(argv[0]) if argv and argv[0].isdigit() else 1
+        self.geneve = "--geneve" in argv
+        self.family = 6 if "--ipv6-underlay" in argv else 4
+        self.app_ip, self.h2_ip, self.other_host, self.plen = UNDERLAY[self.family]
+        self.inner_mtu = 1500 - (70 if self.family == 6 else 50)
+
+
+P = Params(sys.argv[2:])
+APP_IP, H2_IP, OTHER_HOST = P.app_ip, P.h2_ip, P.other_host
 
 
 def sh(*cmd, check=True, timeout=30):
@@ -47,6 +69,10 @@ def sh(*cmd, check=True, timeout=30):
     if check and r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} -> {r.returncode}\n{r.stdout}{r.stderr}")
     return r
+
+
+class KernelLacks(Exception):
+    """The kernel has no device of this type: the test is skipped (meson: exit 77)."""
 
 
 class Topology:
@@ -87,10 +113,17 @@ class Topology:
 
             h = lambda *c, **k: self.x("h2", *c, **k)  # noqa: E731
             h("ip", "link", "set", "eth0", "address", H2_MAC, "mtu", "1600")
-            h("ip", "addr", "add", f"{H2_IP}/24", "dev", "eth0")
+            h("ip", "addr", "add", f"{H2_IP}/{P.plen}", "dev", "eth0", *(["nodad"] if P.family == 6 else []))
             h("ip", "link", "set", "eth0", "up")
-            h("ip", "link", "add", "vxlan0", "type", "vxlan", "id", "100", "local", H2_IP, "remote", APP_IP,
-              "dstport", "4789")
+            if P.geneve:  # a Geneve device under the same name: the rest is the same
+                r = h("ip", "link", "add", "vxlan0", "type", "geneve", "id", "100", "remote", APP_IP, check=False)
+                if "Unknown device type" in r.stderr:
+                    raise KernelLacks("Geneve")
+                if r.returncode != 0:
+                    raise RuntimeError(f"ip link add type geneve -> {r.returncode}: {r.stderr}")
+            else:
+                h("ip", "link", "add", "vxlan0", "type", "vxlan", "id", "100", "local", H2_IP, "remote", APP_IP,
+                  "dstport", "4789")
             h("ip", "link", "set", "vxlan0", "address", VM2_MAC, "mtu", "1500")
             h("ip", "addr", "add", "10.0.2.10/24", "dev", "vxlan0")
             h("ip", "-6", "addr", "add", "fd00:10:0:2::10/64", "dev", "vxlan0", "nodad")
@@ -126,7 +159,8 @@ def config(topo, nacl=None, workers=1):
                     {"id": "sn-2", "vpc": "vpc-demo", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"}],
         "enis": [{"id": "eni-vm1", "port": "vm1", "mac": VM1_MAC, "subnet": "sn-1",
                   "ipv4": ["10.0.1.10"], "ipv6": ["fd00:10:0:1::10"]}],
-        "underlay": {"port": "uplink", "ipv4": APP_IP, "mac": APP_UNDERLAY_MAC, "next_hop_mac": H2_MAC, "mtu": 1500},
+        "underlay": {"port": "uplink", ("ipv6" if P.family == 6 else "ipv4"): APP_IP, "mac": APP_UNDERLAY_MAC,
+                     "next_hop_mac": H2_MAC, "mtu": 1500, "encapsulation": "GENEVE" if P.geneve else "VXLAN"},
         "mappings": [{"vpc": "vpc-demo", "ip": "10.0.2.10", "underlay_ip": H2_IP, "mac": VM2_MAC},
                      {"vpc": "vpc-demo", "ip": "fd00:10:0:2::10", "underlay_ip": H2_IP, "mac": VM2_MAC},
                      {"vpc": "vpc-demo", "ip": "10.0.2.99", "underlay_ip": OTHER_HOST, "mac": "02:00:00:00:02:63"}],
@@ -204,14 +238,18 @@ def udp_exchange(topo, server_side, client_side, server_addr):
 
 
 INJECT = """
-from scapy.all import Ether, IP, UDP, ICMP, sendp
+from scapy.all import Ether, IP, IPv6, UDP, ICMP, sendp
 from scapy.layers.vxlan import VXLAN
+from scapy.contrib.geneve import GENEVE
 def frame(vni, inner_src):
-    return (Ether(src="%s", dst="%s") / IP(src="%s", dst="%s") / UDP(sport=40000, dport=4789) /
-            VXLAN(vni=vni, flags=0x08) / Ether(src="%s", dst="%s") / IP(src=inner_src, dst="10.0.1.10") / ICMP())
+    outer = IPv6(src="%s", dst="%s") if %d == 6 else IP(src="%s", dst="%s")
+    tunnel = UDP(sport=40000, dport=6081) / GENEVE(vni=vni, proto=0x6558) if %s else \\
+             UDP(sport=40000, dport=4789) / VXLAN(vni=vni, flags=0x08)
+    return (Ether(src="%s", dst="%s") / outer / tunnel /
+            Ether(src="%s", dst="%s") / IP(src=inner_src, dst="10.0.1.10") / ICMP())
 sendp([frame(100, "10.0.2.99")] * 3 + [frame(200, "10.0.2.10")] * 3 + [frame(300, "10.0.2.10")] * 3,
       iface="eth0", verbose=0)
-""" % (H2_MAC, APP_UNDERLAY_MAC, H2_IP, APP_IP, VM2_MAC, ROUTER)
+""" % (H2_IP, APP_IP, P.family, H2_IP, APP_IP, P.geneve, H2_MAC, APP_UNDERLAY_MAC, VM2_MAC, ROUTER)
 
 
 def nacl_entry(number, action, cidr, protocol, icmp_type=None, ports=None):
@@ -230,7 +268,7 @@ NACL_PING_OUT_ONLY = {"egress": [nacl_entry(100, "ALLOW", "10.0.2.0/24", "icmp",
 
 def main():
     binary = os.path.abspath(sys.argv[1])
-    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    workers = P.workers
     options = ["--main-core", "0", "--worker-cores", ",".join(["1"] * workers)] if workers > 1 else []
     tag = f"vfo{os.getpid() % 100000}"
     checks = []
@@ -247,7 +285,8 @@ def main():
             r = topo.x("h2", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.1.10", check=False)
             check(r.returncode == 0, "IPv4 ping VM2 -> VM1 (we decapsulate Linux's)")
             r = topo.x("h2", "ip", "neigh", "show", APP_IP, "dev", "eth0")
-            check(APP_UNDERLAY_MAC in r.stdout, f"the remote host resolved our underlay address by ARP: {r.stdout.strip()}")
+            check(APP_UNDERLAY_MAC in r.stdout, f"the remote host resolved our underlay address by "
+                                                f"{'ND' if P.family == 6 else 'ARP'}: {r.stdout.strip()}")
             r = topo.x("vm1", "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00:10:0:2::10", check=False)
             check(r.returncode == 0, "IPv6 ping VM1 -> VM2 over the IPv4 underlay")
             r = topo.x("h2", "ping", "-c", "1", "-W", "2", "10.0.1.10", check=False)
@@ -270,11 +309,12 @@ def main():
             r = topo.x("vm1", "ping", "-M", "do", "-s", "1472", "-c", "2", "-i", "0.3", "-W", "1", "10.0.2.10",
                        check=False)
             out = r.stdout + r.stderr
-            check("mtu = 1450" in out or "mtu=1450" in out,
-                  "a 1500-byte DF ping gets fragmentation needed carrying MTU 1450: "
+            check(f"mtu = {P.inner_mtu}" in out or f"mtu={P.inner_mtu}" in out,
+                  f"a 1500-byte DF ping gets fragmentation needed carrying MTU {P.inner_mtu}: "
                   + " | ".join(l for l in out.splitlines() if "mtu" in l.lower())[:120])
-            r = topo.x("vm1", "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "2", "10.0.2.10", check=False)
-            check(r.returncode == 0, "a 1450-byte DF ping passes")
+            r = topo.x("vm1", "ping", "-M", "do", "-s", str(P.inner_mtu - 28), "-c", "1", "-W", "2", "10.0.2.10",
+                       check=False)
+            check(r.returncode == 0, f"a {P.inner_mtu}-byte DF ping passes")
 
             base = d.query("/vfpath/drops")
             topo.x("h2", "/usr/bin/python3", "-c", INJECT)
@@ -326,4 +366,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KernelLacks as e:
+        print(f"SKIP: this kernel has no {e} device (ip link add ... type {str(e).lower()})")
+        sys.exit(77)
