@@ -262,7 +262,7 @@ void Worker::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint1
     return;
   }
   frame_to_mbuf(b.frames[i], m);
-  if (v.out_eni == kUplinkEni) return queue_to_uplink(s, m);
+  if (v.out_eni == kUplinkEni) return queue_to_uplink(s, m, v.action == Action::kForward);
   const EniEntry& out = s.enis[v.out_eni];
   queue(out.port, m, out.counter_slot);
 }
@@ -278,9 +278,10 @@ void Worker::queue(uint16_t port, rte_mbuf* m, uint32_t slot) {
 
 // Encapsulated frames count on the uplink port only: per-ENI tx means
 // "delivered to the VM", and the sender already counted them as its rx.
-void Worker::queue_to_uplink(const Snapshot& s, rte_mbuf* m) {
+// `encapsulated`: a tunnel packet (not an ARP/ND answer of the underlay side).
+void Worker::queue_to_uplink(const Snapshot& s, rte_mbuf* m, bool encapsulated) {
   const OverlaySnapshot& o = *s.overlay;
-  if (o.udp_checksum == encap::UdpChecksumMode::kOffload) {
+  if (encapsulated && o.udp_checksum == encap::UdpChecksumMode::kOffload) {
     // The template stored the pseudo-header sum; the NIC finishes it.
     const bool v6 = rte_pktmbuf_mtod(m, const wire::EthernetHeader*)->ether_type.host() == wire::kEtherTypeIpv6;
     m->l2_len = sizeof(wire::EthernetHeader);
@@ -315,7 +316,7 @@ void Worker::queue_spares(const Snapshot& s, const Burst& b) {
     rte_mbuf* m = spares_[j];
     spares_[j] = nullptr;
     frame_to_mbuf(b.spare[j], m);
-    queue_to_uplink(s, m);
+    queue_to_uplink(s, m, true);
   }
 }
 

@@ -94,7 +94,7 @@ class Worker final {
   // Frees a dropped frame or queues it for its output port.
   void queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
   void queue(uint16_t port, rte_mbuf* m, uint32_t slot);
-  void queue_to_uplink(const Snapshot& s, rte_mbuf* m);
+  void queue_to_uplink(const Snapshot& s, rte_mbuf* m, bool encapsulated);
   // Overlay: lends the burst spare mbufs for fragments (from the rx pool),
   // and queues those the pipeline filled.
   void lend_spares(const Snapshot& s, Burst& b, rte_mempool* pool);
