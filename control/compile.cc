@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "acl/nacl_compile.h"
+#include "control/compile_overlay.h"
 #include "control/nacl_config.h"
 #include "control/sg_config.h"
 #include "control/text_address.h"
@@ -105,7 +106,8 @@ void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::strin
 
 }  // namespace
 
-std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const PortIds& port_ids) {
+std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const PortIds& port_ids,
+                                           const OverlayBinding& overlay) {
   auto s = std::make_unique<Snapshot>();
   s->generation = c.generation();
   s->router_mac = *parse_mac(c.router().mac().empty() ? kDefaultRouterMac : c.router().mac());
@@ -195,6 +197,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
   if (!by_l2 || !by_address) throw std::logic_error("compile_snapshot: duplicate key in a validated config");
   s->eni_by_l2 = std::move(*by_l2);
   s->eni_by_address = std::move(*by_address);
+  if (c.has_underlay()) s->overlay = compile_overlay(c, port_ids, overlay, *s);
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include "control/vfpath.pb.h"
 #include "dataplane/snapshot.h"
+#include "encap/mapping_table.h"
 
 namespace vfpath::control {
 
@@ -23,10 +24,19 @@ class CompileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What the overlay part of a snapshot refers to outside it (overlay_state.h):
+// the long-lived mapping table and the key of each overlay VPC in it.
+struct OverlayBinding {
+  const encap::MappingTable* mappings = nullptr;
+  std::map<std::string, uint16_t> vpc_keys;  // VPC id (with a VNI) -> key
+};
+
 // Precondition: validate_config(config) returned no errors and `ports` has an
-// id for every port of the config. Throws std::logic_error if either is not
-// so (a bug, not bad input), CompileError for resource limits. Network ACLs
-// with entries need EAL (rte_acl allocates from its heap).
-std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& config, const PortIds& ports);
+// id for every port of the config; with an underlay, `overlay` binds every
+// VPC with a VNI. Throws std::logic_error if any is not so (a bug, not bad
+// input), CompileError for resource limits. Network ACLs with entries need
+// EAL (rte_acl allocates from its heap).
+std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& config, const PortIds& ports,
+                                           const OverlayBinding& overlay = {});
 
 }  // namespace vfpath::control

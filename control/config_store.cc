@@ -3,24 +3,31 @@
 #include <chrono>
 
 #include "control/delta.h"
+#include "control/overlay_config.h"
 #include "control/validate.h"
 
 namespace vfpath::control {
 
 ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher,
                          const CounterSet& counters)
-    : current_(std::move(initial)), ports_(std::move(ports)), publisher_(publisher), counters_(counters) {
-  compile_and_publish(current_);
+    : current_(std::move(initial)), ports_(std::move(ports)), publisher_(publisher), counters_(counters),
+      overlay_(underlay_max_mappings(current_.underlay())) {
+  compile_and_publish(config::v1::Config{}, current_);
 }
 
-void ConfigStore::compile_and_publish(const config::v1::Config& c) {
-  std::unique_ptr<Snapshot> snapshot = compile_snapshot(c, ports_);
+void ConfigStore::compile_and_publish(const config::v1::Config& from, const config::v1::Config& c) {
+  OverlayState::Plan overlay = overlay_.plan(from, c);
+  std::unique_ptr<Snapshot> snapshot = compile_snapshot(c, ports_, overlay.binding);
   SlotAssignments slots;
   try {
     slots = assign_counter_slots(*snapshot, eni_slots_, hit_slots_, counters_);
   } catch (const std::runtime_error& e) {
     throw CompileError(e.what());
   }
+  // The table goes first: the new snapshot's VPC keys must find their
+  // entries; the old snapshot meets at worst a mapping it has no template for
+  // (resolve_remote treats it as not mapped yet) or one fewer.
+  overlay_.apply(std::move(overlay));
   publisher_.publish(std::move(snapshot));
   eni_slots_.commit(std::move(slots.enis));
   hit_slots_.commit(std::move(slots.nacl_hits));
@@ -43,6 +50,13 @@ std::vector<std::string> ConfigStore::port_changes(const config::v1::Config& nex
   if (capacity(next) != capacity(current_))
     problems.push_back("conntrack.capacity: the connection tables are allocated at start-up (" +
                        std::to_string(capacity(current_)) + " connections); push the same capacity, or restart vfpathd to change it");
+  auto offload = [](const config::v1::Config& c) { return c.underlay().udp_checksum() == config::v1::Underlay::OFFLOAD; };
+  if (offload(next) != offload(current_))
+    problems.push_back("underlay.udp_checksum: OFFLOAD is set up on the uplink port at start-up; "
+                       "restart vfpathd to switch to or from it");
+  if (underlay_max_mappings(next.underlay()) != overlay_.capacity())
+    problems.push_back("underlay.max_mappings: the mapping table is sized at start-up (" +
+                       std::to_string(overlay_.capacity()) + " entries); restart vfpathd to change it");
   return problems;
 }
 
@@ -81,7 +95,7 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
     return out;
   }
   try {
-    compile_and_publish(next);
+    compile_and_publish(current_, next);
   } catch (const CompileError& e) {
     out.status = ApplyOutcome::Status::kInvalid;
     out.problems.push_back(e.what());

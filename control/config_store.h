@@ -12,6 +12,7 @@
 
 #include "control/compile.h"
 #include "control/counter_slots.h"
+#include "control/overlay_state.h"
 #include "control/vfpath.pb.h"
 #include "dataplane/snapshot_publisher.h"
 
@@ -43,8 +44,9 @@ class ConfigStore {
   ApplyOutcome apply_locked(const config::v1::Config& next, std::optional<uint64_t> base,
                             std::vector<std::string> problems);
 
-  // Compiles `c` with stable counter slots and publishes it.
-  void compile_and_publish(const config::v1::Config& c);
+  // Compiles `c` with stable counter slots, brings the mapping table from
+  // `from`'s entries to `c`'s, and publishes it.
+  void compile_and_publish(const config::v1::Config& from, const config::v1::Config& c);
 
   mutable std::mutex mutex_;
   config::v1::Config current_;
@@ -53,6 +55,7 @@ class ConfigStore {
   const CounterSet& counters_;
   CounterSlots eni_slots_{kMaxEnis};
   CounterSlots hit_slots_{kMaxNaclHitSlots};
+  OverlayState overlay_;  // the mapping table, sized by the initial underlay.max_mappings
 };
 
 }  // namespace vfpath::control

@@ -72,6 +72,12 @@ SgModel::SgModel(const config::v1::Config& c) : c_(c) {
     }
     eni_groups_.push_back(std::move(groups));
   }
+  // ENIs on other hosts (overlay mappings) are members as well.
+  for (const auto& m : c.mappings()) {
+    std::vector<std::string> groups(m.security_groups().begin(), m.security_groups().end());
+    if (groups.empty()) groups.push_back(default_key(m.vpc()));
+    for (const auto& g : groups) members_[g].push_back(m.ip());
+  }
   for (auto& [key, addrs] : members_)
     for (auto& a : addrs) a += a.find(':') == std::string::npos ? "/32" : "/128";
 }

@@ -6,6 +6,7 @@
 
 #include "control/nacl_config.h"
 #include "control/sg_config.h"
+#include "control/overlay_config.h"
 #include "control/text_address.h"
 #include "dataplane/snapshot.h"
 
@@ -31,6 +32,10 @@ class Validator {
     security_groups();
     enis();
     conntrack();
+    overlay_.router_mac = router_mac_;
+    overlay_.port_roles = port_role_;
+    overlay_.vpc_cidrs = vpc_cidrs_;
+    validate_overlay(c_, overlay_, errors_);
     return std::move(errors_);
   }
 
@@ -276,6 +281,8 @@ class Validator {
         error(path + ".gateway_ipv6", "is set but the subnet has no ipv6_cidr");
       }
       if (!s.id().empty()) subnets_.emplace(s.id(), info);
+      if (info.v4.ok) overlay_.gateways.emplace(OverlayKey{s.vpc(), to_string(info.gateway4)}, s.id());
+      if (info.v6.ok) overlay_.gateways.emplace(OverlayKey{s.vpc(), to_string(info.gateway6)}, s.id());
     }
   }
 
@@ -284,7 +291,7 @@ class Validator {
       error("enis", "at most " + std::to_string(kMaxEnis) + " ENIs");
     std::set<std::string> ids;
     std::set<std::tuple<std::string, uint32_t, std::string>> l2;
-    std::map<std::pair<std::string, std::string>, std::string> owner;  // (vpc, address) -> ENI
+    auto& owner = overlay_.local_addresses;  // (vpc, address) -> ENI
     for (int i = 0; i < c_.enis_size(); ++i) {
       const auto& e = c_.enis(i);
       std::string path = at("enis", i);
@@ -364,6 +371,7 @@ class Validator {
   std::map<std::string, std::string> nacl_vpc_;  // NACL id -> its VPC
   std::map<std::string, std::string> sg_vpc_;    // security group id -> its VPC
   std::map<std::string, const config::v1::PrefixList*> lists_;
+  OverlayFacts overlay_;  // what the overlay checks need from the rest
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "dataplane/drop_reason.h"
 #include "dataplane/frame.h"
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/packet_meta.h"
 #include "dataplane/snapshot.h"
 
@@ -17,7 +18,7 @@ inline constexpr uint16_t kBurstSize = 32;
 enum class Action : uint8_t {
   kContinue = 0,  // undecided: the next stage looks at it
   kDrop,          // verdict.drop says why
-  kForward,       // to out_eni (on its port), after L2 rewrite
+  kForward,       // to out_eni (on its port), after L2 rewrite; kUplinkEni: encapsulated, to the uplink
   kReply,         // a reply built in place goes back to in_eni
   kHandoff,       // another worker owns the connection: hand it to verdict.owner
 };
@@ -47,6 +48,10 @@ struct Verdict {
   uint16_t sg_rule[2] = {0, 0};
   CtNote ct[2] = {CtNote::kNone, CtNote::kNone};
   uint16_t owner = 0;  // kHandoff: the worker that owns the connection
+  // Overlay traffic: the subnet of the remote end (the destination on egress,
+  // the source on ingress), so that NACLs skip traffic within one subnet.
+  // Set only when the local end's subnet has a NACL.
+  uint16_t peer_subnet = kNoSubnet;
 
   void drop_with(DropReason r) {
     action = Action::kDrop;
@@ -54,12 +59,28 @@ struct Verdict {
   }
 };
 
+// Empty buffers the caller lends the pipeline for packets that become
+// several (IPv4 fragmentation before encapsulation): at most this many per burst.
+inline constexpr uint16_t kSpareFrames = 8;
+
 struct Burst {
   uint16_t count = 0;
   uint16_t in_port = 0;
   Frame frames[kBurstSize];
   PacketMeta meta[kBurstSize];
   Verdict verdict[kBurstSize];
+  // Overlay egress: where the destination of frame i lives (route stage ->
+  // overlay encap stage); valid for verdicts to kUplinkEni.
+  encap::Mapping peer[kBurstSize];
+  // Lent by the caller: spare[0, spare_count) are empty frames (len 0, data
+  // where a received frame would start, headroom for the outer headers in
+  // front and a whole frame's room behind). The pipeline fills them in
+  // order, spare_used of them, and sets spare_out[j] to the output of each
+  // (kUplinkEni), or kNoEni for one it filled and then dropped.
+  uint16_t spare_count = 0;
+  uint16_t spare_used = 0;
+  Frame spare[kSpareFrames];
+  uint16_t spare_out[kSpareFrames];
 
   bool undecided(uint16_t i) const { return verdict[i].action == Action::kContinue; }
 };

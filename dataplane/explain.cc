@@ -6,6 +6,7 @@
 
 #include "dataplane/checksum.h"
 #include "dataplane/net_headers.h"
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/parser.h"
 #include "dataplane/pipeline.h"
 
@@ -81,6 +82,21 @@ bool build_frame(const Snapshot& s, const EniEntry& eni, const PacketDescription
   return true;
 }
 
+// Where the overlay would send a destination no local ENI owns.
+std::string remote_owner(const Snapshot& s, const EniEntry& eni, const PacketMeta& m) {
+  if (!s.overlay) return " (no underlay: no route)";
+  const VpcOverlay& vpc = s.overlay->vpcs[eni.vpc];
+  if (vpc.vni == 0) return " (the VPC has no VNI: no route)";
+  encap::OverlayAddr dst;
+  dst.addr = m.dst;
+  dst.ipv6 = m.kind == PacketKind::kIpv6;
+  encap::Mapping peer;
+  if (!s.overlay->mappings->find(vpc.table_key, dst, peer)) return " (VNI " + std::to_string(vpc.vni) + ": no mapping or route)";
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(peer.underlay.ipv6 ? AF_INET6 : AF_INET, peer.underlay.addr.bytes, text, sizeof text);
+  return "; the overlay sends it to host " + std::string(text) + " (VNI " + std::to_string(vpc.vni) + ")";
+}
+
 }  // namespace
 
 Explanation explain(const Snapshot& s, const PacketDescription& d) {
@@ -110,12 +126,12 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
   const Verdict& v = b.verdict[0];
   e.verdict = v.action == Action::kForward ? "forward" : v.action == Action::kReply ? "reply" : "drop";
   if (v.drop != DropReason::kNone) e.drop_reason = std::string(drop_reason_name(v.drop));
-  if (v.action == Action::kForward) e.to_eni = s.enis[v.out_eni].id;
+  if (v.action == Action::kForward && v.out_eni != kUplinkEni) e.to_eni = s.enis[v.out_eni].id;
 
   const RouteKey key = make_route_key(eni->vpc, asked.kind == PacketKind::kIpv6 ? 6 : 4, asked.dst.bytes);
   const uint16_t* target = s.eni_by_address.find(key);
   const std::string vpc = s.vpc_ids[eni->vpc];
-  if (!target) e.route = "no ENI of VPC " + vpc + " owns " + d.dst + " (no route until the overlay)";
+  if (!target) e.route = "no ENI of VPC " + vpc + " owns " + d.dst + " on this appliance" + remote_owner(s, *eni, asked);
   else if (*target == kRouterEni) e.route = d.dst + " is the VPC router (a subnet gateway of " + vpc + ")";
   else e.route = d.dst + " is ENI " + s.enis[*target].id + " in subnet " + s.subnets[s.enis[*target].subnet].id + " of VPC " + vpc;
 

@@ -46,7 +46,7 @@ struct Explanation {
   std::string error;        // set when the description itself is unusable
   std::string verdict;      // "forward", "reply" (answered by the router), "drop"
   std::string drop_reason;  // for "drop" (and a reply that reports one, e.g. ttl_exceeded)
-  std::string to_eni;       // for "forward"
+  std::string to_eni;       // for "forward" to a local ENI; empty when encapsulated to another host
   std::string route;        // how the destination was resolved
   std::vector<NaclStep> nacls;
   std::vector<SgStep> security_groups;

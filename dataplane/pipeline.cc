@@ -17,19 +17,29 @@ ScratchContext::ScratchContext(uint32_t capacity, uint32_t workers, uint32_t wor
 
 void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   const PortEntry* port = s.port(b.in_port);
-  if (!port || port->role != PortRole::kEni) {
-    // Uplink traffic waits for the overlay (decap); an unknown port has no role.
+  const bool overlay_in = port && port->role == PortRole::kUplink && s.overlay &&
+                          b.in_port == s.overlay->uplink_port;
+  if (overlay_in) {
+    // From another host: unwrapped (or handed to the connection's owner
+    // first, untouched), then policy and delivery like local traffic.
+    parse_stage(b);
+    underlay_neighbor_stage(b, s);
+    overlay_decap_stage(b, s, ctx);
+  } else if (port && port->role == PortRole::kEni) {
+    parse_stage(b);
+    eni_stage(b, s);
+    neighbor_stage(b, s);
+    anti_spoof_stage(b, s);
+    handoff_stage(b, ctx);
+    route_stage(b, s);
+  } else {
+    // An uplink without an underlay configured; an unknown port has no role.
     for (uint16_t i = 0; i < b.count; ++i) b.verdict[i].drop_with(DropReason::kUplinkUnhandled);
     return;
   }
-  parse_stage(b);
-  eni_stage(b, s);
-  neighbor_stage(b, s);
-  anti_spoof_stage(b, s);
-  handoff_stage(b, ctx);
-  route_stage(b, s);
   nacl_stage(b, s);
   conntrack_stage(b, s, ctx);
+  overlay_encap_stage(b, s);
   l2_rewrite_stage(b, s);
 }
 

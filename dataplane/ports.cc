@@ -31,7 +31,8 @@ uint16_t probe_port(const std::string& name, const std::string& devargs) {
   return id;
 }
 
-PortSetup start_port(const std::string& name, uint16_t port_id, uint16_t workers, rte_mempool* pool) {
+PortSetup start_port(const std::string& name, uint16_t port_id, uint16_t workers, rte_mempool* pool,
+                     bool udp_checksum_offload) {
   rte_eth_dev_info info{};
   check(rte_eth_dev_info_get(port_id, &info), name, "device info");
   PortSetup s;
@@ -43,6 +44,12 @@ PortSetup start_port(const std::string& name, uint16_t port_id, uint16_t workers
                     ") but the device has " + std::to_string(info.max_tx_queues) +
                     "; use fewer worker cores");
   rte_eth_conf conf{};
+  if (udp_checksum_offload) {
+    if (!(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
+      throw PortError("port " + name + ": underlay.udp_checksum OFFLOAD, but the device has no UDP checksum "
+                      "offload; use SOFTWARE");
+    conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+  }
   check(rte_eth_dev_configure(port_id, s.rx_queues, s.tx_queues, &conf), name, "configure");
   uint16_t rx_desc = 1024, tx_desc = 1024;
   check(rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rx_desc, &tx_desc), name, "descriptor counts");

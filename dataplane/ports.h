@@ -27,9 +27,12 @@ struct PortSetup {
 // unless a port of that device name already exists; returns its port id.
 uint16_t probe_port(const std::string& name, const std::string& devargs);
 
-// Configures, starts and sets promiscuous mode (where supported).
+// Configures, starts and sets promiscuous mode (where supported). With
+// `udp_checksum_offload` (the overlay's uplink, underlay.udp_checksum
+// OFFLOAD) the device must offer UDP and IPv4/IPv6 TX checksum offload, or
+// PortError says so.
 PortSetup start_port(const std::string& name, uint16_t port_id, uint16_t workers,
-                     rte_mempool* pool);
+                     rte_mempool* pool, bool udp_checksum_offload = false);
 
 // Stops and closes; for vdevs this also flushes their output (pcap files).
 void stop_port(uint16_t port_id);

@@ -165,6 +165,8 @@ inline RouteKey make_route_key(uint16_t vpc, uint8_t family, const uint8_t* addr
   return RouteKey{{uint64_t{vpc} | uint64_t{family} << 16, a, b}};
 }
 
+struct OverlaySnapshot;  // dataplane/overlay_snapshot.h
+
 struct Snapshot {
   uint64_t generation = 0;
   MacAddr router_mac;          // the VPC router's MAC, seen by every VM
@@ -184,6 +186,9 @@ struct Snapshot {
   uint32_t conntrack_capacity = 1u << 20;  // connections, all workers together
   FlatMap<L2Key, uint16_t> eni_by_l2;
   FlatMap<RouteKey, uint16_t> eni_by_address;
+  // The VPC overlay; null without an underlay. shared_ptr so that this header
+  // needs only the declaration (its deleter is fixed where it is made).
+  std::shared_ptr<const OverlaySnapshot> overlay;
 
   const PortEntry* port(uint16_t id) const { return id < ports.size() ? &ports[id] : nullptr; }
 };

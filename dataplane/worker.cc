@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "dataplane/burst.h"
+#include "dataplane/net_headers.h"
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/pipeline.h"
 
 namespace vfpath {
@@ -141,6 +143,10 @@ void Worker::run(const std::atomic<bool>& stop) {
   }
   publisher_.offline(id_);
   publisher_.unregister_worker(id_);
+  for (rte_mbuf*& m : spares_) {
+    rte_pktmbuf_free(m);  // null-safe
+    m = nullptr;
+  }
 }
 
 uint16_t Worker::poll(const Snapshot& s, RxQueue q) {
@@ -185,9 +191,11 @@ void Worker::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, uint16_t p
     pc.rx_bytes.add(bytes);
   }
   ctx_.now = rte_rdtsc();
+  lend_spares(s, b, mbufs[0]->pool);
   run_pipeline(b, s, ctx_);
   count_verdicts(s, b, lengths);
   for (uint16_t i = 0; i < n; ++i) queue_or_free(s, mbufs[i], b, i);
+  queue_spares(s, b);
   flush_all();  // per rx burst: bounds dirty_ (a port enters it at most twice)
   if (ctx_.workers > 1) flush_handoffs();
 }
@@ -233,7 +241,10 @@ void Worker::count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* l
       if (hit) counters_.nacl_hits[hit - 1].add(1);
     if (v.drop != DropReason::kNone) {
       counters_.drops[static_cast<size_t>(v.drop)].add(1);
-      if (has_eni) counters_.enis[s.enis[v.in_eni].counter_slot].drops[static_cast<size_t>(v.drop)].add(1);
+      // The sending ENI's; from the overlay (no sender here), the ENI it was for.
+      const uint16_t charged = has_eni ? v.in_eni : v.out_eni;
+      if (charged < s.enis.size())
+        counters_.enis[s.enis[charged].counter_slot].drops[static_cast<size_t>(v.drop)].add(1);
     }
   }
   close_run();
@@ -251,13 +262,62 @@ void Worker::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint1
     return;
   }
   frame_to_mbuf(b.frames[i], m);
+  if (v.out_eni == kUplinkEni) return queue_to_uplink(s, m, v.action == Action::kForward);
   const EniEntry& out = s.enis[v.out_eni];
-  Pending& p = pending_[out.port];
-  if (p.count == 0) dirty_[dirty_count_++] = out.port;
+  queue(out.port, m, out.counter_slot);
+}
+
+void Worker::queue(uint16_t port, rte_mbuf* m, uint32_t slot) {
+  Pending& p = pending_[port];
+  if (p.count == 0) dirty_[dirty_count_++] = port;
   p.mbufs[p.count] = m;
-  p.slots[p.count] = out.counter_slot;
+  p.slots[p.count] = slot;
   p.bytes[p.count] = m->pkt_len;
-  if (++p.count == kBurstSize) flush(out.port);
+  if (++p.count == kBurstSize) flush(port);
+}
+
+// Encapsulated frames count on the uplink port only: per-ENI tx means
+// "delivered to the VM", and the sender already counted them as its rx.
+// `encapsulated`: a tunnel packet (not an ARP/ND answer of the underlay side).
+void Worker::queue_to_uplink(const Snapshot& s, rte_mbuf* m, bool encapsulated) {
+  const OverlaySnapshot& o = *s.overlay;
+  if (encapsulated && o.udp_checksum == encap::UdpChecksumMode::kOffload) {
+    // The template stored the pseudo-header sum; the NIC finishes it.
+    const bool v6 = rte_pktmbuf_mtod(m, const wire::EthernetHeader*)->ether_type.host() == wire::kEtherTypeIpv6;
+    m->l2_len = sizeof(wire::EthernetHeader);
+    m->l3_len = v6 ? sizeof(wire::Ipv6Header) : sizeof(wire::Ipv4Header);
+    m->ol_flags |= (v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4) | RTE_MBUF_F_TX_UDP_CKSUM;
+  }
+  queue(o.uplink_port, m, kNoCounterSlot);
+}
+
+void Worker::lend_spares(const Snapshot& s, Burst& b, rte_mempool* pool) {
+  b.spare_used = 0;
+  if (!s.overlay) {
+    b.spare_count = 0;
+    return;
+  }
+  // Refill what the last burst sent; a short pool only lends fewer.
+  uint16_t have = 0;
+  for (uint16_t j = 0; j < kSpareFrames; ++j) {
+    if (!spares_[j]) spares_[j] = rte_pktmbuf_alloc(pool);
+    if (!spares_[j]) break;
+    rte_mbuf* m = spares_[j];
+    b.spare[j] = Frame{rte_pktmbuf_mtod(m, uint8_t*), 0, rte_pktmbuf_headroom(m), rte_pktmbuf_tailroom(m), 0};
+    b.spare_out[j] = kNoEni;
+    ++have;
+  }
+  b.spare_count = have;
+}
+
+void Worker::queue_spares(const Snapshot& s, const Burst& b) {
+  for (uint16_t j = 0; j < b.spare_used; ++j) {
+    if (b.spare_out[j] != kUplinkEni) continue;  // filled, then dropped: stays a spare
+    rte_mbuf* m = spares_[j];
+    spares_[j] = nullptr;
+    frame_to_mbuf(b.spare[j], m);
+    queue_to_uplink(s, m, true);
+  }
 }
 
 void Worker::flush(uint16_t port) {
@@ -268,10 +328,14 @@ void Worker::flush(uint16_t port) {
   // Per-ENI tx counters, run-length over the sent frames (usually one ENI).
   uint32_t run_slot = p.count ? p.slots[0] : 0;
   uint64_t run_packets = 0, run_bytes = 0;
+  auto close_run = [&] {
+    if (run_packets == 0 || run_slot == kNoCounterSlot) return;
+    counters_.enis[run_slot].tx_packets.add(run_packets);
+    counters_.enis[run_slot].tx_bytes.add(run_bytes);
+  };
   for (uint16_t i = 0; i < sent; ++i) {
     if (p.slots[i] != run_slot) {
-      counters_.enis[run_slot].tx_packets.add(run_packets);
-      counters_.enis[run_slot].tx_bytes.add(run_bytes);
+      close_run();
       run_slot = p.slots[i];
       run_packets = run_bytes = 0;
     }
@@ -279,12 +343,10 @@ void Worker::flush(uint16_t port) {
     run_bytes += p.bytes[i];
     bytes += p.bytes[i];
   }
-  if (run_packets) {
-    counters_.enis[run_slot].tx_packets.add(run_packets);
-    counters_.enis[run_slot].tx_bytes.add(run_bytes);
-  }
+  close_run();
   for (uint16_t i = sent; i < p.count; ++i) {
-    counters_.enis[p.slots[i]].drops[static_cast<size_t>(DropReason::kTxFull)].add(1);
+    if (p.slots[i] != kNoCounterSlot)
+      counters_.enis[p.slots[i]].drops[static_cast<size_t>(DropReason::kTxFull)].add(1);
     counters_.drops[static_cast<size_t>(DropReason::kTxFull)].add(1);
     rte_pktmbuf_free(p.mbufs[i]);
   }

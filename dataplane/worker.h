@@ -24,6 +24,8 @@
 
 namespace vfpath {
 
+inline constexpr uint32_t kNoCounterSlot = ~0u;
+
 struct RxQueue {
   uint16_t port;
   uint16_t queue;
@@ -91,12 +93,18 @@ class Worker final {
   void count_verdicts(const Snapshot& s, const Burst& b, const uint32_t* lengths);
   // Frees a dropped frame or queues it for its output port.
   void queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
+  void queue(uint16_t port, rte_mbuf* m, uint32_t slot);
+  void queue_to_uplink(const Snapshot& s, rte_mbuf* m, bool encapsulated);
+  // Overlay: lends the burst spare mbufs for fragments (from the rx pool),
+  // and queues those the pipeline filled.
+  void lend_spares(const Snapshot& s, Burst& b, rte_mempool* pool);
+  void queue_spares(const Snapshot& s, const Burst& b);
   void flush(uint16_t port);
   void flush_all();
 
   struct Pending {
     rte_mbuf* mbufs[32];
-    uint32_t slots[32];  // ENI counter slot per mbuf
+    uint32_t slots[32];  // ENI counter slot per mbuf; kNoCounterSlot: none (uplink)
     uint32_t bytes[32];  // its length: after tx the PMD owns the mbuf
     uint16_t count = 0;
   };
@@ -122,6 +130,7 @@ class Worker final {
     uint16_t count = 0;
   };
   std::vector<Outbox> outbox_;  // per owner worker
+  rte_mbuf* spares_[kSpareFrames] = {};  // lent to each burst (overlay fragments)
 };
 
 }  // namespace vfpath

@@ -122,7 +122,9 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
                         " is beyond the " + std::to_string(kMaxPorts) + " ports vfpathd supports");
     }
     for (const auto& p : config.ports())
-      setups.push_back(start_port(p.name(), port_ids[p.name()], static_cast<uint16_t>(workers), pool));
+      setups.push_back(start_port(p.name(), port_ids[p.name()], static_cast<uint16_t>(workers), pool,
+                                  config.underlay().port() == p.name() &&
+                                      config.underlay().udp_checksum() == config::v1::Underlay::OFFLOAD));
   } catch (const PortError& e) {
     std::cerr << "vfpathd: " << e.what() << "\n";
     for (const auto& s : setups) stop_port(s.port_id);

@@ -1,6 +1,7 @@
 #include <cstring>
 
 #include "dataplane/net_headers.h"
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
@@ -20,6 +21,7 @@ void l2_rewrite_stage(Burst& b, const Snapshot& s) {
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (v.action != Action::kForward && v.action != Action::kReply) continue;
+    if (v.out_eni == kUplinkEni) continue;  // encapsulated: the inner header is written
     const EniEntry& out = s.enis[v.out_eni];
     Frame& f = b.frames[i];
     PacketMeta& m = b.meta[i];

@@ -1,3 +1,4 @@
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/stages/acl_key.h"
 #include "dataplane/stages/stages.h"
 
@@ -5,6 +6,14 @@ namespace vfpath {
 namespace {
 
 using acl::nacl::Direction;
+
+// (subnet << 16 | NACL) of one end of a forwarded packet: a local ENI's, or
+// for the remote end of overlay traffic (no ENI: kNoEni on ingress,
+// kUplinkEni on egress) its subnet without a NACL — the remote host applies
+// the NACL of its side, this appliance that of the local side.
+inline uint32_t end_of(const Snapshot& s, uint16_t eni, uint16_t peer_subnet) {
+  return eni < s.eni_subnet_nacl.size() ? s.eni_subnet_nacl[eni] : uint32_t{peer_subnet} << 16 | kDefaultNacl;
+}
 
 void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   const NaclTable* table[kBurstSize];
@@ -16,7 +25,7 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   for (uint16_t i = 0; i < b.count; ++i) {
     const Verdict& v = b.verdict[i];
     if (v.action != Action::kForward) continue;
-    const uint32_t from = s.eni_subnet_nacl[v.in_eni], to = s.eni_subnet_nacl[v.out_eni];
+    const uint32_t from = end_of(s, v.in_eni, v.peer_subnet), to = end_of(s, v.out_eni, v.peer_subnet);
     if ((from >> 16) == (to >> 16)) continue;  // same subnet: no NACL (AWS)
     const uint16_t nacl = static_cast<uint16_t>(dir == Direction::kEgress ? from : to);
     if (nacl == kDefaultNacl) continue;

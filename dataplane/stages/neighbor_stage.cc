@@ -4,6 +4,7 @@
 #include "dataplane/net_headers.h"
 #include "dataplane/replies.h"
 #include "dataplane/stages/eni_addresses.h"
+#include "dataplane/stages/neighbor_discovery.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
@@ -26,28 +27,15 @@ DropReason answer_arp(Frame& f, const PacketMeta& m, const EniEntry& eni, const 
   return DropReason::kNone;
 }
 
-bool is_neighbor_discovery(const PacketMeta& m) {
-  if (m.kind != PacketKind::kIpv6 || m.l4_proto != kProtoIcmpv6 || !m.has(meta_flags::kHasL4))
-    return false;
-  // MLD query/report/done (130-132), router/neighbour discovery (133-137), MLDv2 report (143)
-  return (m.type >= 130 && m.type <= 137) || m.type == 143;
-}
-
 DropReason answer_neighbor_solicit(Frame& f, PacketMeta& m, const EniEntry& eni,
                                    const SubnetEntry& sn, const Snapshot& s) {
   if (m.type != kIcmpv6NeighborSolicit) return DropReason::kNdUnanswered;
-  uint32_t icmp_len = m.l3_length - (m.l4_offset - m.l3_offset);
-  if (m.ttl != 255 || m.code != 0 || icmp_len < sizeof(NeighborMessage) ||
-      m.l4_offset + icmp_len > f.len)
-    return DropReason::kMalformed;  // RFC 4861 §7.1.1 validity checks
-  const uint8_t* icmp = f.data + m.l4_offset;
-  if (ipv6_l4_checksum(m.src.bytes, m.dst.bytes, kProtoIcmpv6, icmp, icmp_len).host() != 0)
-    return DropReason::kMalformed;
+  Ipv6Addr target;
+  if (!valid_neighbor_solicit(f, m, target)) return DropReason::kMalformed;
   Ipv6Addr src = m.src6();
   if (src.is_unspecified()) return DropReason::kNdUnanswered;  // duplicate address detection
   if (eni.source_dest_check && !src.is_link_local() && !eni_owns(eni, src))
     return DropReason::kSpoofedSrcIp;
-  Ipv6Addr target = Ipv6Addr::from(reinterpret_cast<const NeighborMessage*>(icmp)->target);
   bool router = target == s.router_link_local || (sn.has_ipv6 && target == sn.gateway6);
   bool proxied = sn.has_ipv6 && sn.cidr6.contains(target) && !eni_owns(eni, target);
   if (!router && !proxied) return DropReason::kNdUnanswered;

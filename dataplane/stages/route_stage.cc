@@ -1,6 +1,7 @@
 #include "dataplane/checksum.h"
 #include "dataplane/net_headers.h"
 #include "dataplane/replies.h"
+#include "dataplane/stages/router_address.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
@@ -12,13 +13,6 @@ bool is_echo_request(const PacketMeta& m) {
   if (!m.has(meta_flags::kHasL4) || m.has(meta_flags::kFragment)) return false;
   return m.kind == PacketKind::kIpv4 ? (m.l4_proto == kProtoIcmp && m.type == kIcmpEchoRequest)
                                      : (m.l4_proto == kProtoIcmpv6 && m.type == kIcmpv6EchoRequest);
-}
-
-// The router's own address facing this ENI: the subnet gateway, or for an
-// IPv6 subnet without one, the router's link-local address.
-const uint8_t* router_address(const Snapshot& s, const SubnetEntry& sn, PacketKind kind) {
-  if (kind == PacketKind::kIpv4) return reinterpret_cast<const uint8_t*>(&sn.gateway4);
-  return sn.has_ipv6 ? sn.gateway6.bytes.data() : s.router_link_local.bytes.data();
 }
 
 void decrement_ttl(Frame& f, const PacketMeta& m) {
@@ -76,7 +70,17 @@ void route_stage(Burst& b, const Snapshot& s) {
       }
       continue;
     }
-    if (target == kNoEni || (!v4 && m.src6().is_link_local())) {
+    const bool link_local = !v4 && (m.src6().is_link_local() || m.dst6().is_link_local());
+    if (target == kNoEni && !link_local && s.overlay) {
+      // Not on this appliance: another host's, if the overlay knows it.
+      DropReason r = resolve_remote(s, eni, v.in_eni, m, b.peer[i], v.peer_subnet);
+      if (r != DropReason::kNone) {
+        v.drop_with(r);
+        continue;
+      }
+      target = kUplinkEni;
+    }
+    if (target == kNoEni || link_local) {
       v.drop_with(DropReason::kNoRoute);
       continue;
     }

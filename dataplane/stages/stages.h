@@ -8,6 +8,7 @@
 #include "dataplane/burst.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/snapshot.h"
+#include "encap/mapping_table.h"
 
 namespace vfpath {
 
@@ -32,11 +33,51 @@ void anti_spoof_stage(Burst& b, const Snapshot& s);
 // (by the symmetric hash of its addresses, or of the addresses an ICMP error
 // quotes) becomes kHandoff, untouched, before the route stage changes it.
 void handoff_stage(Burst& b, PipelineContext& ctx);
+// The worker that owns the connection of the IP packet `m` (offsets from
+// `data`, `len` bytes readable); handoff_stage's rule, for overlay_decap_stage.
+uint32_t connection_owner(const uint8_t* data, uint32_t len, const PacketMeta& m, const PipelineContext& ctx);
 
 // The VPC router: echo to a router address is answered; a destination owned
 // by an ENI of the same VPC is forwarded with TTL/hop limit decremented, or
-// answered with ICMP time exceeded; anything else is `no_route`.
+// answered with ICMP time exceeded; with an underlay, a destination of the
+// VPC on another host likewise, to kUplinkEni (resolve_remote); anything
+// else is `no_route`.
 void route_stage(Burst& b, const Snapshot& s);
+
+// Overlay, the routing half of egress, for a destination no local ENI owns
+// (s.overlay set): the owner of m.dst in the ENI's VPC from the mapping table
+// (host mapping, else the longest route) into `peer`. kNoRoute when the VPC
+// is not on the overlay, kNoMapping when the table has neither. Sets
+// `peer_subnet` (the destination's subnet) when the ENI's subnet has a NACL.
+DropReason resolve_remote(const Snapshot& s, const EniEntry& eni, uint16_t eni_index, const PacketMeta& m,
+                          encap::Mapping& peer, uint16_t& peer_subnet);
+
+// Overlay egress, after the policy stages: every packet forwarded to
+// kUplinkEni gets the inner L2 header (to the peer's MAC, from the router's),
+// the MTU check — too big with DF (and all IPv6): ICMP fragmentation needed /
+// packet too big with the inner MTU back to the VM, counted `mtu_exceeded`;
+// IPv4 without DF: fragmented into the burst's spare frames — and the VPC's
+// outer headers to the peer's underlay address.
+void overlay_encap_stage(Burst& b, const Snapshot& s);
+
+// On the uplink port (s.overlay set), after parse_stage: ARP requests and
+// neighbour solicitations for our underlay addresses are answered with the
+// underlay MAC (kReply to kUplinkEni, L2 written); other ARP is
+// `arp_unanswered`, other ND/MLD `nd_unanswered`.
+void underlay_neighbor_stage(Burst& b, const Snapshot& s);
+
+// Overlay ingress, on the uplink port (s.overlay set), after parse_stage:
+// validated decapsulation (encap/decap.h) — `bad_encap`, `bad_vni`,
+// `no_mapping` (inner destination not a local ENI of the VNI's VPC),
+// `underlay_spoof` (outer source not the owner of the inner source) — then the
+// outer headers go and the inner packet continues to its ENI (kForward) with
+// its own metadata. Encapsulated ARP is `bad_encap` and ND/MLD
+// `nd_unanswered`: every host's router answers those itself. The TTL is not
+// decremented here: the sending host's router did, once.
+// With several workers, a valid packet whose inner connection another worker
+// owns becomes kHandoff before the outer headers go (the owner decapsulates
+// it again).
+void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx);
 
 // Network ACLs on forwarded packets that cross subnets: the egress NACL of
 // the source subnet, then the ingress NACL of the destination subnet (AWS:

@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "control/config_file.h"
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/stats_view.h"
+#include "control/text_address.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -211,6 +213,107 @@ TEST(CounterSlots, PlanCommitQuarantineAndCapacity) {
   EXPECT_EQ(c.reused, (std::vector<bool>{false, false, true}));
   EXPECT_THROW(slots.plan({"a", "b", "c", "d"}), std::runtime_error);
 }
+
+// --- the overlay: the mapping table changes in place, by delta or whole push ---
+
+config::v1::Config overlay_config(uint64_t generation, const std::string& mappings) {
+  return parse_config_json(R"({"generation": )" + std::to_string(generation) + R"(,
+    "ports": [{"name": "p", "devargs": "net_null0", "role": "ENI"}, {"name": "u", "devargs": "net_null1", "role": "UPLINK"}],
+    "vpcs": [{"id": "v", "cidrs": ["10.0.0.0/16"], "vni": 5}],
+    "subnets": [{"id": "s", "vpc": "v", "ipv4_cidr": "10.0.1.0/24"}],
+    "enis": [{"id": "e", "port": "p", "mac": "02:00:00:00:00:01", "subnet": "s", "ipv4": ["10.0.1.10"]}],
+    "underlay": {"port": "u", "ipv4": "192.168.0.1", "next_hop_mac": "02:00:00:00:ff:01", "max_mappings": 64},
+    "mappings": [)" + mappings + "]}", "test");
+}
+
+const std::string kMapping2 = R"({"vpc": "v", "ip": "10.0.2.20", "underlay_ip": "192.168.0.2", "mac": "02:00:00:00:02:14"})";
+
+bool mapped(const Snapshot& s, const std::string& ip, std::string* host = nullptr) {
+  const auto& vpc = s.overlay->vpcs[0];
+  encap::Mapping m;
+  bool found = s.overlay->mappings->find(vpc.table_key, encap::UnderlayIp::v4(*parse_ipv4(ip)), m);
+  if (found && host) *host = to_string(Ipv4Addr{be32::from_raw(m.underlay.addr.words[0])});
+  return found;
+}
+
+struct OverlayFixture {
+  SnapshotPublisher publisher{1};
+  CounterSet counters{1};
+  ConfigStore store{overlay_config(1, kMapping2), {{"p", 0}, {"u", 1}}, publisher, counters};
+};
+
+TEST(ConfigStoreOverlay, DeltasChangeTheOneMappingTableInPlace) {
+  OverlayFixture f;
+  const encap::MappingTable* table = f.publisher.current()->overlay->mappings;
+  ASSERT_TRUE(mapped(*f.publisher.current(), "10.0.2.20"));
+
+  config::v1::Delta d;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(R"({"generation": 2,
+      "upsert_mappings": [{"vpc": "v", "ip": "10.0.2.30", "underlay_ip": "192.168.0.3", "mac": "02:00:00:00:02:1e"},
+                          {"vpc": "v", "ip": "10.0.2.20", "underlay_ip": "192.168.0.4", "mac": "02:00:00:00:02:14"}]})", &d).ok());
+  ASSERT_EQ(f.store.apply_delta(d, 1).status, ApplyOutcome::Status::kApplied);
+  const Snapshot& s2 = *f.publisher.current();
+  EXPECT_EQ(s2.overlay->mappings, table) << "the table is long-lived, not rebuilt";
+  std::string host;
+  EXPECT_TRUE(mapped(s2, "10.0.2.30", &host));
+  EXPECT_EQ(host, "192.168.0.3");
+  EXPECT_TRUE(mapped(s2, "10.0.2.20", &host));
+  EXPECT_EQ(host, "192.168.0.4") << "the VM moved hosts";
+  EXPECT_EQ(table->size(), 2u);
+
+  config::v1::Delta del;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+      R"({"generation": 3, "delete_mappings": [{"vpc": "v", "ip": "10.0.2.30"}]})", &del).ok());
+  ASSERT_EQ(f.store.apply_delta(del, 2).status, ApplyOutcome::Status::kApplied);
+  EXPECT_FALSE(mapped(*f.publisher.current(), "10.0.2.30"));
+  EXPECT_EQ(table->size(), 1u);
+  EXPECT_EQ(f.store.current().mappings_size(), 1);
+}
+
+TEST(ConfigStoreOverlay, AnInvalidOrImpossibleDeltaLeavesTheTableAlone) {
+  OverlayFixture f;
+  config::v1::Delta d;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(R"({"generation": 2,
+      "delete_mappings": [{"vpc": "v", "ip": "10.0.2.99"}],
+      "upsert_mappings": [{"vpc": "v", "ip": "10.0.1.10", "underlay_ip": "192.168.0.3", "mac": "02:00:00:00:02:1e"}]})", &d).ok());
+  auto out = f.store.apply_delta(d, 1);
+  EXPECT_EQ(out.status, ApplyOutcome::Status::kInvalid);
+  ASSERT_EQ(out.problems.size(), 2u);
+  EXPECT_EQ(out.problems[0], "delete_mappings[0]: no mapping of \"10.0.2.99\" in VPC \"v\" to delete");
+  EXPECT_EQ(out.problems[1], "mappings[1].ip: \"10.0.1.10\" is the address of local ENI \"e\" (a local address is delivered here, never mapped)");
+  EXPECT_TRUE(mapped(*f.publisher.current(), "10.0.2.20"));
+  EXPECT_FALSE(mapped(*f.publisher.current(), "10.0.1.10"));
+  EXPECT_EQ(f.publisher.current()->overlay->mappings->size(), 1u);
+}
+
+TEST(ConfigStoreOverlay, AWholePushIsDiffedIntoTheTableAndTheCapacityIsFixed) {
+  OverlayFixture f;
+  auto next = overlay_config(2, R"({"vpc": "v", "ip": "10.0.2.40", "underlay_ip": "192.168.0.2", "mac": "02:00:00:00:02:28"})");
+  ASSERT_EQ(f.store.apply(next, 1).status, ApplyOutcome::Status::kApplied);
+  EXPECT_FALSE(mapped(*f.publisher.current(), "10.0.2.20"));
+  EXPECT_TRUE(mapped(*f.publisher.current(), "10.0.2.40"));
+  auto bigger = overlay_config(3, kMapping2);
+  bigger.mutable_underlay()->set_max_mappings(128);
+  auto out = f.store.apply(bigger, 2);
+  EXPECT_EQ(out.status, ApplyOutcome::Status::kInvalid);
+  EXPECT_EQ(out.problems.at(0),
+            "underlay.max_mappings: the mapping table is sized at start-up (64 entries); restart vfpathd to change it");
+}
+
+TEST(ConfigStoreOverlay, AVpcKeepsItsTableKeyAndAVpcLeavingTheOverlayTakesItsEntries) {
+  OverlayFixture f;
+  const uint16_t key = f.publisher.current()->overlay->vpcs[0].table_key;
+  ASSERT_EQ(f.store.apply(overlay_config(2, kMapping2), 1).status, ApplyOutcome::Status::kApplied);
+  EXPECT_EQ(f.publisher.current()->overlay->vpcs[0].table_key, key);
+  auto off = overlay_config(3, "");
+  off.mutable_vpcs(0)->set_vni(0);
+  ASSERT_EQ(f.store.apply(off, 2).status, ApplyOutcome::Status::kApplied);
+  EXPECT_EQ(f.publisher.current()->overlay->mappings->size(), 0u);
+  EXPECT_EQ(f.publisher.current()->overlay->vpcs[0].vni, 0u);
+  ASSERT_EQ(f.store.apply(overlay_config(4, kMapping2), 3).status, ApplyOutcome::Status::kApplied);
+  EXPECT_TRUE(mapped(*f.publisher.current(), "10.0.2.20"));
+}
+
 
 }  // namespace
 }  // namespace vfpath::control

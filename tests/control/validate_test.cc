@@ -34,6 +34,22 @@ std::string replace(std::string s, const std::string& from, const std::string& t
   return s;
 }
 
+// kValid on the overlay: VNIs, an IPv4 underlay on port "up", a mapping per
+// family, a default route.
+const std::string kValidOverlay = [] {
+  std::string s = replace(kValid, R"("vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}])",
+                          R"("vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "vni": 100},
+                                      {"id": "vpc-2", "cidrs": ["10.0.0.0/16"], "vni": 200},
+                                      {"id": "vpc-3", "cidrs": ["10.0.0.0/16"]}])");
+  s.resize(s.rfind('}'));
+  return s + R"(,
+  "underlay": {"port": "up", "ipv4": "192.168.100.1", "next_hop_mac": "02:00:00:00:ff:01"},
+  "mappings": [{"vpc": "vpc-1", "ip": "10.0.3.10", "underlay_ip": "192.168.100.2", "mac": "02:00:00:00:03:0a"},
+               {"vpc": "vpc-1", "ip": "fd00:10:0:3::10", "underlay_ip": "192.168.100.2", "mac": "02:00:00:00:03:0a"}],
+  "overlay_routes": [{"vpc": "vpc-1", "prefix": "0.0.0.0/0", "underlay_ip": "192.168.100.9"}]
+})";
+}();
+
 std::vector<std::string> problems(const std::string& json) {
   try {
     parse_config_json(json, "cfg.json");
@@ -102,11 +118,40 @@ std::vector<Case> cases() {
       {"NACL port beyond 65535", replace(v, R"({"from": 1024, "to": 65535})", R"({"from": 1024, "to": 65536})"), "network_acls[0].egress[0]: rule 100: port 65536 is out of range (0..65535, or -1/-1 for all)"},
       {"NACL protocol out of range", replace(v, R"("protocol": "icmp")", R"("protocol": "256")"), "network_acls[0].ingress[1]: rule 110: protocol '256' is not -1/all, tcp, udp, icmp, icmpv6 or 0..255"},
       {"NACL ICMP type out of range", replace(v, R"("type": 8)", R"("type": 300)"), "network_acls[0].ingress[1]: rule 110: ICMP type 300 is out of range (-1 = any, 0..255)"},
+      // --- the overlay ---
+      {"underlay on an ENI port", replace(kValidOverlay, R"("port": "up", "ipv4")", R"("port": "p1", "ipv4")"), "underlay.port: \"p1\" is not a port with role UPLINK"},
+      {"underlay on an unknown port", replace(kValidOverlay, R"("port": "up", "ipv4")", R"("port": "up9", "ipv4")"), "underlay.port: \"up9\" is not a configured port"},
+      {"underlay without an address", replace(kValidOverlay, R"("ipv4": "192.168.100.1", )", ""), "underlay: needs ipv4, ipv6 or both (our underlay address)"},
+      {"underlay address not an address", replace(kValidOverlay, R"("ipv4": "192.168.100.1")", R"("ipv4": "192.168.100")"), "underlay.ipv4: \"192.168.100\" is not an IPv4 address"},
+      {"underlay next hop MAC multicast", replace(kValidOverlay, "02:00:00:00:ff:01", "03:00:00:00:ff:01"), "underlay.next_hop_mac: \"03:00:00:00:ff:01\" is a multicast MAC"},
+      {"underlay MTU out of range", replace(kValidOverlay, R"("next_hop_mac": "02:00:00:00:ff:01")", R"("next_hop_mac": "02:00:00:00:ff:01", "mtu": 10000)"), "underlay.mtu: 10000 is outside 576..9216"},
+      {"underlay MTU too small for a VPC with IPv6", replace(kValidOverlay, R"("next_hop_mac": "02:00:00:00:ff:01")", R"("next_hop_mac": "02:00:00:00:ff:01", "mtu": 1300)"), "underlay.mtu: 1300 leaves 1250 bytes for inner packets, below the 1280 IPv6 needs (VPC \"vpc-1\" has IPv6): at least 1330"},
+      {"zero UDP checksum with an IPv6 underlay", replace(kValidOverlay, R"("ipv4": "192.168.100.1")", R"("ipv4": "192.168.100.1", "ipv6": "fd00:ff::1", "udp_checksum": "ZERO")"), "underlay.udp_checksum: ZERO is not allowed with an IPv6 underlay (RFC 6935): use SOFTWARE or OFFLOAD"},
+      {"duplicate VNI", replace(kValidOverlay, R"("vni": 200)", R"("vni": 100)"), "vpcs[1].vni: 100 is already the VNI of VPC \"vpc-1\""},
+      {"VNI over 24 bits", replace(kValidOverlay, R"("vni": 200)", R"("vni": 16777216)"), "vpcs[1].vni: 16777216 is not a VNI (1..16777215)"},
+      {"a VNI without an underlay", replace(kValid, R"("cidrs": ["10.0.0.0/16", "fd00:10::/56"])", R"("cidrs": ["10.0.0.0/16", "fd00:10::/56"], "vni": 7)"), "vpcs[0].vni: is set but the configuration has no underlay"},
+      {"mapping of an unknown VPC", replace(kValidOverlay, R"({"vpc": "vpc-1", "ip": "10.0.3.10")", R"({"vpc": "vpc-9", "ip": "10.0.3.10")"), "mappings[0].vpc: \"vpc-9\" is not a configured VPC"},
+      {"mapping in a VPC without VNI", replace(kValidOverlay, R"({"vpc": "vpc-1", "ip": "10.0.3.10")", R"({"vpc": "vpc-3", "ip": "10.0.3.10")"), "mappings[0].vpc: VPC \"vpc-3\" has no VNI (it is not on the overlay)"},
+      {"mapping outside the VPC CIDRs", replace(kValidOverlay, R"("ip": "10.0.3.10")", R"("ip": "10.9.3.10")"), "mappings[0].ip: \"10.9.3.10\" is not inside a CIDR of VPC \"vpc-1\""},
+      {"mapping of a local ENI's address", replace(kValidOverlay, R"("ip": "10.0.3.10")", R"("ip": "10.0.1.10")"), "mappings[0].ip: \"10.0.1.10\" is the address of local ENI \"e1\" (a local address is delivered here, never mapped)"},
+      {"mapping of a subnet gateway", replace(kValidOverlay, R"("ip": "10.0.3.10")", R"("ip": "10.0.2.1")"), "mappings[0].ip: \"10.0.2.1\" is the gateway of subnet \"sn-2\" (the router's own)"},
+      {"the same address mapped twice", replace(kValidOverlay, R"("ip": "fd00:10:0:3::10")", R"("ip": "10.0.3.10")"), "mappings[1].ip: \"10.0.3.10\" in VPC \"vpc-1\" is already mapped by mappings[0]"},
+      {"mapping with a bad underlay address", replace(kValidOverlay, R"("underlay_ip": "192.168.100.2", "mac": "02:00:00:00:03:0a"},)", R"("underlay_ip": "192.168.100", "mac": "02:00:00:00:03:0a"},)"), "mappings[0].underlay_ip: \"192.168.100\" is not an IPv4 or IPv6 address"},
+      {"mapping to an IPv6 host without an IPv6 underlay", replace(kValidOverlay, R"("underlay_ip": "192.168.100.2", "mac": "02:00:00:00:03:0a"},)", R"("underlay_ip": "fd00:ff::2", "mac": "02:00:00:00:03:0a"},)"), "mappings[0].underlay_ip: \"fd00:ff::2\" is IPv6 but the underlay has no ipv6 address"},
+      {"mapping to our own underlay address", replace(kValidOverlay, R"("underlay_ip": "192.168.100.2", "mac": "02:00:00:00:03:0a"},)", R"("underlay_ip": "192.168.100.1", "mac": "02:00:00:00:03:0a"},)"), "mappings[0].underlay_ip: \"192.168.100.1\" is this appliance's own underlay address (local ENIs need no mapping)"},
+      {"mapping with a bad MAC", replace(kValidOverlay, R"("mac": "02:00:00:00:03:0a"},)", R"("mac": "02:00:00:00:03"},)"), "mappings[0].mac: \"02:00:00:00:03\" is not a MAC address (aa:bb:cc:dd:ee:ff)"},
+      {"overlay route with host bits", replace(kValidOverlay, R"("prefix": "0.0.0.0/0")", R"("prefix": "10.0.3.1/24")"), "overlay_routes[0].prefix: \"10.0.3.1/24\" has host bits set past the prefix length"},
+      {"a host route that is also a mapping", replace(kValidOverlay, R"("prefix": "0.0.0.0/0")", R"("prefix": "10.0.3.10/32")"), "overlay_routes[0].prefix: \"10.0.3.10/32\" is the address of mappings[0]: one of the two"},
+      {"more mappings than the table holds", replace(kValidOverlay, R"("next_hop_mac": "02:00:00:00:ff:01")", R"("next_hop_mac": "02:00:00:00:ff:01", "max_mappings": 2)"), "mappings: 3 mappings and overlay routes, more than underlay.max_mappings (2)"},
       {"more NACL entries than the limit", replace(v, "\"generation\": 3,", "\"generation\": 3, \"limits\": {\"nacl_rules_per_direction\": 1},"), "network_acls[0].ingress[1]: rule 110: would exceed the limit of 1 IPv4 rules per direction"},
   };
 }
 
-TEST(ConfigValidation, TheValidConfigHasNoProblems) { EXPECT_TRUE(problems(kValid).empty()); }
+TEST(ConfigValidation, TheValidConfigHasNoProblems) {
+  EXPECT_TRUE(problems(kValid).empty());
+  auto p = problems(kValidOverlay);
+  EXPECT_TRUE(p.empty()) << p.front();
+}
 
 TEST(ConfigValidation, EachInvalidConfigGetsItsExactError) {
   auto all = cases();

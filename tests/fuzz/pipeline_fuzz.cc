@@ -1,12 +1,14 @@
 // libFuzzer target: any byte string as a frame, through the parser and the
 // whole ENI pipeline (ARP/ND answers, ICMP errors built in place, VLAN
-// rewrite) against a small VPC. Built with ASan and UBSan; the frame sits in
+// rewrite, overlay encapsulation and MTU) and the uplink pipeline (validated
+// decapsulation) against a small VPC on a VXLAN overlay. Built with ASan and UBSan; the frame sits in
 // an exactly sized allocation after the headroom, so any read past it is a
 // crash. Run by tests/fuzz/run_fuzz.sh.
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/parser.h"
 #include "dataplane/pipeline.h"
 
@@ -16,6 +18,38 @@ using namespace vfpath;
 
 MacAddr mac(uint8_t last) { return MacAddr{{0x02, 0, 0, 0, 1, last}}; }
 
+// The VPC on VNI 100 over an IPv4 underlay (192.168.100.1, port 2): host
+// 192.168.100.2 owns 10.0.3.10 and fd00:0:0:3::10, host .4 routes 10.0.8.0/24.
+std::shared_ptr<const OverlaySnapshot> overlay() {
+  static encap::MappingTable table(64, 4);
+  auto o = std::make_shared<OverlaySnapshot>();
+  const auto host2 = encap::UnderlayIp::v4(Ipv4Addr::from_host(0xc0a86402u));
+  table.put_host(0, encap::UnderlayIp::v4(Ipv4Addr::from_host(0x0a00030au)), {host2, mac(3)});
+  Ipv6Addr remote6{};
+  remote6.bytes[0] = 0xfd;
+  remote6.bytes[7] = 3;
+  remote6.bytes[15] = 0x10;
+  table.put_host(0, encap::UnderlayIp::v6(remote6), {host2, mac(3)});
+  table.put(0, encap::UnderlayIp::v4(Ipv4Addr::from_host(0x0a000800u)), 24,
+            {encap::UnderlayIp::v4(Ipv4Addr::from_host(0xc0a86404u)), mac(4)});
+  o->uplink_port = 2;
+  o->mappings = &table;
+  o->decap.has_v4 = true;
+  o->decap.local_v4 = Ipv4Addr::from_host(0xc0a86401u);
+  o->decap.geneve_port = 0;
+  o->vnis.add(100, 0);
+  o->vpc_of_key.assign(4, 0);
+  VpcOverlay v;
+  v.vni = 100;
+  encap::EncapSpec spec;
+  spec.local = encap::UnderlayIp::v4(o->decap.local_v4);
+  spec.vni = 100;
+  v.to_v4 = encap::EncapTemplate::build(spec);
+  v.inner_mtu_v4 = 1450;
+  o->vpcs.push_back(std::move(v));
+  return o;
+}
+
 // Two ENIs in two subnets of one VPC (one on a VLAN), IPv4 and IPv6; built by
 // hand so the target needs neither protobuf nor EAL.
 const Snapshot& snapshot() {
@@ -23,9 +57,10 @@ const Snapshot& snapshot() {
     Snapshot s;
     s.router_mac = MacAddr{{0x02, 0x76, 0x66, 0x70, 0, 1}};
     s.router_link_local = link_local_from_mac(s.router_mac);
-    s.ports.resize(2);
+    s.ports.resize(3);
     s.ports[0] = {"a", PortRole::kEni, 0};
     s.ports[1] = {"b", PortRole::kEni, 1};
+    s.ports[2] = {"u", PortRole::kUplink, kNoEni};
     s.vpc_ids = {"vpc"};
     for (uint8_t i = 0; i < 2; ++i) {
       SubnetEntry sn;
@@ -79,6 +114,8 @@ const Snapshot& snapshot() {
     s.eni_ct = {EniCt{0, 0, 0, {}}, EniCt{1, 0, eni_ct_flags::kRevalidate, {}}};
     s.eni_by_l2 = *FlatMap<L2Key, uint16_t>::build(l2);
     s.eni_by_address = *FlatMap<RouteKey, uint16_t>::build(routes);
+    s.eni_subnet_nacl = {0u << 16 | kDefaultNacl, 1u << 16 | kDefaultNacl};
+    s.overlay = overlay();
     return s;
   }();
   return s;
@@ -95,7 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::memcpy(buf.data() + kHeadroom, data, size);
   PacketMeta m;
   parse_frame(buf.data() + kHeadroom, static_cast<uint32_t>(size), m);
-  for (uint16_t port = 0; port < 2; ++port) {
+  for (uint16_t port = 0; port < 3; ++port) {
     std::memcpy(buf.data() + kHeadroom, data, size);
     Burst b;
     b.count = 1;

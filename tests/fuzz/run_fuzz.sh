@@ -12,7 +12,8 @@ d=$src/dataplane
 "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   $(pkg-config --cflags libdpdk) -Wno-deprecated-volatile -I"$src" \
   "$src/tests/fuzz/pipeline_fuzz.cc" "$d/parser.cc" "$d/checksum.cc" "$d/replies.cc" "$d/pipeline.cc" \
-  "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,l2_rewrite}_stage.cc \
+  "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,l2_rewrite,overlay_encap,overlay_decap,underlay_neighbor}_stage.cc \
+  "$d/stages/overlay_route.cc" "$src"/encap/{encap_template,decap,mapping_table,mtu}.cc \
   "$src"/conntrack/{flow_key,tcp_segment,tcp_state,related,flow_table,tracker,fragment_table}.cc \
   "$src"/acl/{classifier,small_classifier,rte_layout,method,result,rule_check,cidr}.cc \
   $(pkg-config --libs libdpdk) -o "$out/pipeline_fuzz"

@@ -50,11 +50,15 @@ class Daemon:
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"vfpathd exited {self.proc.returncode}:\n{self.read_log()}")
+                log = self.read_log()
+                self.__exit__()  # `with` does not call __exit__ when __enter__ raises
+                raise RuntimeError(f"vfpathd exited {self.proc.returncode}:\n{log}")
             if "vfpathd: running" in self.read_log():
                 return self
             time.sleep(0.05)
-        raise RuntimeError(f"vfpathd did not start:\n{self.read_log()}")
+        log = self.read_log()
+        self.__exit__()
+        raise RuntimeError(f"vfpathd did not start:\n{log}")
 
     def read_log(self):
         with open(self.log_path) as f:
