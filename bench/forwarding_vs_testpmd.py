@@ -98,7 +98,13 @@ def run_testpmd(tmp, seconds, prefix, mbufs=MBUFS, pcap=None):
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
         try:
-            time.sleep(seconds + 2)
+            # Count from the first stats period with traffic: EAL start-up
+            # takes seconds on a loaded machine.
+            deadline = time.time() + 30
+            while not re.search(r"Tx-pps:\s+[1-9]", open(log).read()) and time.time() < deadline \
+                    and proc.poll() is None:
+                time.sleep(0.2)
+            time.sleep(seconds + 1.5)
         finally:
             stop(proc)
             shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)

@@ -86,9 +86,10 @@ def compare(vfpathd, flows, runs, seconds, profiles, traffic="udp", size="64", l
         tag = f"{os.getpid() % 100000}"
         for r in range(runs):
             line = []
-            for vp in dict.fromkeys(res["vfpath_for"].values()):
-                name, cfg = vfpath_config.vfpath_config(next(p for p in profiles if res["vfpath_for"][p] == vp),
-                                                        rx_devargs(pcap), TX_DEVARGS)
+            # vfpathd "forward" always (the baseline of every ratio), then
+            # whatever other vfpathd profiles the OVS profiles map to.
+            for name in dict.fromkeys(["forward", *res["vfpath_for"].values()]):
+                cfg = vfpath_config.vfpath_config(name, rx_devargs(pcap), TX_DEVARGS)
                 mpps = fwd.run_vfpathd(os.path.abspath(vfpathd), tmp, seconds, f"vfs{tag}v{r}", mbufs=mbufs,
                                        config_dict=cfg)
                 res["vfpath"].setdefault(name, []).append(mpps)
@@ -114,23 +115,30 @@ def compare(vfpathd, flows, runs, seconds, profiles, traffic="udp", size="64", l
     return res
 
 
-def table(res):
-    """Markdown rows for one compare() result."""
-    m = res["median"]
-    fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
-    rows = [f"| side ({res['flows']} flows, {res['traffic']}, {res['size']} B) | median Mpps | runs | "
-            "vfpathd / this | this / testpmd io |", "|---|---|---|---|---|"]
-    for name, runs in res["vfpath"].items():
-        rows.append(f"| vfpathd `{name}` | {m['vfpath:' + name]:.2f} | {fmt(runs)} | 1.00 | "
-                    f"{m['vfpath:' + name] / m['testpmd']:.2f} |")
+def summary(res):
+    """One row per side of a compare() result: (label, median Mpps, runs,
+    vfpathd/this, this/testpmd io). vfpathd/this compares an OVS profile
+    with the vfpathd profile VFPATH_PROFILE maps it to."""
+    m, tp = res["median"], res["median"]["testpmd"]
+    rows = [(f"vfpathd `{name}`", m[f"vfpath:{name}"], runs, 1.0, m[f"vfpath:{name}"] / tp)
+            for name, runs in res["vfpath"].items()]
     for p, runs in res["ovs"].items():
         if runs:
             ours = m[f"vfpath:{res['vfpath_for'][p]}"]
-            rows.append(f"| OVS-DPDK `{p}` (vs vfpathd `{res['vfpath_for'][p]}`) | {m['ovs:' + p]:.2f} | {fmt(runs)} | "
-                        f"{ours / m['ovs:' + p]:.2f} | {m['ovs:' + p] / m['testpmd']:.2f} |")
-    rows.append(f"| dpdk-testpmd io (no processing) | {m['testpmd']:.2f} | {fmt(res['testpmd'])} | "
-                f"{max(m[k] for k in m if k.startswith('vfpath:')) / m['testpmd']:.2f} | 1.00 |")
+            rows.append((f"OVS-DPDK `{p}` (vs vfpathd `{res['vfpath_for'][p]}`)", m[f"ovs:{p}"], runs,
+                         ours / m[f"ovs:{p}"], m[f"ovs:{p}"] / tp))
+    best = max(v for k, v in m.items() if k.startswith("vfpath:"))
+    rows.append(("dpdk-testpmd io (no processing)", tp, res["testpmd"], best / tp, 1.0))
     return rows
+
+
+def table(res):
+    """Markdown rows for one compare() result."""
+    out = [f"| side ({res['flows']} flows, {res['traffic']}, {res['size']} B) | median Mpps | runs | "
+           "vfpathd / this | this / testpmd io |", "|---|---|---|---|---|"]
+    for label, med, runs, vs_ours, vs_raw in summary(res):
+        out.append(f"| {label} | {med:.2f} | {', '.join(f'{x:.2f}' for x in runs)} | {vs_ours:.2f} | {vs_raw:.2f} |")
+    return out
 
 
 def main():

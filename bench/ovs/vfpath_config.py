@@ -55,7 +55,6 @@ def overlay_config(rx_devargs, tx_devargs):
 CONFIGS = {"forward": forward_config, "conntrack": conntrack_config, "conntrack-vxlan": overlay_config}
 
 
-def vfpath_config(ovs_profile, rx_devargs, tx_devargs):
-    """(vfpath profile name, config dict) to compare with an OVS profile."""
-    name = VFPATH_PROFILE[ovs_profile]
-    return name, CONFIGS[name](rx_devargs, tx_devargs)
+def vfpath_config(vfpath_profile, rx_devargs, tx_devargs):
+    """The config dict of a vfpathd profile ("forward", "conntrack", ...)."""
+    return CONFIGS[vfpath_profile](rx_devargs, tx_devargs)
