@@ -84,7 +84,7 @@ def stages(build):
     return rows, med
 
 
-def plot(path, kind, xs, series, xlabel, ylabel, title, logx=False):
+def plot(path, kind, xs, series, xlabel, ylabel, title, logx=False, logy=False):
     plt.figure(figsize=(6, 3.6))
     if kind == "bar":
         plt.bar(xs, series[0][1], color="#4477aa")
@@ -92,9 +92,11 @@ def plot(path, kind, xs, series, xlabel, ylabel, title, logx=False):
     else:
         for label, ys in series:
             plt.plot(xs, ys, marker="o", label=label)
-        plt.legend()
+        plt.legend(fontsize=7)
     if logx:
         plt.xscale("log")
+    if logy:
+        plt.yscale("log")
     plt.xlabel(xlabel)
     plt.ylabel(ylabel)
     plt.title(title)
@@ -128,7 +130,7 @@ def main():
     sides = [(label, key) for label, key in sides if not any(math.isnan(r["median"].get(key, math.nan)) for r in fw)]
     plot(f"{outdir}/{day}-mpps-vs-flows.png", "line", [r["flows"] for r in fw],
          [(label, [r["median"][key] for r in fw]) for label, key in sides],
-         "flows", "Mpps", "64-byte frames, net_pcap in, net_null out, one core", logx=True)
+         "flows", "Mpps (log scale)", "64-byte UDP, net_pcap in, net_null out, one core", logx=True, logy=True)
     plt.figure(figsize=(6, 3.6))
     for family in ("acl", "fw"):
         pts = [r for r in cl if r[0].startswith(family)]
@@ -163,6 +165,9 @@ def main():
             md.append(f"| {res['flows']} | {label} | {mpps:.2f} | {tsc / mpps:.0f} | {vs_ours:.2f} | {vs_raw:.2f} |")
     notes = sorted({n for res in fw for n in res["notes"]})
     md += [""] + [f"Note: {n}." for n in notes]
+    md += ["", "Load average (1 min) before / after each flow count, on "
+           f"{os.cpu_count()} CPUs: " + ", ".join(f"{r['flows']} flows {r['load'][0]:.1f} / {r['load'][1]:.1f}"
+                                                for r in fw) + " (above ~0.5 the machine was shared)."]
     md += ["", f"![Mpps vs flows]({day}-mpps-vs-flows.png)", "",
            "## Classification (ClassBench, `vfpath-classify`, best method, burst 32)", "",
            "| set | rules | Mpps | cycles/packet | build |", "|---|---|---|---|---|"]

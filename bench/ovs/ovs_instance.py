@@ -40,8 +40,11 @@ def _run(cmd, env=None, timeout=30, check=True):
 
 
 class OvsDpdk:
-    def __init__(self, workdir, name, pmd_core=1, lcore=0, memory_mb=2048):
+    def __init__(self, workdir, name, pmd_core=1, lcore=0, memory_mb=2048, other_config=None):
+        """other_config: extra Open_vSwitch other_config keys (tuning, e.g.
+        {"smc-enable": "true"}); OVS defaults otherwise."""
         self.dir = workdir
+        self.other_config = dict(other_config or {})
         self.name = name  # netns name and DPDK file prefix; <= 15 characters
         self.pmd_core, self.lcore, self.memory_mb = pmd_core, lcore, memory_mb
         self.db_sock = os.path.join(workdir, "db.sock")
@@ -83,7 +86,8 @@ class OvsDpdk:
         self.vsctl("--no-wait", "init")
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
                    f"other_config:dpdk-extra={extra}", f"other_config:dpdk-lcore-mask={1 << self.lcore:#x}",
-                   f"other_config:pmd-cpu-mask={1 << self.pmd_core:#x}")
+                   f"other_config:pmd-cpu-mask={1 << self.pmd_core:#x}",
+                   *(f"other_config:{k}={v}" for k, v in self.other_config.items()))
         _run(["ip", "netns", "add", self.name])
         self.netns_made = True
         # The namespace's own sysctls: no IPv6 router solicitations or MLD

@@ -15,7 +15,7 @@ measured against: bench/ovs/vfpath_config.py (VFPATH_PROFILE, the hook).
 
 usage: side_by_side.py [--vfpathd build/dataplane/daemon/vfpathd] [--runs 3] [--seconds 4]
                        [--flows 10000 ...] [--profiles forward conntrack conntrack-vxlan]
-                       [--traffic udp] [--size 64]"""
+                       [--traffic udp] [--size 64] [--ovs-smc]"""
 
 import argparse
 import os
@@ -44,10 +44,10 @@ def rx_devargs(pcap):
     return f"net_pcap0,rx_pcap={pcap},infinite_rx=1"
 
 
-def run_ovs(profile, pcap, workdir, seconds, name, warmup=2.0):
+def run_ovs(profile, pcap, workdir, seconds, name, warmup=2.0, other_config=None):
     """One OVS-DPDK measurement: {"mpps", "pmd_cycles_per_packet", "stats"}."""
     os.makedirs(workdir)
-    ovs = OvsDpdk(workdir, name)
+    ovs = OvsDpdk(workdir, name, other_config=other_config)
     with ovs:
         ovs_flows.setup(ovs, profile, rx_devargs(pcap), TX_DEVARGS)
         deadline = time.time() + 15
@@ -70,12 +70,14 @@ def run_ovs(profile, pcap, workdir, seconds, name, warmup=2.0):
             "stats": stats}
 
 
-def compare(vfpathd, flows, runs, seconds, profiles, traffic="udp", size="64", log=print):
+def compare(vfpathd, flows, runs, seconds, profiles, traffic="udp", size="64", log=print, ovs_other_config=None):
     """Alternating runs at one flow count. Returns a dict with the per-run
-    figures (Mpps) of each side, their medians and the ratios."""
+    figures (Mpps) of each side, their medians and the ratios.
+    ovs_other_config: OVS tuning beyond its defaults (None = defaults)."""
     res = {"flows": flows, "traffic": traffic, "size": size, "runs": runs, "seconds": seconds,
            "vfpath": {}, "ovs": {p: [] for p in profiles}, "ovs_pmd_cycles": {p: [] for p in profiles},
-           "testpmd": [], "vfpath_for": {p: vfpath_config.VFPATH_PROFILE[p] for p in profiles}, "notes": []}
+           "testpmd": [], "vfpath_for": {p: vfpath_config.VFPATH_PROFILE[p] for p in profiles}, "notes": [],
+           "load": [os.getloadavg()[0]]}  # 1-minute load average before and after: how shared the machine was
     ovs_ok = flows <= OVS_MAX_FLOWS
     if not ovs_ok:
         res["notes"].append(f"OVS not run at {flows} flows: its 262,144-mbuf pool cannot hold the replayed pcap")
@@ -96,7 +98,8 @@ def compare(vfpathd, flows, runs, seconds, profiles, traffic="udp", size="64", l
                 line.append(f"vfpathd {name} {mpps:.2f}")
             for i, p in enumerate(profiles if ovs_ok else []):
                 try:
-                    m = run_ovs(p, pcap, os.path.join(tmp, f"ovs-{r}-{i}"), seconds, f"vfo{tag}r{r}p{i}")
+                    m = run_ovs(p, pcap, os.path.join(tmp, f"ovs-{r}-{i}"), seconds, f"vfo{tag}r{r}p{i}",
+                                other_config=ovs_other_config)
                 except OvsUnavailable as e:
                     res["notes"].append(f"OVS-DPDK unavailable: {e}")
                     ovs_ok = False
@@ -107,6 +110,7 @@ def compare(vfpathd, flows, runs, seconds, profiles, traffic="udp", size="64", l
             res["testpmd"].append(fwd.run_testpmd(tmp, seconds, f"vfs{tag}t{r}", mbufs=mbufs, pcap=pcap))
             line.append(f"testpmd io {res['testpmd'][-1]:.2f}")
             log(f"{flows} flows, run {r + 1}: " + ", ".join(line) + " Mpps", flush=True)
+    res["load"].append(os.getloadavg()[0])
     med = lambda xs: statistics.median(xs) if xs else float("nan")  # noqa: E731
     res["median"] = {"testpmd": med(res["testpmd"]),
                      **{f"vfpath:{k}": med(v) for k, v in res["vfpath"].items()},
@@ -151,15 +155,20 @@ def main():
     ap.add_argument("--profiles", nargs="+", choices=ovs_flows.PROFILES, default=list(ovs_flows.PROFILES))
     ap.add_argument("--traffic", choices=gen.PROFILES, default="udp")
     ap.add_argument("--size", choices=gen.SIZES, default="64")
+    ap.add_argument("--ovs-smc", action="store_true",
+                    help="enable OVS's signature match cache (off by default in OVS) for many-flow runs")
     a = ap.parse_args()
+    tuning = {"smc-enable": "true"} if a.ovs_smc else None
     for flows in a.flows:
-        res = compare(a.vfpathd, flows, a.runs, a.seconds, a.profiles, a.traffic, a.size)
-        print("\n" + "\n".join(table(res)))
+        res = compare(a.vfpathd, flows, a.runs, a.seconds, a.profiles, a.traffic, a.size, ovs_other_config=tuning)
+        print("\n" + "\n".join(table(res)) + ("\n(OVS with smc-enable=true)" if a.ovs_smc else ""))
         for p in a.profiles:
             if res["ovs"][p]:
                 print(f"OVS {p}: PMD processing cycles/packet (median) {res['median_pmd_cycles'][p]:.0f}")
         for n in res["notes"]:
             print(f"note: {n}")
+        print(f"load average (1 min) before / after: {res['load'][0]:.2f} / {res['load'][1]:.2f} "
+              f"on {os.cpu_count()} CPUs")
         print()
 
 
