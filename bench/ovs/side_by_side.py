@@ -138,7 +138,8 @@ def summary(res):
 
 def table(res):
     """Markdown rows for one compare() result."""
-    out = [f"| side ({res['flows']} flows, {res['traffic']}, {res['size']} B) | median Mpps | runs | "
+    size = f"{res['size']} B" if res["size"].isdigit() else res["size"]
+    out = [f"| side ({res['flows']} flows, {res['traffic']}, {size}) | median Mpps | runs | "
            "vfpathd / this | this / testpmd io |", "|---|---|---|---|---|"]
     for label, med, runs, vs_ours, vs_raw in summary(res):
         out.append(f"| {label} | {med:.2f} | {', '.join(f'{x:.2f}' for x in runs)} | {vs_ours:.2f} | {vs_raw:.2f} |")
