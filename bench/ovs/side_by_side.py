@@ -36,6 +36,8 @@ from ovs_instance import OvsDpdk, OvsUnavailable  # noqa: E402
 
 # OVS's shared mempool holds 262,144 mbufs and net_pcap's infinite_rx keeps
 # one per frame of the pcap, so larger pcaps cannot be replayed into OVS.
+# (vfpathd and testpmd get 1 GB of EAL memory from forwarding_vs_testpmd.py,
+# about 400K mbufs: the side by side is for up to 200K flows.)
 OVS_MAX_FLOWS = 200000
 TX_DEVARGS = "net_null0,no-rx=1"
 
@@ -90,9 +92,9 @@ def compare(vfpathd, flows, runs, seconds, profiles, traffic="udp", size="64", l
             line = []
             # vfpathd "forward" always (the baseline of every ratio), then
             # whatever other vfpathd profiles the OVS profiles map to.
-            for name in dict.fromkeys(["forward", *res["vfpath_for"].values()]):
+            for j, name in enumerate(dict.fromkeys(["forward", *res["vfpath_for"].values()])):
                 cfg = vfpath_config.vfpath_config(name, rx_devargs(pcap), TX_DEVARGS)
-                mpps = fwd.run_vfpathd(os.path.abspath(vfpathd), tmp, seconds, f"vfs{tag}v{r}", mbufs=mbufs,
+                mpps = fwd.run_vfpathd(os.path.abspath(vfpathd), tmp, seconds, f"vfs{tag}v{r}p{j}", mbufs=mbufs,
                                        config_dict=cfg)
                 res["vfpath"].setdefault(name, []).append(mpps)
                 line.append(f"vfpathd {name} {mpps:.2f}")
