@@ -74,13 +74,18 @@ def stages(build):
            if b.get("aggregate_name") == "median" and "cycles/pkt" in b}
     chain = [("parse", "BM_Stage_Parse"), ("ENI + MAC check", "BM_Stages_ParseEni"),
              ("ARP/ND + IP anti-spoof", "BM_Stages_UpToAntiSpoof"), ("route + TTL", "BM_Stages_UpToRoute"),
-             ("L2 rewrite", "BM_Pipeline_Whole")]
+             ("SG (untracked) + L2 rewrite", "BM_Pipeline_Untracked")]
     rows, before = [], 0.0
     for label, name in chain:
         total = med[name]
         rows.append((label, max(0.0, total - before)))
         before = total
     rows.append(("two 20-entry NACLs", med["BM_Stage_NaclTwo20"]))
+    # Connection tracking, next to the untracked pipeline it is added to.
+    for label, name in (("conntrack, 10K established", "BM_Pipeline_Tracked10K"),
+                        ("conntrack, 1M established", "BM_Pipeline_Tracked1M"),
+                        ("conntrack, new connection", "BM_Pipeline_NewConnections")):
+        rows.append((label, max(0.0, med[name] - med["BM_Pipeline_Untracked"])))
     return rows, med
 
 
@@ -125,7 +130,8 @@ def main():
     cl = classification(a.build, a.shared)
     st, med = stages(a.build)
 
-    sides = [("vfpathd forward", "vfpath:forward"), *[(f"OVS-DPDK {p}", f"ovs:{p}") for p in a.ovs_profiles],
+    sides = [("vfpathd forward", "vfpath:forward"), ("vfpathd conntrack", "vfpath:conntrack"),
+             *[(f"OVS-DPDK {p}", f"ovs:{p}") for p in a.ovs_profiles],
              ("dpdk-testpmd io", "testpmd")]
     sides = [(label, key) for label, key in sides if not any(math.isnan(r["median"].get(key, math.nan)) for r in fw)]
     plot(f"{outdir}/{day}-mpps-vs-flows.png", "line", [r["flows"] for r in fw],
@@ -153,10 +159,11 @@ def main():
           "Alternating in one run on the same vdevs (`bench/ovs/side_by_side.py`): net_pcap "
           "(`infinite_rx=1`, 64-byte UDP frames from `bench/gen`, one per flow) in, net_null out. "
           "cycles/packet = clock / Mpps on the one polling core, I/O included. vfpathd / this compares "
-          "each OVS profile with the vfpathd profile `bench/ovs/vfpath_config.py` maps it to; today that "
-          "is vfpathd's current pipeline (`forward`: anti-spoofing, routing, TTL, MAC rewrite, no "
-          "connection tracking, no overlay) for every OVS profile, so the conntrack rows show what OVS "
-          "pays for conntrack, not a like-for-like ratio yet (`bench/ovs/README.md`).", "",
+          "each OVS profile with the vfpathd profile `bench/ovs/vfpath_config.py` maps it to: vfpathd "
+          "`forward` (all-open security groups, untracked) with OVS `forward`, vfpathd `conntrack` "
+          "(a stateful group, every packet tracked in both ENIs' zones) with OVS `conntrack` and with "
+          "OVS `conntrack-vxlan` (vfpathd has no overlay in its pipeline yet, so that row is not like "
+          "for like; `bench/ovs/README.md`).", "",
           "| flows | side | median Mpps | cycles/packet | vfpathd / this | this / testpmd io |",
           "|---|---|---|---|---|---|"]
     tsc = next((float(l.split(":")[1]) for l in open("/proc/cpuinfo") if l.startswith("cpu MHz")), 2600.0)
@@ -178,10 +185,13 @@ def main():
            "| stage | cycles/packet |", "|---|---|"]
     for label, c in st:
         md.append(f"| {label} | {c:.0f} |")
-    md += [f"| whole pipeline, no NACL | {med['BM_Pipeline_Whole']:.0f} |", "",
+    md += [f"| whole pipeline, untracked (all-open groups), no NACL | {med['BM_Pipeline_Untracked']:.0f} |",
+           f"| whole pipeline, 10K tracked connections (default group) | {med['BM_Pipeline_Tracked10K']:.0f} |", "",
+           "Conntrack rows: the tracked pipeline minus the untracked one (both ENIs' zones, as vfpathd "
+           "tracks a connection between two local ENIs twice).", "",
            f"![cycles per stage]({day}-cycles-per-stage.png)", "",
-           "Not yet in this report: vfpathd with connection tracking and with the overlay (their "
-           "profiles are hooks in `bench/ovs/vfpath_config.py` until the pipeline has them)."]
+           "Not yet in this report: vfpathd with the overlay (a hook in `bench/ovs/vfpath_config.py` "
+           "until the pipeline has it)."]
     with open(f"{outdir}/{day}.md", "w") as f:
         f.write("\n".join(md) + "\n")
     print(f"wrote {outdir}/{day}.md")
