@@ -59,10 +59,12 @@ def stop(proc):
             proc.wait()
 
 
-def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0", mbufs=MBUFS):
+def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0", mbufs=MBUFS, config_dict=None):
+    """Mpps out of port "b" over `seconds` after 1 s of warm-up; config_dict
+    defaults to config() on tmp/flows.pcap (ports "a" in, "b" out)."""
     cfg = os.path.join(tmp, "config.json")
     with open(cfg, "w") as f:
-        json.dump(config(os.path.join(tmp, "flows.pcap")), f)
+        json.dump(config_dict or config(os.path.join(tmp, "flows.pcap")), f)
     proc = subprocess.Popen([binary, "--config", cfg, "--main-core", "0", "--worker-cores", "1",
                              "--idle-sleep-max-us", idle_sleep_max_us, "--mbufs", mbufs, "--control-socket", "", "--", *EAL, "--file-prefix", prefix],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -86,16 +88,23 @@ def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0", mbufs=MBUFS
         shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
 
 
-def run_testpmd(tmp, seconds, prefix, mbufs=MBUFS):
+def run_testpmd(tmp, seconds, prefix, mbufs=MBUFS, pcap=None):
+    """Median Mpps of testpmd io forwarding, pcap (default tmp/flows.pcap) to null."""
     cmd = ["dpdk-testpmd", "-l", "0,1", *EAL, "--file-prefix", prefix,
-           "--vdev", f"net_pcap0,rx_pcap={tmp}/flows.pcap,infinite_rx=1", "--vdev", "net_null0,no-rx=1",
+           "--vdev", f"net_pcap0,rx_pcap={pcap or os.path.join(tmp, 'flows.pcap')},infinite_rx=1", "--vdev", "net_null0,no-rx=1",
            "--", "--forward-mode=io", "--auto-start", "--stats-period", "1", "--nb-cores=1",
            f"--total-num-mbufs={mbufs}"]
     log = os.path.join(tmp, "testpmd.log")
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
         try:
-            time.sleep(seconds + 2)
+            # Count from the first stats period with traffic: EAL start-up
+            # takes seconds on a loaded machine.
+            deadline = time.time() + 30
+            while not re.search(r"Tx-pps:\s+[1-9]", open(log).read()) and time.time() < deadline \
+                    and proc.poll() is None:
+                time.sleep(0.2)
+            time.sleep(seconds + 1.5)
         finally:
             stop(proc)
             shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)

@@ -1,29 +1,33 @@
 #!/usr/bin/python3
 """One command for the figures: runs the benchmarks side by side and writes
 bench/results/<date>.md with tables and PNG plots (forwarding Mpps vs number
-of flows next to dpdk-testpmd io, classification Mpps vs number of rules,
-cycles per pipeline stage), with the machine's CPU model and clock.
-A benchmark, never a test; takes about 5 minutes.
+of flows for vfpathd, Open vSwitch-DPDK and dpdk-testpmd io, alternating in
+one run; classification Mpps vs number of rules; cycles per pipeline stage),
+with the machine's CPU model and clock. A benchmark, never a test; about 10
+minutes with the defaults, 3 with `--runs 1 --seconds 2 --flows 10000`.
 
-usage: bench/report.py BUILD_DIR [--runs 3] [--seconds 4] [--shared ../shared]"""
+usage: bench/report.py BUILD_DIR [--runs 3] [--seconds 4] [--flows 1000 10000 100000]
+                       [--ovs-profiles forward conntrack conntrack-vxlan | --no-ovs]
+                       [--shared ../shared]"""
 
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
-import statistics
+import signal
 import subprocess
 import sys
-import tempfile
 
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
-import forwarding_vs_testpmd as fwd  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ovs"))
+import ovs_flows  # noqa: E402
+import side_by_side as sbs  # noqa: E402
 
 
 def machine():
@@ -34,20 +38,10 @@ def machine():
     return f"{os.cpu_count()} × {model} at {mhz} MHz ({simd}); Linux {platform.release()}"
 
 
-def forwarding(build, runs, seconds, flow_counts):
-    rows = []
-    for flows in flow_counts:
-        with tempfile.TemporaryDirectory(prefix="vfpath-report-") as tmp:
-            fwd.make_pcap(os.path.join(tmp, "flows.pcap"), flows)
-            mbufs = fwd.mbufs_for(flows)
-            ours, raw = [], []
-            for r in range(runs):
-                ours.append(fwd.run_vfpathd(os.path.join(build, "dataplane/daemon/vfpathd"), tmp, seconds,
-                                            f"vfr{os.getpid()}v{flows}r{r}", mbufs=mbufs))
-                raw.append(fwd.run_testpmd(tmp, seconds, f"vfr{os.getpid()}t{flows}r{r}", mbufs=mbufs))
-            rows.append((flows, statistics.median(ours), statistics.median(raw)))
-            print(f"forwarding {flows} flows: vfpathd {rows[-1][1]:.2f} Mpps, testpmd {rows[-1][2]:.2f} Mpps", flush=True)
-    return rows
+def forwarding(build, runs, seconds, flow_counts, ovs_profiles):
+    """bench/ovs/side_by_side.py's compare() at each flow count."""
+    return [sbs.compare(os.path.join(build, "dataplane/daemon/vfpathd"), flows, runs, seconds, ovs_profiles)
+            for flows in flow_counts]
 
 
 def classification(build, shared):
@@ -80,17 +74,22 @@ def stages(build):
            if b.get("aggregate_name") == "median" and "cycles/pkt" in b}
     chain = [("parse", "BM_Stage_Parse"), ("ENI + MAC check", "BM_Stages_ParseEni"),
              ("ARP/ND + IP anti-spoof", "BM_Stages_UpToAntiSpoof"), ("route + TTL", "BM_Stages_UpToRoute"),
-             ("L2 rewrite", "BM_Pipeline_Whole")]
+             ("SG (untracked) + L2 rewrite", "BM_Pipeline_Untracked")]
     rows, before = [], 0.0
     for label, name in chain:
         total = med[name]
         rows.append((label, max(0.0, total - before)))
         before = total
     rows.append(("two 20-entry NACLs", med["BM_Stage_NaclTwo20"]))
+    # Connection tracking, next to the untracked pipeline it is added to.
+    for label, name in (("conntrack, 10K established", "BM_Pipeline_Tracked10K"),
+                        ("conntrack, 1M established", "BM_Pipeline_Tracked1M"),
+                        ("conntrack, new connection", "BM_Pipeline_NewConnections")):
+        rows.append((label, max(0.0, med[name] - med["BM_Pipeline_Untracked"])))
     return rows, med
 
 
-def plot(path, kind, xs, series, xlabel, ylabel, title, logx=False):
+def plot(path, kind, xs, series, xlabel, ylabel, title, logx=False, logy=False):
     plt.figure(figsize=(6, 3.6))
     if kind == "bar":
         plt.bar(xs, series[0][1], color="#4477aa")
@@ -98,9 +97,11 @@ def plot(path, kind, xs, series, xlabel, ylabel, title, logx=False):
     else:
         for label, ys in series:
             plt.plot(xs, ys, marker="o", label=label)
-        plt.legend()
+        plt.legend(fontsize=7)
     if logx:
         plt.xscale("log")
+    if logy:
+        plt.yscale("log")
     plt.xlabel(xlabel)
     plt.ylabel(ylabel)
     plt.title(title)
@@ -117,18 +118,25 @@ def main():
     ap.add_argument("--seconds", type=int, default=4)
     ap.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
     ap.add_argument("--flows", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--ovs-profiles", nargs="+", choices=ovs_flows.PROFILES, default=list(ovs_flows.PROFILES))
+    ap.add_argument("--no-ovs", action="store_true", help="vfpathd and testpmd only")
     a = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("report: terminated"))
     day = datetime.date.today().isoformat()
     outdir = os.path.join(os.path.dirname(__file__), "results")
     os.makedirs(outdir, exist_ok=True)
 
-    fw = forwarding(a.build, a.runs, a.seconds, a.flows)
+    fw = forwarding(a.build, a.runs, a.seconds, a.flows, [] if a.no_ovs else a.ovs_profiles)
     cl = classification(a.build, a.shared)
     st, med = stages(a.build)
 
-    plot(f"{outdir}/{day}-mpps-vs-flows.png", "line", [r[0] for r in fw],
-         [("vfpathd (1 worker core)", [r[1] for r in fw]), ("dpdk-testpmd io", [r[2] for r in fw])],
-         "flows", "Mpps", "64-byte frames, net_pcap in, net_null out", logx=True)
+    sides = [("vfpathd forward", "vfpath:forward"), ("vfpathd conntrack", "vfpath:conntrack"),
+             *[(f"OVS-DPDK {p}", f"ovs:{p}") for p in a.ovs_profiles],
+             ("dpdk-testpmd io", "testpmd")]
+    sides = [(label, key) for label, key in sides if not any(math.isnan(r["median"].get(key, math.nan)) for r in fw)]
+    plot(f"{outdir}/{day}-mpps-vs-flows.png", "line", [r["flows"] for r in fw],
+         [(label, [r["median"][key] for r in fw]) for label, key in sides],
+         "flows", "Mpps (log scale)", "64-byte UDP, net_pcap in, net_null out, one core", logx=True, logy=True)
     plt.figure(figsize=(6, 3.6))
     for family in ("acl", "fw"):
         pts = [r for r in cl if r[0].startswith(family)]
@@ -146,12 +154,27 @@ def main():
          "", "cycles / packet", "Pipeline stages, 64-byte IPv4, 10K flows")
 
     md = [f"# vfpath benchmark report, {day}", "", f"Machine: {machine()}.", "",
-          f"Command: `bench/report.py {a.build} --runs {a.runs} --seconds {a.seconds}`; medians of {a.runs} runs.", "",
-          "## Forwarding, one worker core, next to dpdk-testpmd io", "",
-          "| flows | vfpathd Mpps | cycles/packet | testpmd io Mpps | ratio |", "|---|---|---|---|---|"]
+          f"Command: `{' '.join(['bench/report.py', *sys.argv[1:]])}`; medians of {a.runs} runs.", "",
+          "## Forwarding, one core each: vfpathd, Open vSwitch-DPDK, dpdk-testpmd io", "",
+          "Alternating in one run on the same vdevs (`bench/ovs/side_by_side.py`): net_pcap "
+          "(`infinite_rx=1`, 64-byte UDP frames from `bench/gen`, one per flow) in, net_null out. "
+          "cycles/packet = clock / Mpps on the one polling core, I/O included. vfpathd / this compares "
+          "each OVS profile with the vfpathd profile `bench/ovs/vfpath_config.py` maps it to: vfpathd "
+          "`forward` (all-open security groups, untracked) with OVS `forward`, vfpathd `conntrack` "
+          "(a stateful group, every packet tracked in both ENIs' zones) with OVS `conntrack` and with "
+          "OVS `conntrack-vxlan` (vfpathd has no overlay in its pipeline yet, so that row is not like "
+          "for like; `bench/ovs/README.md`).", "",
+          "| flows | side | median Mpps | cycles/packet | vfpathd / this | this / testpmd io |",
+          "|---|---|---|---|---|---|"]
     tsc = next((float(l.split(":")[1]) for l in open("/proc/cpuinfo") if l.startswith("cpu MHz")), 2600.0)
-    for flows, ours, raw in fw:
-        md.append(f"| {flows} | {ours:.2f} | {tsc / ours:.0f} | {raw:.2f} | {ours / raw:.2f} |")
+    for res in fw:
+        for label, mpps, _, vs_ours, vs_raw in sbs.summary(res):
+            md.append(f"| {res['flows']} | {label} | {mpps:.2f} | {tsc / mpps:.0f} | {vs_ours:.2f} | {vs_raw:.2f} |")
+    notes = sorted({n for res in fw for n in res["notes"]})
+    md += [""] + [f"Note: {n}." for n in notes]
+    md += ["", "Load average (1 min) before / after each flow count, on "
+           f"{os.cpu_count()} CPUs: " + ", ".join(f"{r['flows']} flows {r['load'][0]:.1f} / {r['load'][1]:.1f}"
+                                                for r in fw) + " (above ~0.5 the machine was shared)."]
     md += ["", f"![Mpps vs flows]({day}-mpps-vs-flows.png)", "",
            "## Classification (ClassBench, `vfpath-classify`, best method, burst 32)", "",
            "| set | rules | Mpps | cycles/packet | build |", "|---|---|---|---|---|"]
@@ -162,10 +185,13 @@ def main():
            "| stage | cycles/packet |", "|---|---|"]
     for label, c in st:
         md.append(f"| {label} | {c:.0f} |")
-    md += [f"| whole pipeline, no NACL | {med['BM_Pipeline_Whole']:.0f} |", "",
+    md += [f"| whole pipeline, untracked (all-open groups), no NACL | {med['BM_Pipeline_Untracked']:.0f} |",
+           f"| whole pipeline, 10K tracked connections (default group) | {med['BM_Pipeline_Tracked10K']:.0f} |", "",
+           "Conntrack rows: the tracked pipeline minus the untracked one (both ENIs' zones, as vfpathd "
+           "tracks a connection between two local ENIs twice).", "",
            f"![cycles per stage]({day}-cycles-per-stage.png)", "",
-           "Not yet in this report: Open vSwitch-DPDK side by side, and the profiles that need connection "
-           "tracking and the overlay in the pipeline (see the open issues)."]
+           "Not yet in this report: vfpathd with the overlay (a hook in `bench/ovs/vfpath_config.py` "
+           "until the pipeline has it)."]
     with open(f"{outdir}/{day}.md", "w") as f:
         f.write("\n".join(md) + "\n")
     print(f"wrote {outdir}/{day}.md")

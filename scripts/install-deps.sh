@@ -14,6 +14,8 @@ packages=(
   libpcap-dev zlib1g-dev clang
   # tests, demo and benchmarks
   iproute2 iputils-ping ethtool tcpdump tshark python3 python3-scapy python3-pyelftools
+  # Open vSwitch-DPDK side by side (bench/ovs; its service is never started by the benchmark)
+  openvswitch-switch-dpdk
   # benchmark report plots
   python3-matplotlib
 )
