@@ -7,12 +7,12 @@ ENI that names no group is in its VPC's default group, which is stateful:
 every packet is tracked, in the sender's and in the receiver's zone. So:
   forward    all-open groups both ways, which AWS leaves untracked: the
              stateless pipeline, like for like with OVS `forward`;
-  conntrack  THE HOOK (see conntrack_config), like for like with OVS
-             `conntrack`.
+  conntrack  a stateful group admitting vm1 -> vm2 (every packet tracked in
+             both ENIs' zones), like for like with OVS `conntrack`;
+  conntrack-vxlan  vm2 remote behind a VXLAN mapping (tracked in vm1's zone,
+             encapsulated), like for like with OVS `conntrack-vxlan`.
 VFPATH_PROFILE says which vfpathd profile each OVS profile is measured
-against; `overlay_config()` is the hook for `conntrack-vxlan` once the
-overlay is in the pipeline (until then that row is compared with
-`conntrack`)."""
+against."""
 
 import os
 import sys
@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import topology as topo  # noqa: E402
 
 # OVS profile -> the vfpathd profile it is measured against.
-VFPATH_PROFILE = {"forward": "forward", "conntrack": "conntrack", "conntrack-vxlan": "conntrack"}
+VFPATH_PROFILE = {"forward": "forward", "conntrack": "conntrack", "conntrack-vxlan": "conntrack-vxlan"}
 
 _ANYWHERE = ["0.0.0.0/0", "::/0"]
 
@@ -60,11 +60,9 @@ def forward_config(rx_devargs, tx_devargs):
 
 
 def conntrack_config(rx_devargs, tx_devargs):
-    """HOOK (main engineer): the forward topology with a stateful security
-    group that admits vm1 -> vm2 UDP and TCP, so every packet is tracked in
-    both ENIs' zones. Provisional, written on the bench branch right after
-    security groups landed on main, after tests/e2e/security_groups_test.py;
-    change it here if the JSON or the intended rule set differs."""
+    """The forward topology with stateful security groups: vm1 may send
+    anywhere, vm2 admits UDP and TCP from vm1's subnet, so every packet is
+    tracked in both ENIs' zones (replies would need no rule)."""
     return _with_groups(_topology(rx_devargs, tx_devargs),
                         [{"id": "sg-client", "vpc": "vpc-1",
                           "egress": [{"protocol": "all", "cidrs": _ANYWHERE}]},
@@ -75,10 +73,21 @@ def conntrack_config(rx_devargs, tx_devargs):
 
 
 def overlay_config(rx_devargs, tx_devargs):
-    """HOOK (overlay engineer): conntrack_config() with vm2 remote, behind a
-    VXLAN mapping to topology.UNDERLAY_REMOTE, VNI topology.VNI."""
-    raise NotImplementedError("vfpath profile 'conntrack-vxlan': the overlay is not in vfpathd's pipeline yet; "
-                              "fill in bench/ovs/vfpath_config.py:overlay_config()")
+    """conntrack_config() with vm2 remote: its addresses mapped to the host
+    topology.UNDERLAY_REMOTE, VNI topology.VNI; the tx port is the uplink, so
+    every packet is tracked in vm1's zone (its egress groups: one zone, the
+    remote host tracks the other end) and leaves VXLAN-encapsulated. The
+    remote addresses are members of sg-server as the mapping says."""
+    cfg = conntrack_config(rx_devargs, tx_devargs)
+    cfg["ports"][1]["role"] = "UPLINK"
+    vm2 = next(e for e in cfg["enis"] if e["id"] == "vm2")
+    cfg["enis"] = [e for e in cfg["enis"] if e["id"] != "vm2"]
+    cfg["vpcs"][0]["vni"] = topo.VNI
+    cfg["underlay"] = {"port": "b", "ipv4": topo.UNDERLAY_LOCAL, "mac": "02:00:00:00:77:01",
+                       "next_hop_mac": topo.UNDERLAY_REMOTE_MAC, "mtu": 1600, "encapsulation": "VXLAN"}
+    cfg["mappings"] = [{"vpc": "vpc-1", "ip": ip, "underlay_ip": topo.UNDERLAY_REMOTE, "mac": topo.VM2_MAC,
+                        "security_groups": ["sg-server"]} for ip in [*vm2["ipv4"], *vm2["ipv6"]]]
+    return cfg
 
 
 CONFIGS = {"forward": forward_config, "conntrack": conntrack_config, "conntrack-vxlan": overlay_config}

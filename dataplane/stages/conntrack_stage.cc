@@ -96,6 +96,15 @@ void run_pass(PassState& st, ct::EntryId* created) {
       else v.ct[st.pass] = CtNote::kFragment;
       continue;
     }
+    // Untracked TCP/UDP first: it needs no key at all.
+    const int fam = m.kind == PacketKind::kIpv6 ? 1 : 0;
+    const SgPolicy& pol = s.sg_policies[ec.sg_policy];
+    if ((m.l4_proto == wire::kProtoTcp && pol.untracked[fam][0]) ||
+        (m.l4_proto == wire::kProtoUdp && pol.untracked[fam][1])) {
+      v.ct[st.pass] = CtNote::kUntracked;
+      record_first_fragment(st, i, ec.zone);
+      continue;
+    }
     ct::KeyResult k = ct::flow_key_of(m, ec.zone);
     if (k.status == ct::KeyStatus::kIcmpError) {
       ct::KeyResult inner;
@@ -109,14 +118,6 @@ void run_pass(PassState& st, ct::EntryId* created) {
     }
     if (k.status != ct::KeyStatus::kOk) {  // kNoPorts cannot pass the parser; kNotIp is not forwarded
       v.drop_with(DropReason::kMalformed);
-      continue;
-    }
-    const int fam = m.kind == PacketKind::kIpv6 ? 1 : 0;
-    const SgPolicy& pol = s.sg_policies[ec.sg_policy];
-    if ((m.l4_proto == wire::kProtoTcp && pol.untracked[fam][0]) ||
-        (m.l4_proto == wire::kProtoUdp && pol.untracked[fam][1])) {
-      v.ct[st.pass] = CtNote::kUntracked;
-      record_first_fragment(st, i, ec.zone);
       continue;
     }
     index[n] = i;
