@@ -74,6 +74,27 @@ step "Why? vfpathctl explain runs the pipeline on a described packet"
 $CTL explain --eni eni-vm1 --src 10.0.1.99 --dst 10.0.2.10 -P icmp
 $CTL explain --eni eni-vm1 --dst 10.0.2.10 -P tcp -p 8080
 
+step "Security groups: vm2 (sg-web) serves 8080 to subnet-a; port 9090 is not in its rules"
+ip netns exec vfdemo-vm2 /usr/bin/python3 -c '
+import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.2.10", 9090)); s.listen(8)
+for _ in range(2): c, _ = s.accept(); c.close()' &
+SERVER_PID=$!
+try9090() {
+  ip netns exec vfdemo-vm1 /usr/bin/python3 -c '
+import socket
+try: socket.create_connection(("10.0.2.10", 9090), timeout=2).close(); print("vm1 -> vm2:9090 connected")
+except OSError as e: print("vm1 -> vm2:9090 refused:", e)'
+}
+sleep 0.3
+try9090
+$CTL authorize sg-web -P tcp -p 9090 -s 10.0.1.0/24
+try9090
+$CTL conns --eni eni-vm2
+$CTL revoke sg-web -P tcp -p 9090 -s 10.0.1.0/24
+try9090
+kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
+
 step "Counters over the control API: vfpathctl stats"
 $CTL stats
 
