@@ -25,12 +25,27 @@ namespace {
 
 using acl::nacl::Direction;
 
+// A new connection the sender's groups allow, admitted in the sender's zone
+// only once the receiver's groups have let the packet through: a connection
+// the receiver refuses must not take the sender's allowance, not even for
+// the rest of the burst.
+struct PendingAdmit {
+  uint16_t i;
+  ct::Side side;
+  ct::FlowKey key;
+  uint64_t hash;
+  ct::CtPacket pkt;
+};
+
 struct PassState {
   Burst& b;
   const Snapshot& s;
   PipelineContext& ctx;
   Direction dir;
-  int pass;  // 0 egress, 1 ingress
+  int pass;                     // 0 egress, 1 ingress
+  ct::EntryId* created;         // per packet: the entry this pass created
+  PendingAdmit* pending;        // egress: admissions deferred to the end of the stage
+  uint32_t* pending_count;
 };
 
 uint16_t eni_of(const Verdict& v, Direction dir) { return dir == Direction::kEgress ? v.in_eni : v.out_eni; }
@@ -52,12 +67,8 @@ uint16_t classify_one(const SgPolicy& p, Direction dir, const PacketMeta& m, boo
   return u ? t.verdicts[u].rule_number : 0;
 }
 
-// Fragments: the outcome of a first fragment is recorded per zone; later
-// fragments follow it. Called once a first fragment's pass verdict is known.
-void record_first_fragment(PassState& st, uint16_t i, uint16_t zone) {
-  const PacketMeta& m = st.b.meta[i];
-  if (!m.has(meta_flags::kFirstFragment)) return;
-  const Verdict& v = st.b.verdict[i];
+// The outcome of a first fragment in one zone, for its later fragments.
+void record_first_fragment(PipelineContext& ctx, const PacketMeta& m, uint16_t zone, DropReason outcome) {
   // Where the transport header's fixed part ends, in fragment-offset terms
   // (from the start of the fragmentable part): IPv4, right after the IP
   // header; IPv6, after the fragment header (taken to follow the fixed
@@ -68,11 +79,21 @@ void record_first_fragment(PassState& st, uint16_t i, uint16_t zone) {
     const int ext = m.l4_offset - m.l3_offset - 40 - 8;
     if (ext > 0) end = static_cast<uint16_t>(end + ext);
   }
-  st.ctx.fragments->record(ct::fragment_key_of(m, zone), v.action == Action::kDrop ? v.drop : DropReason::kNone, end,
-                           st.ctx.now);
+  ctx.fragments->record(ct::fragment_key_of(m, zone), outcome, end, ctx.now);
 }
 
-void run_pass(PassState& st, ct::EntryId* created) {
+void admit_one(PassState& st, uint16_t i, const ct::KeyResult& k, uint64_t hash, const ct::CtPacket& pkt) {
+  Verdict& v = st.b.verdict[i];
+  ct::AdmitResult a = ct::admit(*st.ctx.flows, k, hash, pkt, st.ctx.now, static_cast<uint32_t>(st.s.generation), true);
+  if (a.verdict == ct::CtVerdict::kPass) {
+    st.created[i] = a.id;
+  } else {
+    v.ct[st.pass] = CtNote::kNone;
+    v.drop_with(a.verdict == ct::CtVerdict::kFull ? DropReason::kConntrackFull : DropReason::kTcpInvalid);
+  }
+}
+
+void run_pass(PassState& st) {
   Burst& b = st.b;
   const Snapshot& s = st.s;
   PipelineContext& ctx = st.ctx;
@@ -90,19 +111,13 @@ void run_pass(PassState& st, ct::EntryId* created) {
     if (!is_local_eni(s, eni)) continue;
     const EniCt& ec = s.eni_ct[eni];
     const PacketMeta& m = b.meta[i];
-    if (m.has(meta_flags::kFragment) && m.frag_offset != 0) {
-      DropReason r = ctx.fragments->verdict(ct::fragment_key_of(m, ec.zone), m.frag_offset, ctx.now);
-      if (r != DropReason::kNone) v.drop_with(r);
-      else v.ct[st.pass] = CtNote::kFragment;
-      continue;
-    }
+    if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;  // decided last: fragments_pass
     // Untracked TCP/UDP first: it needs no key at all.
     const int fam = m.kind == PacketKind::kIpv6 ? 1 : 0;
     const SgPolicy& pol = s.sg_policies[ec.sg_policy];
     if ((m.l4_proto == wire::kProtoTcp && pol.untracked[fam][0]) ||
         (m.l4_proto == wire::kProtoUdp && pol.untracked[fam][1])) {
       v.ct[st.pass] = CtNote::kUntracked;
-      record_first_fragment(st, i, ec.zone);
       continue;
     }
     ct::KeyResult k = ct::flow_key_of(m, ec.zone);
@@ -171,14 +186,12 @@ void run_pass(PassState& st, ct::EntryId* created) {
       case ct::CtVerdict::kPass:
       case ct::CtVerdict::kRelated:
         v.ct[st.pass] = note;
-        record_first_fragment(st, i, ec.zone);
         break;
       case ct::CtVerdict::kNew:  // a SYN reopening a closed connection: policy again
         miss[misses++] = j;
         break;
       default:
         v.drop_with(DropReason::kTcpInvalid);
-        record_first_fragment(st, i, ec.zone);
         break;
     }
   }
@@ -205,36 +218,67 @@ void run_pass(PassState& st, ct::EntryId* created) {
     const uint32_t j = miss[q];
     const uint16_t i = index[j];
     Verdict& v = b.verdict[i];
-    const uint16_t zone = flat[j].zone;
     if (userdata[q] == 0) {
       v.drop_with(DropReason::kSgDeny);
-    } else {
-      v.sg_rule[st.pass] = table[q]->verdicts[userdata[q]].rule_number;
-      const ct::KeyResult k{flat[j], sides[j], ct::KeyStatus::kOk};
-      ct::AdmitResult a = ct::admit(flows, k, hashes[j], pkts[j], ctx.now, generation, true);
-      if (a.verdict == ct::CtVerdict::kPass) {
-        v.ct[st.pass] = CtNote::kNew;
-        if (created) created[i] = a.id;
-      } else {
-        v.drop_with(a.verdict == ct::CtVerdict::kFull ? DropReason::kConntrackFull : DropReason::kTcpInvalid);
-      }
+      continue;
     }
-    record_first_fragment(st, i, zone);
+    v.sg_rule[st.pass] = table[q]->verdicts[userdata[q]].rule_number;
+    v.ct[st.pass] = CtNote::kNew;
+    if (st.pending) {
+      st.pending[(*st.pending_count)++] = PendingAdmit{i, sides[j], flat[j], hashes[j], pkts[j]};
+      continue;
+    }
+    admit_one(st, i, ct::KeyResult{flat[j], sides[j], ct::KeyStatus::kOk}, hashes[j], pkts[j]);
+  }
+}
+
+// Non-first fragments follow what their first fragment met in each zone;
+// first fragments record what they met. Last, so a first fragment and its
+// followers may share a burst.
+void fragments_pass(Burst& b, const Snapshot& s, PipelineContext& ctx) {
+  for (uint16_t i = 0; i < b.count; ++i) {
+    const PacketMeta& m = b.meta[i];
+    if (!m.has(meta_flags::kFragment)) continue;
+    Verdict& v = b.verdict[i];
+    const uint16_t enis[2] = {v.in_eni, v.out_eni};
+    if (m.frag_offset == 0) {
+      if (v.ct[0] == CtNote::kNone && v.ct[1] == CtNote::kNone && v.drop == DropReason::kNone) continue;
+      for (int pass = 0; pass < 2; ++pass)
+        if (is_local_eni(s, enis[pass])) record_first_fragment(ctx, m, s.eni_ct[enis[pass]].zone, v.drop);
+      continue;
+    }
+    for (int pass = 0; pass < 2 && v.action == Action::kForward; ++pass) {
+      if (!is_local_eni(s, enis[pass])) continue;
+      const DropReason r = ctx.fragments->verdict(ct::fragment_key_of(m, s.eni_ct[enis[pass]].zone), m.frag_offset, ctx.now);
+      if (r != DropReason::kNone) v.drop_with(r);
+      else v.ct[pass] = CtNote::kFragment;
+    }
   }
 }
 
 }  // namespace
 
 void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
-  ct::EntryId created[kBurstSize];
-  for (uint16_t i = 0; i < b.count; ++i) created[i] = ct::kNoEntry;
-  PassState egress{b, s, ctx, Direction::kEgress, 0};
-  run_pass(egress, created);
-  PassState ingress{b, s, ctx, Direction::kIngress, 1};
-  run_pass(ingress, nullptr);
-  // A connection the receiver's groups refused holds no entry in the sender's zone.
-  for (uint16_t i = 0; i < b.count; ++i)
-    if (created[i] != ct::kNoEntry && b.verdict[i].action == Action::kDrop) ctx.flows->erase(created[i]);
+  ct::EntryId created[2][kBurstSize];
+  for (uint16_t i = 0; i < b.count; ++i) created[0][i] = created[1][i] = ct::kNoEntry;
+  PendingAdmit pending[kBurstSize];
+  uint32_t pending_count = 0;
+  PassState egress{b, s, ctx, Direction::kEgress, 0, created[0], pending, &pending_count};
+  run_pass(egress);
+  PassState ingress{b, s, ctx, Direction::kIngress, 1, created[1], nullptr, nullptr};
+  run_pass(ingress);
+  for (uint32_t p = 0; p < pending_count; ++p) {
+    const PendingAdmit& a = pending[p];
+    if (b.verdict[a.i].action == Action::kForward)
+      admit_one(egress, a.i, ct::KeyResult{a.key, a.side, ct::KeyStatus::kOk}, a.hash, a.pkt);
+  }
+  fragments_pass(b, s, ctx);
+  // A dropped packet holds no entry in either zone.
+  for (uint16_t i = 0; i < b.count; ++i) {
+    if (b.verdict[i].action != Action::kDrop) continue;
+    for (auto* c : created)
+      if (c[i] != ct::kNoEntry) ctx.flows->erase(c[i]);
+  }
 }
 
 }  // namespace vfpath

@@ -250,6 +250,48 @@ TEST(ConntrackStage, RevalidateCutsConnectionsTheNewRulesRefuse) {
          from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40005, 80, kAck, 1, 1))), kOk, kEst, CtNote::kRevalidated});
 }
 
+// Several packets in one burst (one port): what one of them opens or is
+// refused must be visible to the next. Both cases were bugs found by the
+// pcap integration test (tests/integration/conntrack_pcap_test.py).
+std::vector<Verdict> run_burst(const Snapshot& snap, PipelineContext& ctx, uint16_t port, const std::vector<Bytes>& frames) {
+  std::vector<std::vector<uint8_t>> bufs(frames.size(), std::vector<uint8_t>(2048));
+  Burst b;
+  b.count = static_cast<uint16_t>(frames.size());
+  b.in_port = port;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    std::copy(frames[i].begin(), frames[i].end(), bufs[i].begin() + 128);
+    b.frames[i] = Frame{bufs[i].data() + 128, static_cast<uint16_t>(frames[i].size()), 128, 1024,
+                        static_cast<uint32_t>(frames[i].size())};
+  }
+  ctx.now += 1000000;
+  run_pipeline(b, snap, ctx);
+  return {b.verdict, b.verdict + b.count};
+}
+
+TEST(ConntrackStage, WithinOneBurstFragmentsFollowAndRefusedConnectionsTakeNoAllowance) {
+  // vm4 (allowance 2, default group) -> vm2 (sg-web: tcp 80 only).
+  auto snap = compile(config(kWebRules, false));
+  ScratchContext scratch;
+  for (const EniEntry& e : snap->enis) scratch.flows->set_zone(static_cast<uint16_t>(e.counter_slot), e.conntrack);
+  auto from4 = [](const Bytes& ip) { return from(4, ip); };
+  Ip4Opts first{.frag = 0x2000, .id = 9}, second{.frag = 0x0005, .id = 9};
+  const auto v = run_burst(*snap, scratch.ctx, 3, {
+      from4(v4("10.0.1.40", "10.0.2.10", 17, udp(1, 53))),                              // refused by vm2's groups
+      from4(v4("10.0.1.40", "10.0.2.10", 17, udp(2, 53))),                              // refused
+      from4(v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(1000, 80, kSyn, 1, 0))),            // 1st of the allowance
+      from4(v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(1001, 80, kSyn, 1, 0), first)),     // 2nd, a first fragment
+      from4(v4("10.0.1.40", "10.0.2.10", 6, Bytes(24), second)),                        // its second fragment
+  });
+  ASSERT_EQ(v.size(), 5u);
+  EXPECT_EQ(drop_reason_name(v[0].drop), "sg_deny");
+  EXPECT_EQ(drop_reason_name(v[1].drop), "sg_deny");
+  EXPECT_EQ(static_cast<int>(v[2].action), static_cast<int>(Action::kForward)) << drop_reason_name(v[2].drop);
+  EXPECT_EQ(static_cast<int>(v[3].action), static_cast<int>(Action::kForward)) << drop_reason_name(v[3].drop);
+  EXPECT_EQ(static_cast<int>(v[4].action), static_cast<int>(Action::kForward)) << drop_reason_name(v[4].drop);
+  EXPECT_EQ(static_cast<int>(v[4].ct[0]), static_cast<int>(CtNote::kFragment));
+  EXPECT_EQ(scratch.flows->zone_count(3), 2u);
+}
+
 TEST(ConntrackStage, WithTwoWorkersEachPacketGoesToTheOwnerOfItsAddresses) {
   auto snap = compile(config(kWebRules, false));
   ScratchContext w0(4096, 2, 0), w1(4096, 2, 1);
