@@ -16,15 +16,7 @@ acl::nacl::RuleSpec to_spec(const config::v1::NaclEntry& e) {
   r.number = e.rule_number();
   r.action = e.action() == config::v1::ALLOW ? acl::nacl::Action::kAllow : acl::nacl::Action::kDeny;
   r.cidr = e.cidr();
-  r.protocol = e.protocol().empty() ? "-1" : e.protocol();
-  if (e.has_port_range()) {
-    r.port_from = static_cast<int32_t>(std::min<uint32_t>(e.port_range().from(), 0x7fffffff));
-    r.port_to = static_cast<int32_t>(std::min<uint32_t>(e.port_range().to(), 0x7fffffff));
-  }
-  if (e.has_icmp()) {
-    r.icmp_type = e.icmp().type();
-    r.icmp_code = e.icmp().code();
-  }
+  fill_match(e, r);
   return r;
 }
 

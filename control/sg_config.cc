@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "control/compile.h"
+#include "control/nacl_config.h"
 
 namespace vfpath::control {
 
@@ -19,15 +20,7 @@ acl::nacl::RuleSpec sg_rule_spec(const config::v1::SgRule& rule, const std::stri
   r.number = number;
   r.action = acl::nacl::Action::kAllow;
   r.cidr = cidr;
-  r.protocol = rule.protocol().empty() ? "-1" : rule.protocol();
-  if (rule.has_port_range()) {
-    r.port_from = static_cast<int32_t>(std::min<uint32_t>(rule.port_range().from(), 0x7fffffff));
-    r.port_to = static_cast<int32_t>(std::min<uint32_t>(rule.port_range().to(), 0x7fffffff));
-  }
-  if (rule.has_icmp()) {
-    r.icmp_type = rule.icmp().type();
-    r.icmp_code = rule.icmp().code();
-  }
+  fill_match(rule, r);
   return r;
 }
 
