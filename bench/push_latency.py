@@ -3,9 +3,12 @@
 network ACL of N entries in force; each push changes one entry; the figure is
 vfpathd's own apply time (validate + compile + publish with the RCU grace
 period), p50 and p99 over --pushes pushes, for each N. Also the end-to-end
-time of `vfpathctl apply` (process start, gRPC, apply). A benchmark.
+time of `vfpathctl apply` (process start, gRPC, apply). With --sg-members M:
+M ENIs in one security group whose rule admits the group's own members (so
+every member's policy expands to M peers), each push changing one port of
+that rule. A benchmark.
 
-usage: push_latency.py VFPATHD VFPATHCTL [--pushes 50] [--rules 20 1000 10000]"""
+usage: push_latency.py VFPATHD VFPATHCTL [--pushes 50] [--rules 20 1000 10000] [--sg-members 10 100 1000]"""
 
 import argparse
 import json
@@ -38,6 +41,41 @@ def config(generation, rules, changed_port):
                      {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "s2", "ipv4": ["10.0.2.10"]}]}
 
 
+def sg_config(generation, members, changed_port):
+    """`members` ENIs on one port (told apart by MAC), all in sg-app, which
+    admits TCP from its own members on two ports, one of them changed per push."""
+    enis = [{"id": f"vm{i}", "port": "a", "mac": f"02:00:00:{(i >> 8) & 255:02x}:{i & 255:02x}:0a", "subnet": "s1",
+             "ipv4": [f"10.{1 + (i >> 8)}.{i & 255}.10"],
+             "security_groups": ["sg-app"]} for i in range(members)]
+    return {"generation": generation,
+            "ports": [{"name": "a", "role": "ENI", "devargs": "net_null0"}],
+            "vpcs": [{"id": "v", "cidrs": ["10.0.0.0/8"]}],
+            "subnets": [{"id": "s1", "vpc": "v", "ipv4_cidr": "10.0.0.0/8"}],
+            "security_groups": [{"id": "sg-app", "vpc": "v", "ingress": [
+                {"protocol": "tcp", "port_range": {"from": 443, "to": 443}, "security_groups": ["sg-app"]},
+                {"protocol": "tcp", "port_range": {"from": changed_port, "to": changed_port}, "security_groups": ["sg-app"]}],
+                "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]}],
+            "enis": enis}
+
+
+def measure(a, tmp, name, make):
+    """p50/p99 of vfpathd's apply time and the p50 of `vfpathctl apply`, in ms."""
+    with Daemon(a.vfpathd, make(1, 1001), tmp, name, memory_mb=1024,
+                options=["--idle-sleep-max-us", a.idle_sleep_max_us]) as d:
+        applied, wall = [], []
+        path = f"{tmp}/push.json"
+        for g in range(2, a.pushes + 2):
+            json.dump(make(g, 1000 + g), open(path, "w"))
+            t0 = time.monotonic()
+            r = subprocess.run([a.vfpathctl, "--socket", d.control_socket, "apply", path],
+                               capture_output=True, text=True, timeout=120)
+            wall.append((time.monotonic() - t0) * 1e3)
+            if r.returncode != 0:
+                sys.exit(f"push refused: {r.stderr}")
+            applied.append(int(r.stdout.split(" in ")[1].split()[0]) / 1e3)
+    return statistics.median(applied), pct(applied, 99), statistics.median(wall)
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -50,25 +88,20 @@ def main():
     ap.add_argument("--pushes", type=int, default=50)
     ap.add_argument("--rules", type=int, nargs="+", default=[20, 1000, 10000])
     ap.add_argument("--idle-sleep-max-us", default="200")
+    ap.add_argument("--sg-members", type=int, nargs="*", default=[])
     a = ap.parse_args()
-    print("| NACL entries in force | apply p50 | apply p99 | vfpathctl apply p50 (end to end) |\n|---|---|---|---|")
+    print("| in force | apply p50 | apply p99 | vfpathctl apply p50 (end to end) |\n|---|---|---|---|")
     for rules in a.rules:
         with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
-            with Daemon(a.vfpathd, config(1, rules, 1), tmp, f"vfpush{os.getpid()}r{rules}",
-                        memory_mb=1024, options=["--idle-sleep-max-us", a.idle_sleep_max_us]) as d:
-                applied, wall = [], []
-                path = f"{tmp}/push.json"
-                for g in range(2, a.pushes + 2):
-                    json.dump(config(g, rules, g), open(path, "w"))
-                    t0 = time.monotonic()
-                    r = subprocess.run([a.vfpathctl, "--socket", d.control_socket, "apply", path],
-                                       capture_output=True, text=True, timeout=120)
-                    wall.append((time.monotonic() - t0) * 1e3)
-                    if r.returncode != 0:
-                        sys.exit(f"push refused: {r.stderr}")
-                    applied.append(int(r.stdout.split(" in ")[1].split()[0]) / 1e3)
-        print(f"| {rules} | {statistics.median(applied):.2f} ms | {pct(applied, 99):.2f} ms | "
-              f"{statistics.median(wall):.1f} ms |", flush=True)
+            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}r{rules}",
+                                     lambda g, port, rules=rules: config(g, rules, port - 1000))
+        print(f"| {rules} NACL entries | {p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
+    for members in a.sg_members:
+        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
+            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}m{members}",
+                                     lambda g, port, members=members: sg_config(g, members, port))
+        print(f"| {members} ENIs in a group admitting its members ({2 * members} expanded peer rules per ENI) | "
+              f"{p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
 
 
 if __name__ == "__main__":
