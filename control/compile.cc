@@ -65,6 +65,14 @@ void compile_security_groups(const config::v1::Config& c, Snapshot& s) {
   }
 }
 
+// Copies each policy's untracked flags into its ENIs' packed entries.
+void pack_untracked(Snapshot& s) {
+  for (EniCt& ec : s.eni_ct) {
+    const auto& u = s.sg_policies[ec.sg_policy].untracked;
+    ec.untracked = static_cast<uint8_t>(u[0][0] | u[0][1] << 1 | u[1][0] << 2 | u[1][1] << 3);
+  }
+}
+
 ct::ZoneConfig zone_config(const config::v1::EniConntrack& c) {
   ct::ZoneConfig z;
   if (c.allowance()) z.allowance = c.allowance();
@@ -190,6 +198,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
     if (count > 1) s->ports[port].only_eni = kNoEni;
 
   compile_security_groups(c, *s);
+  pack_untracked(*s);
   s->conntrack_capacity = c.conntrack().capacity() ? c.conntrack().capacity() : kDefaultConntrackCapacity;
 
   auto by_l2 = FlatMap<L2Key, uint16_t>::build(l2);

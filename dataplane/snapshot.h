@@ -106,7 +106,11 @@ struct EniCt {
   uint16_t zone = 0;       // = the ENI's counter slot: stable across pushes
   uint16_t sg_policy = 0;  // index into Snapshot::sg_policies
   uint8_t flags = 0;       // eni_ct_flags
-  uint8_t reserved[3] = {};
+  // Its policy's SgPolicy::untracked, one bit each (bit family * 2 + (UDP ? 1 : 0)),
+  // so the untracked test reads this 8-byte entry only (the SgPolicy is
+  // large: loading it per packet was the conntrack stage's top stall).
+  uint8_t untracked = 0;
+  uint8_t reserved[2] = {};
 };
 static_assert(sizeof(EniCt) == 8);
 

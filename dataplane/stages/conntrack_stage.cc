@@ -113,10 +113,9 @@ void run_pass(PassState& st) {
     const PacketMeta& m = b.meta[i];
     if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;  // decided last: fragments_pass
     // Untracked TCP/UDP first: it needs no key at all.
-    const int fam = m.kind == PacketKind::kIpv6 ? 1 : 0;
-    const SgPolicy& pol = s.sg_policies[ec.sg_policy];
-    if ((m.l4_proto == wire::kProtoTcp && pol.untracked[fam][0]) ||
-        (m.l4_proto == wire::kProtoUdp && pol.untracked[fam][1])) {
+    const int fam = m.kind == PacketKind::kIpv6 ? 2 : 0;
+    if ((m.l4_proto == wire::kProtoTcp && (ec.untracked >> fam & 1)) ||
+        (m.l4_proto == wire::kProtoUdp && (ec.untracked >> (fam + 1) & 1))) {
       v.ct[st.pass] = CtNote::kUntracked;
       continue;
     }
