@@ -19,6 +19,7 @@
 #include "control/compile.h"
 #include "control/config_file.h"
 #include "control/overlay_state.h"
+#include "bench/dataplane/load_burst.h"
 #include "dataplane/pipeline.h"
 #include "encap/encap_template.h"
 #include "encap/flow_hash.h"
@@ -113,20 +114,7 @@ struct Fixture {
     }
   }
 
-  void load() {
-    burst.count = kBurstSize;
-    burst.in_port = port;
-    burst.spare_count = burst.spare_used = 0;
-    for (uint16_t i = 0; i < kBurstSize; ++i) {
-      const Bytes& f = frames[next];
-      next = next + 1 == frames.size() ? 0 : next + 1;
-      uint8_t* at = buf.data() + i * kRoom + kHeadroom;
-      std::memcpy(at, f.data(), f.size());
-      burst.frames[i] = Frame{at, static_cast<uint16_t>(f.size()), kHeadroom,
-                              static_cast<uint16_t>(kRoom - kHeadroom - f.size()), static_cast<uint32_t>(f.size())};
-      burst.verdict[i] = Verdict{};
-    }
-  }
+  void load() { load_burst(burst, port, frames, next, buf.data(), kRoom, kHeadroom); }
 };
 
 // Times run_pipeline only; aborts if a packet is not forwarded (a broken

@@ -19,6 +19,7 @@
 #include "acl/tools/eal_session.h"
 #include "control/config_file.h"
 #include "dataplane/parser.h"
+#include "bench/dataplane/load_burst.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/stages/stages.h"
 #include "tests/dataplane/frames.h"
@@ -103,19 +104,7 @@ struct Fixture {
   }
 
   // Restores a burst of 32 frames from the next flows (the per-iteration baseline cost).
-  void load() {
-    burst.count = kBurstSize;
-    burst.in_port = 0;
-    for (uint16_t i = 0; i < kBurstSize; ++i) {
-      const Bytes& f = frames[next];
-      next = next + 1 == frames.size() ? 0 : next + 1;
-      uint8_t* at = buf.data() + i * kRoom + kHeadroom;
-      std::memcpy(at, f.data(), f.size());
-      burst.frames[i] = Frame{at, static_cast<uint16_t>(f.size()), kHeadroom,
-                              static_cast<uint16_t>(kRoom - kHeadroom - f.size()), static_cast<uint32_t>(f.size())};
-      burst.verdict[i] = Verdict{};
-    }
-  }
+  void load() { load_burst(burst, 0, frames, next, buf.data(), kRoom, kHeadroom); }
 };
 
 void report(benchmark::State& state, uint64_t cycles) {
