@@ -2,18 +2,20 @@
 // forwarded packets: the sender ENI's zone with its egress groups, then the
 // receiver ENI's zone with its ingress groups (a packet between two local
 // ENIs passes both, as in AWS, and is tracked in both zones). Per pass:
-//   1. non-first fragments take their first fragment's outcome;
+//   1. TCP/UDP allowed all-open both ways is untracked (AWS): no table work;
 //      ICMP errors must quote a tracked connection (RELATED);
-//      TCP/UDP allowed all-open both ways is untracked (AWS), no table work;
 //   2. the rest: flow keys and hashes, one bulk lookup;
 //   3. a hit is tracked (TCP windows, timers); with `revalidate` on and an
 //      older policy generation, re-checked first;
 //   4. a miss (or a TCP reopen) is classified against the security groups in
-//      runs of one table, and admitted if allowed.
+//      runs of one table, and admitted if allowed — in the sender's zone
+//      only after the receiver's pass let the packet through.
+// Then non-first fragments follow their first fragment (fragments_pass, after
+// both passes, so the two may share a burst), and the entries made for a
+// packet dropped after all are erased: a refused connection holds no table
+// space or allowance.
 // Drops: sg_deny, tcp_invalid, conntrack_full, icmp_unrelated,
-// fragment_orphan, fragment_overlap. An entry the egress pass created for a
-// packet the ingress pass then drops is erased, so a denied connection holds
-// no table space.
+// fragment_orphan, fragment_overlap.
 #include "conntrack/related.h"
 #include "conntrack/tracker.h"
 #include "dataplane/net_headers.h"
@@ -51,8 +53,6 @@ struct PassState {
 uint16_t eni_of(const Verdict& v, Direction dir) { return dir == Direction::kEgress ? v.in_eni : v.out_eni; }
 
 bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size(); }
-
-uint32_t readable(const Frame& f) { return f.len; }
 
 // Is the first packet (or the original direction of a connection, `reverse`
 // for a reply) allowed by the ENI's groups in direction `dir`? Returns the
@@ -124,7 +124,7 @@ void run_pass(PassState& st) {
       ct::KeyResult inner;
       const Frame& f = b.frames[i];
       ct::EntryId id = ct::kNoEntry;
-      if (ct::related_key(f.data, readable(f), m, ec.zone, inner))
+      if (ct::related_key(f.data, f.len, m, ec.zone, inner))
         id = flows.lookup(inner.key, ct::flow_hash(inner.key), ctx.now);
       if (id == ct::kNoEntry) v.drop_with(DropReason::kIcmpUnrelated);
       else v.ct[st.pass] = CtNote::kRelated;
@@ -156,7 +156,7 @@ void run_pass(PassState& st) {
     Verdict& v = b.verdict[i];
     const Frame& f = b.frames[i];
     const PacketMeta& m = b.meta[i];
-    if (!ct::ct_packet_of(f.data, readable(f), m, pkts[j])) {
+    if (!ct::ct_packet_of(f.data, f.len, m, pkts[j])) {
       v.drop_with(DropReason::kMalformed);
       continue;
     }

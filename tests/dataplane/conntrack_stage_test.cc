@@ -68,6 +68,22 @@ struct Step {
   CtNote receiver = CtNote::kNone;      // expected verdict.ct[1]
 };
 
+// Runs one burst of frames from one port, 1 ms after the last.
+std::vector<Verdict> run_burst(const Snapshot& snap, PipelineContext& ctx, uint16_t port, const std::vector<Bytes>& frames) {
+  std::vector<std::vector<uint8_t>> bufs(frames.size(), std::vector<uint8_t>(2048));
+  Burst b;
+  b.count = static_cast<uint16_t>(frames.size());
+  b.in_port = port;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    std::copy(frames[i].begin(), frames[i].end(), bufs[i].begin() + 128);
+    b.frames[i] = Frame{bufs[i].data() + 128, static_cast<uint16_t>(frames[i].size()), 128, 1024,
+                        static_cast<uint32_t>(frames[i].size())};
+  }
+  ctx.now += 1000000;
+  run_pipeline(b, snap, ctx);
+  return {b.verdict, b.verdict + b.count};
+}
+
 class Runner {
  public:
   explicit Runner(std::unique_ptr<Snapshot> s) : snap_(std::move(s)) {}
@@ -78,16 +94,7 @@ class Runner {
   void zones() { replace(std::move(snap_)); }
   Verdict run(const Step& st) {
     SCOPED_TRACE(st.proves);
-    std::vector<uint8_t> buf(2048);
-    std::copy(st.frame.begin(), st.frame.end(), buf.begin() + 128);
-    Burst b;
-    b.count = 1;
-    b.in_port = st.port;
-    b.frames[0] = Frame{buf.data() + 128, static_cast<uint16_t>(st.frame.size()), 128,
-                        static_cast<uint16_t>(2048 - 128 - st.frame.size()), static_cast<uint32_t>(st.frame.size())};
-    scratch_.ctx.now += 1000000;  // 1 ms per packet
-    run_pipeline(b, *snap_, scratch_.ctx);
-    const Verdict& v = b.verdict[0];
+    const Verdict v = run_burst(*snap_, scratch_.ctx, st.port, {st.frame})[0];
     EXPECT_EQ(drop_reason_name(v.drop), drop_reason_name(st.drop));
     EXPECT_EQ(static_cast<int>(v.action), static_cast<int>(st.drop == DropReason::kNone ? Action::kForward : Action::kDrop));
     if (st.drop == DropReason::kNone) {
@@ -250,24 +257,9 @@ TEST(ConntrackStage, RevalidateCutsConnectionsTheNewRulesRefuse) {
          from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40005, 80, kAck, 1, 1))), kOk, kEst, CtNote::kRevalidated});
 }
 
-// Several packets in one burst (one port): what one of them opens or is
-// refused must be visible to the next. Both cases were bugs found by the
-// pcap integration test (tests/integration/conntrack_pcap_test.py).
-std::vector<Verdict> run_burst(const Snapshot& snap, PipelineContext& ctx, uint16_t port, const std::vector<Bytes>& frames) {
-  std::vector<std::vector<uint8_t>> bufs(frames.size(), std::vector<uint8_t>(2048));
-  Burst b;
-  b.count = static_cast<uint16_t>(frames.size());
-  b.in_port = port;
-  for (size_t i = 0; i < frames.size(); ++i) {
-    std::copy(frames[i].begin(), frames[i].end(), bufs[i].begin() + 128);
-    b.frames[i] = Frame{bufs[i].data() + 128, static_cast<uint16_t>(frames[i].size()), 128, 1024,
-                        static_cast<uint32_t>(frames[i].size())};
-  }
-  ctx.now += 1000000;
-  run_pipeline(b, snap, ctx);
-  return {b.verdict, b.verdict + b.count};
-}
-
+// What one packet of a burst opens or is refused must be visible to the
+// next. Both cases were bugs found by the pcap integration test
+// (tests/integration/conntrack_pcap_test.py).
 TEST(ConntrackStage, WithinOneBurstFragmentsFollowAndRefusedConnectionsTakeNoAllowance) {
   // vm4 (allowance 2, default group) -> vm2 (sg-web: tcp 80 only).
   auto snap = compile(config(kWebRules, false));
@@ -297,16 +289,7 @@ TEST(ConntrackStage, WithTwoWorkersEachPacketGoesToTheOwnerOfItsAddresses) {
   ScratchContext w0(4096, 2, 0), w1(4096, 2, 1);
   const Bytes there = from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40000, 80, kSyn, 100, 0)));
   const Bytes back = from(2, v4("10.0.2.10", "10.0.1.10", 6, tcp_seg(80, 40000, kSynAck, 5000, 101)));
-  auto run = [&](ScratchContext& w, const Bytes& f, uint16_t port) {
-    std::vector<uint8_t> buf(2048);
-    std::copy(f.begin(), f.end(), buf.begin() + 128);
-    Burst b;
-    b.count = 1;
-    b.in_port = port;
-    b.frames[0] = Frame{buf.data() + 128, static_cast<uint16_t>(f.size()), 128, 1024, static_cast<uint32_t>(f.size())};
-    run_pipeline(b, *snap, w.ctx);
-    return b.verdict[0];
-  };
+  auto run = [&](ScratchContext& w, const Bytes& f, uint16_t port) { return run_burst(*snap, w.ctx, port, {f})[0]; };
   const Verdict a0 = run(w0, there, 0), a1 = run(w1, there, 0);
   // Exactly one worker keeps it; the other hands it over, untouched.
   ASSERT_NE(a0.action == Action::kHandoff, a1.action == Action::kHandoff);
