@@ -38,19 +38,17 @@ namespace {
 
 std::string default_key(const std::string& vpc) { return "default:" + vpc; }
 
-bool is_all_open_cidr(const acl::nacl::NaclRule& r) { return r.cidr.len == 0; }
-
 // True when `r` allows every port of protocol `proto` (6 or 17) from/to
 // everywhere of its family.
 bool opens_all(const acl::nacl::NaclRule& r, uint8_t proto) {
-  if (!is_all_open_cidr(r)) return false;
+  if (r.cidr.len != 0) return false;
   if (r.protocol == acl::nacl::kAnyProtocol) return true;
   return r.protocol == proto && r.ports.lo == 0 && r.ports.hi == 65535;
 }
 
 }  // namespace
 
-SgModel::SgModel(const config::v1::Config& c) : c_(c) {
+SgModel::SgModel(const config::v1::Config& c) {
   for (const auto& g : c.security_groups()) groups_.emplace(g.id(), &g);
   for (const auto& l : c.prefix_lists()) lists_.emplace(l.id(), &l);
   std::map<std::string, std::string> subnet_vpc;

@@ -71,7 +71,6 @@ class SgModel {
   ExpandedPolicy expand(const std::vector<std::string>& groups, const std::string& vpc) const;
 
  private:
-  const config::v1::Config& c_;
   std::map<std::string, const config::v1::SecurityGroup*> groups_;
   std::map<std::string, const config::v1::PrefixList*> lists_;
   std::vector<std::vector<std::string>> eni_groups_;

@@ -143,6 +143,7 @@ void Worker::run(const std::atomic<bool>& stop) {
   }
   publisher_.offline(id_);
   publisher_.unregister_worker(id_);
+  running_.store(false, std::memory_order_release);
   for (rte_mbuf*& m : spares_) {
     rte_pktmbuf_free(m);  // null-safe
     m = nullptr;

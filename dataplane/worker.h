@@ -78,6 +78,8 @@ class Worker final {
   // connection_listing.h); r.done turns true when it has. One request at a
   // time; `r` must outlive it.
   void request_listing(ListingRequest& r) { listing_.store(&r, std::memory_order_release); }
+  // False once run() has returned: it touches no listing request after that.
+  bool running() const { return running_.load(std::memory_order_acquire); }
 
  private:
   uint16_t poll(const Snapshot& s, RxQueue q);
@@ -124,6 +126,7 @@ class Worker final {
   PipelineContext ctx_;
   const Snapshot* synced_ = nullptr;  // the snapshot sync_zones last applied
   std::atomic<ListingRequest*> listing_{nullptr};
+  std::atomic<bool> running_{true};
   uint32_t loops_ = 0;
   struct Outbox {
     rte_mbuf* mbufs[kBurstSize];

@@ -175,14 +175,10 @@ int run(const vfpath::DaemonOptions& o, const vfpath::config::v1::Config& config
       r.max = max - all.size();
       r.out.reserve(r.max);
       w->request_listing(r);
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      // A running worker serves it within a few loops. `r` lives on this
+      // stack, so give up only once the worker no longer runs.
       while (!r.done.load(std::memory_order_acquire)) {
-        if (std::chrono::steady_clock::now() > deadline) {
-          // Leaving now would free `r` under the worker: wait for it, it is alive.
-          while (!r.done.load(std::memory_order_acquire) && !g_stop.load())
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-          if (!r.done.load()) throw std::runtime_error("a worker did not answer the connection listing");
-        }
+        if (!w->running()) throw std::runtime_error("vfpathd is stopping: the connection listing was not finished");
         std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
       all.insert(all.end(), r.out.begin(), r.out.end());
