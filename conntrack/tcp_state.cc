@@ -176,8 +176,8 @@ bool synchronised(S s) { return s >= S::kEstablished && s <= S::kLastAck; }
 }  // namespace
 
 const char* tcp_state_name(TcpState s) {
-  static constexpr const char* kNames[] = {"NONE",     "SYN_SENT", "SYN_RECV",  "ESTABLISHED", "FIN_WAIT",
-                                           "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",       "SYN_SENT2"};
+  static constexpr const char* kNames[] = {"none",       "syn_sent", "syn_recv",  "established", "fin_wait",
+                                           "close_wait", "last_ack", "time_wait", "close",       "syn_sent2"};
   auto i = static_cast<unsigned>(s);
   return i < static_cast<unsigned>(S::kCount) ? kNames[i] : "?";
 }

@@ -38,6 +38,7 @@ enum class TcpState : uint8_t {
   kSynSent2,     // simultaneous open: SYN seen from both sides
   kCount
 };
+// "established", "syn_sent", ...: the names ListConnections reports.
 const char* tcp_state_name(TcpState s);
 
 enum class TcpVerdict : uint8_t {

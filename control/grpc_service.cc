@@ -44,10 +44,7 @@ grpc::Status ControlService::ListConnections(grpc::ServerContext*, const v1::Lis
     else return {grpc::StatusCode::INVALID_ARGUMENT, "address: \"" + req->address() + "\" is not an IPv4 or IPv6 address"};
     f.address = a;
   }
-  static constexpr std::string_view kStates[] = {"established", "syn_sent", "syn_recv", "fin_wait", "close_wait",
-                                                 "last_ack", "time_wait", "close", "syn_sent2", "udp_unreplied",
-                                                 "udp_stream", "icmp", "other"};
-  if (!f.state.empty() && std::find(std::begin(kStates), std::end(kStates), f.state) == std::end(kStates))
+  if (!f.state.empty() && !is_connection_state(f.state))
     return {grpc::StatusCode::INVALID_ARGUMENT, "state: \"" + f.state + "\" is not a connection state"};
   const size_t max = req->max() ? std::min<uint32_t>(req->max(), 1000000) : 10000;
   // Zones are ENI counter slots; names come from the snapshot in force.

@@ -9,17 +9,18 @@ namespace vfpath {
 std::string_view connection_state(const ct::FlowTable& t, ct::EntryId id) {
   const ct::FlowEntry& e = t.entry(id);
   switch (e.key.proto) {
-    case wire::kProtoTcp: {
-      static constexpr std::string_view kNames[] = {"none", "syn_sent", "syn_recv", "established", "fin_wait",
-                                                    "close_wait", "last_ack", "time_wait", "close", "syn_sent2"};
-      const auto s = static_cast<size_t>(t.tcp(id).state);
-      return s < std::size(kNames) ? kNames[s] : "unknown";
-    }
+    case wire::kProtoTcp: return ct::tcp_state_name(t.tcp(id).state);
     case wire::kProtoUdp: return (e.flags & ct::entry_flag::kSeenReply) ? "udp_stream" : "udp_unreplied";
     case wire::kProtoIcmp:
     case wire::kProtoIcmpv6: return "icmp";
     default: return "other";
   }
+}
+
+bool is_connection_state(std::string_view name) {
+  for (int s = 1; s < static_cast<int>(ct::TcpState::kCount); ++s)
+    if (name == ct::tcp_state_name(static_cast<ct::TcpState>(s))) return true;
+  return name == "udp_unreplied" || name == "udp_stream" || name == "icmp" || name == "other";
 }
 
 namespace {

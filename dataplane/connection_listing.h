@@ -37,6 +37,8 @@ struct ConnectionRecord {
 // "established", "syn_sent", ... for TCP; "udp_unreplied", "udp_stream",
 // "icmp", "other" for the rest.
 std::string_view connection_state(const ct::FlowTable& t, ct::EntryId id);
+// Whether `name` is one connection_state() can return.
+bool is_connection_state(std::string_view name);
 
 struct ListingRequest {
   ConnectionFilter filter;

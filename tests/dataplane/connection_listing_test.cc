@@ -58,6 +58,12 @@ TEST(ConnectionListing, FiltersAndTheCapApplyAndSlicingLosesNothing) {
   EXPECT_GT(one[0].seconds_left, 25u);  // UDP unreplied: 30 s
 }
 
+TEST(ConnectionListing, StateNamesAreTheOnesListingsReport) {
+  for (const char* name : {"established", "syn_sent", "time_wait", "udp_unreplied", "udp_stream", "icmp", "other"})
+    EXPECT_TRUE(is_connection_state(name)) << name;
+  for (const char* name : {"none", "ESTABLISHED", "open", ""}) EXPECT_FALSE(is_connection_state(name)) << name;
+}
+
 TEST(ConnectionListing, ExpiredConnectionsAreNotListed) {
   auto t = table_with_connections();
   ListingRequest r;
