@@ -19,11 +19,11 @@ enum class DropReason : uint8_t {
   kArpGratuitous = 6,      // gratuitous ARP (announcing an address)
   kArpUnanswered = 7,      // ARP that needs no answer: replies, probes, off-subnet targets
   kNdUnanswered = 8,       // NDP/MLD that needs no answer: DAD, RS, MLD, NS for other targets
-  kNoRoute = 9,            // destination not a local ENI of the VPC (until the overlay)
+  kNoRoute = 9,            // destination not a local ENI of the VPC, and no underlay configured
   kTtlExceeded = 10,       // TTL/hop limit reached zero; ICMP time exceeded sent back
   kNotToRouter = 11,       // unicast frame not addressed to the VPC router's MAC
   kToGateway = 12,         // addressed to the gateway but not an echo request
-  kUplinkUnhandled = 13,   // arrived on an uplink port (no overlay yet)
+  kUplinkUnhandled = 13,   // arrived on an uplink port that is not the underlay's
   kTxFull = 14,            // the output queue was full
   kMultiSegment = 15,      // a reply or VLAN tag did not fit the first buffer
   kNaclDeny = 16,          // a network ACL entry (or its implicit deny) denied it

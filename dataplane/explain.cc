@@ -102,9 +102,8 @@ std::string remote_owner(const Snapshot& s, const EniEntry& eni, const PacketMet
 Explanation explain(const Snapshot& s, const PacketDescription& d) {
   Explanation e;
   const EniEntry* eni = nullptr;
-  uint16_t eni_index = 0;
   for (uint16_t i = 0; i < s.enis.size(); ++i)
-    if (s.enis[i].id == d.eni) eni = &s.enis[eni_index = i];
+    if (s.enis[i].id == d.eni) eni = &s.enis[i];
   if (!eni) return e.error = "no ENI \"" + d.eni + "\"", e;
   std::vector<uint8_t> frame;
   if (!build_frame(s, *eni, d, frame, e.error)) return e;
