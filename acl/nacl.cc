@@ -22,14 +22,7 @@ bool has_ports(int16_t protocol) { return protocol == kTcp || protocol == kUdp; 
 bool matches(const NaclRule& r, Direction dir, const FiveTuple& p) {
   if (r.cidr.family != p.family) return false;
   if (!in_prefix(dir == Direction::kIngress ? p.src : p.dst, r.cidr)) return false;
-  if (r.protocol == kAnyProtocol) return true;
-  if (p.proto != r.protocol) return false;
-  if (has_ports(r.protocol)) return in_range(p.dport, r.ports);
-  if (is_icmp(r.protocol)) {
-    return (r.icmp_type < 0 || p.sport == r.icmp_type) &&
-           (r.icmp_code < 0 || p.dport == r.icmp_code);
-  }
-  return true;
+  return matches_service(r, p.proto, p.sport, p.dport);
 }
 
 Result<int16_t> icmp_value(const RuleSpec& spec, int32_t v, const char* what) {
@@ -41,6 +34,16 @@ Result<int16_t> icmp_value(const RuleSpec& spec, int32_t v, const char* what) {
 }
 
 }  // namespace
+
+bool matches_service(const NaclRule& r, uint8_t proto, uint16_t sport, uint16_t dport) {
+  if (r.protocol == kAnyProtocol) return true;
+  if (proto != r.protocol) return false;
+  if (has_ports(r.protocol)) return in_range(dport, r.ports);
+  if (is_icmp(r.protocol)) {
+    return (r.icmp_type < 0 || sport == r.icmp_type) && (r.icmp_code < 0 || dport == r.icmp_code);
+  }
+  return true;
+}
 
 const char* direction_name(Direction dir) {
   return dir == Direction::kIngress ? "ingress" : "egress";

@@ -120,6 +120,12 @@ class Nacl final {
   std::vector<NaclRule> rules_[2];
 };
 
+// Does `r` match a packet of protocol `proto` with these host-order ports
+// (ICMP: sport is the type, dport the code), whatever its addresses? The
+// part of the semantics a rule whose peer is an address set shares with
+// every other rule.
+bool matches_service(const NaclRule& r, uint8_t proto, uint16_t sport, uint16_t dport);
+
 const char* direction_name(Direction dir);
 
 }  // namespace acl::nacl

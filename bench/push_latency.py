@@ -4,11 +4,15 @@ network ACL of N entries in force; each push changes one entry; the figure is
 vfpathd's own apply time (validate + compile + publish with the RCU grace
 period), p50 and p99 over --pushes pushes, for each N. Also the end-to-end
 time of `vfpathctl apply` (process start, gRPC, apply). With --sg-members M:
-M ENIs in one security group whose rule admits the group's own members (so
-every member's policy expands to M peers), each push changing one port of
-that rule. A benchmark.
+M ENIs in one security group whose rule admits the group's own members,
+each push changing one port of that rule. With --membership M: the same
+group, each push moving one ENI out of it or back in (an address-set delta:
+no classifier is rebuilt). With --sg-beside-nacl N: a network ACL of N
+entries in force while each push changes a security group's port (the
+NACL's classifier is reused, not rebuilt). A benchmark.
 
-usage: push_latency.py VFPATHD VFPATHCTL [--pushes 50] [--rules 20 1000 10000] [--sg-members 10 100 1000]"""
+usage: push_latency.py VFPATHD VFPATHCTL [--pushes 50] [--rules 20 1000 10000] [--sg-members 10 100 1000]
+                       [--membership 10 100 1000] [--sg-beside-nacl 10000]"""
 
 import argparse
 import json
@@ -41,12 +45,13 @@ def config(generation, rules, changed_port):
                      {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "s2", "ipv4": ["10.0.2.10"]}]}
 
 
-def sg_config(generation, members, changed_port):
+def sg_config(generation, members, changed_port, outsider=None):
     """`members` ENIs on one port (told apart by MAC), all in sg-app, which
-    admits TCP from its own members on two ports, one of them changed per push."""
+    admits TCP from its own members on two ports, one of them changed per push.
+    ENI number `outsider` is in sg-other instead."""
     enis = [{"id": f"vm{i}", "port": "a", "mac": f"02:00:00:{(i >> 8) & 255:02x}:{i & 255:02x}:0a", "subnet": "s1",
              "ipv4": [f"10.{1 + (i >> 8)}.{i & 255}.10"],
-             "security_groups": ["sg-app"]} for i in range(members)]
+             "security_groups": ["sg-other" if i == outsider else "sg-app"]} for i in range(members)]
     return {"generation": generation,
             "ports": [{"name": "a", "role": "ENI", "devargs": "net_null0"}],
             "vpcs": [{"id": "v", "cidrs": ["10.0.0.0/8"]}],
@@ -54,8 +59,24 @@ def sg_config(generation, members, changed_port):
             "security_groups": [{"id": "sg-app", "vpc": "v", "ingress": [
                 {"protocol": "tcp", "port_range": {"from": 443, "to": 443}, "security_groups": ["sg-app"]},
                 {"protocol": "tcp", "port_range": {"from": changed_port, "to": changed_port}, "security_groups": ["sg-app"]}],
-                "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]}],
+                "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]},
+                {"id": "sg-other", "vpc": "v", "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]}],
             "enis": enis}
+
+
+def membership_config(generation, members):
+    """sg_config with the rule fixed and ENI (generation % members) moved out
+    of sg-app: every push changes the group's members by one in and one out."""
+    return sg_config(generation, members, 8443, outsider=generation % members)
+
+
+def sg_beside_nacl_config(generation, rules, changed_port):
+    """config() with its NACL fixed, and vm2 in a group whose port changes."""
+    c = config(generation, rules, 9999)
+    c["security_groups"] = [{"id": "sg-web", "vpc": "v", "ingress": [
+        {"protocol": "tcp", "port_range": {"from": changed_port, "to": changed_port}, "cidrs": ["10.0.0.0/8"]}]}]
+    c["enis"][1]["security_groups"] = ["sg-web"]
+    return c
 
 
 def measure(a, tmp, name, make):
@@ -89,6 +110,8 @@ def main():
     ap.add_argument("--rules", type=int, nargs="+", default=[20, 1000, 10000])
     ap.add_argument("--idle-sleep-max-us", default="200")
     ap.add_argument("--sg-members", type=int, nargs="*", default=[])
+    ap.add_argument("--membership", type=int, nargs="*", default=[])
+    ap.add_argument("--sg-beside-nacl", type=int, nargs="*", default=[])
     a = ap.parse_args()
     print("| in force | apply p50 | apply p99 | vfpathctl apply p50 (end to end) |\n|---|---|---|---|")
     for rules in a.rules:
@@ -100,7 +123,19 @@ def main():
         with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
             p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}m{members}",
                                      lambda g, port, members=members: sg_config(g, members, port))
-        print(f"| {members} ENIs in a group admitting its members ({2 * members} expanded peer rules per ENI) | "
+        print(f"| {members} ENIs in a group admitting its members: one rule's port changed | "
+              f"{p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
+    for members in a.membership:
+        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
+            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}j{members}",
+                                     lambda g, port, members=members: membership_config(g, members))
+        print(f"| {members} ENIs in a group admitting its members: one ENI leaves, another returns | "
+              f"{p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
+    for rules in a.sg_beside_nacl:
+        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
+            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}n{rules}",
+                                     lambda g, port, rules=rules: sg_beside_nacl_config(g, rules, port))
+        print(f"| {rules} NACL entries unchanged, one security-group rule changed | "
               f"{p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
 
 

@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "acl/nacl_compile.h"
+#include "control/address_set_state.h"
+#include "control/compile_cache.h"
 #include "control/compile_overlay.h"
 #include "control/nacl_config.h"
 #include "control/sg_config.h"
@@ -34,8 +36,30 @@ void build_table(const acl::nacl::CompiledNacl& compiled, NaclTable& t, const st
   t.classifier = std::make_unique<acl::Classifier>(std::move(built).value());
 }
 
-// One policy per distinct (VPC, group set); ENIs point at theirs.
-void compile_security_groups(const config::v1::Config& c, Snapshot& s) {
+SgPolicy build_policy(const ExpandedPolicy& expanded, const SetBinding& sets, const std::string& eni) {
+  SgPolicy p;
+  for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
+    for (bool v6 : {false, true}) {
+      auto compiled = acl::nacl::compile(expanded.nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
+      NaclTable& t = p.tables[static_cast<int>(dir)][v6 ? 1 : 0];
+      build_table(compiled, t, "security groups of ENI " + eni);
+      t.verdicts = std::move(compiled.verdicts);
+    }
+  for (const SetRuleSpec& r : expanded.set_rules) {
+    auto key = sets.keys.find(r.set);
+    if (key == sets.keys.end()) throw std::logic_error("compile_snapshot: address set " + r.set + " has no key");
+    for (int fam = 0; fam < 2; ++fam) p.set_rules[static_cast<int>(r.direction)][fam].push_back(SgSetRule{r.match, key->second});
+  }
+  for (const auto& r : expanded.refs)
+    p.rule_names.push_back(r.group + " " + acl::nacl::direction_name(r.direction) +
+                           (r.rule >= 0 ? "[" + std::to_string(r.rule) + "]" : "") + " " + r.peer);
+  std::memcpy(p.untracked, expanded.untracked, sizeof p.untracked);
+  return p;
+}
+
+// One policy per distinct (VPC, group set); ENIs point at theirs. A policy
+// whose groups' rules (and set keys) are as in the last push is reused.
+void compile_security_groups(const config::v1::Config& c, const SetBinding& sets, CompileCache& cache, Snapshot& s) {
   SgModel model(c);
   std::map<std::string, uint16_t> by_set;
   for (int i = 0; i < c.enis_size(); ++i) {
@@ -48,27 +72,17 @@ void compile_security_groups(const config::v1::Config& c, Snapshot& s) {
     auto [it, fresh] = by_set.emplace(key, static_cast<uint16_t>(s.sg_policies.size()));
     s.eni_ct[i].sg_policy = it->second;
     if (!fresh) continue;
-    ExpandedPolicy expanded = model.expand(groups, s.vpc_ids[e.vpc]);
-    SgPolicy p;
-    for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
-      for (bool v6 : {false, true}) {
-        auto compiled = acl::nacl::compile(expanded.nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
-        NaclTable& t = p.tables[static_cast<int>(dir)][v6 ? 1 : 0];
-        build_table(compiled, t, "security groups of ENI " + e.id);
-        t.verdicts = std::move(compiled.verdicts);
-      }
-    for (const auto& r : expanded.refs)
-      p.rule_names.push_back(r.group + " " + acl::nacl::direction_name(r.direction) +
-                             (r.rule >= 0 ? "[" + std::to_string(r.rule) + "]" : "") + " " + r.peer);
-    std::memcpy(p.untracked, expanded.untracked, sizeof p.untracked);
-    s.sg_policies.push_back(std::move(p));
+    s.sg_policies.push_back(cache.sg_policies.get(model.fingerprint(groups, s.vpc_ids[e.vpc], sets.keys), [&] {
+      return build_policy(model.expand(groups, s.vpc_ids[e.vpc]), sets, e.id);
+    }));
   }
+  s.address_sets = sets.table;
 }
 
 // Copies each policy's untracked flags into its ENIs' packed entries.
 void pack_untracked(Snapshot& s) {
   for (EniCt& ec : s.eni_ct) {
-    const auto& u = s.sg_policies[ec.sg_policy].untracked;
+    const auto& u = s.sg_policies[ec.sg_policy]->untracked;
     ec.untracked = static_cast<uint8_t>(u[0][0] | u[0][1] << 1 | u[1][0] << 2 | u[1][1] << 3);
   }
 }
@@ -83,24 +97,36 @@ ct::ZoneConfig zone_config(const config::v1::EniConntrack& c) {
   return z;
 }
 
-// Builds one classifier per NACL, direction and family, and lays out the
-// hit-counter slots: table by table, one slot per entry plus the implicit deny.
-void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::string, uint16_t>& index) {
+// The classifiers of one NACL, per direction and family (no hit slots).
+NaclEntry build_nacl_tables(const config::v1::NetworkAcl& n, const acl::nacl::Limits& limits, int i) {
+  std::vector<NaclProblem> problems;
+  acl::nacl::Nacl nacl = build_nacl(n, limits, "network_acls[" + std::to_string(i) + "]", problems);
+  if (!problems.empty()) throw std::logic_error("compile_snapshot: unvalidated NACL " + n.id());
+  NaclEntry entry;
+  entry.id = n.id();
+  for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
+    for (bool v6 : {false, true}) {
+      auto compiled = acl::nacl::compile(nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
+      NaclTable& t = entry.tables[static_cast<int>(dir)][v6 ? 1 : 0];
+      build_table(compiled, t, "network_acls[" + std::to_string(i) + "] (" + n.id() + ")");
+      t.verdicts = std::move(compiled.verdicts);
+    }
+  return entry;
+}
+
+// One classifier per NACL, direction and family (reused when the NACL and
+// the limits are as in the last push), and the hit-counter slots laid out
+// table by table: one slot per entry plus the implicit deny.
+void compile_nacls(const config::v1::Config& c, CompileCache& cache, Snapshot& s,
+                   std::map<std::string, uint16_t>& index) {
   const acl::nacl::Limits limits = nacl_limits(c);
+  const std::string limits_key = std::to_string(limits.max_rules_per_direction) + "\n";
   uint32_t next_slot = 0;
   for (int i = 0; i < c.network_acls_size(); ++i) {
     const auto& n = c.network_acls(i);
-    std::vector<NaclProblem> problems;
-    acl::nacl::Nacl nacl = build_nacl(n, limits, "network_acls[" + std::to_string(i) + "]", problems);
-    if (!problems.empty()) throw std::logic_error("compile_snapshot: unvalidated NACL " + n.id());
-    NaclEntry entry;
-    entry.id = n.id();
-    for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
-      for (bool v6 : {false, true}) {
-        auto compiled = acl::nacl::compile(nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
-        NaclTable& t = entry.tables[static_cast<int>(dir)][v6 ? 1 : 0];
-        build_table(compiled, t, "network_acls[" + std::to_string(i) + "] (" + n.id() + ")");
-        t.verdicts = std::move(compiled.verdicts);
+    NaclEntry entry = *cache.nacls.get(limits_key + n.SerializeAsString(), [&] { return build_nacl_tables(n, limits, i); });
+    for (auto& by_family : entry.tables)
+      for (NaclTable& t : by_family) {
         for (size_t u = 0; u < t.verdicts.size(); ++u) t.hit_slots.push_back(next_slot++);  // positional, then
         t.hit_baselines.assign(t.verdicts.size(), 0);  // assign_counter_slots makes them stable
       }
@@ -115,7 +141,10 @@ void compile_nacls(const config::v1::Config& c, Snapshot& s, std::map<std::strin
 }  // namespace
 
 std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const PortIds& port_ids,
-                                           const OverlayBinding& overlay) {
+                                           const OverlayBinding& overlay, const SetBinding& sets,
+                                           CompileCache* cache) {
+  CompileCache own_cache;
+  if (!cache) cache = &own_cache;
   auto s = std::make_unique<Snapshot>();
   s->generation = c.generation();
   s->router_mac = *parse_mac(c.router().mac().empty() ? kDefaultRouterMac : c.router().mac());
@@ -137,7 +166,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
   }
 
   std::map<std::string, uint16_t> nacl_index;
-  compile_nacls(c, *s, nacl_index);
+  compile_nacls(c, *cache, *s, nacl_index);
 
   std::vector<std::pair<RouteKey, uint16_t>> routes;
   for (const auto& sn : c.subnets()) {
@@ -197,7 +226,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
   for (const auto& [port, count] : enis_on_port)
     if (count > 1) s->ports[port].only_eni = kNoEni;
 
-  compile_security_groups(c, *s);
+  compile_security_groups(c, sets.table ? sets : standalone_address_sets(c), *cache, *s);
   pack_untracked(*s);
   s->conntrack_capacity = c.conntrack().capacity() ? c.conntrack().capacity() : kDefaultConntrackCapacity;
 

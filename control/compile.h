@@ -9,6 +9,7 @@
 #include <string>
 
 #include "control/vfpath.pb.h"
+#include "dataplane/address_sets.h"
 #include "dataplane/snapshot.h"
 #include "encap/mapping_table.h"
 
@@ -31,12 +32,26 @@ struct OverlayBinding {
   std::map<std::string, uint16_t> vpc_keys;  // VPC id (with a VNI) -> key
 };
 
+// What the security groups' set rules refer to outside the snapshot
+// (address_set_state.h): the long-lived address-set table and the key of
+// every set (sg_config.h names them) in it.
+struct SetBinding {
+  std::shared_ptr<const AddressSets> table;
+  std::map<std::string, uint16_t> keys;
+};
+
+struct CompileCache;  // compile_cache.h
+
 // Precondition: validate_config(config) returned no errors and `ports` has an
 // id for every port of the config; with an underlay, `overlay` binds every
-// VPC with a VNI. Throws std::logic_error if any is not so (a bug, not bad
-// input), CompileError for resource limits. Network ACLs with entries need
-// EAL (rte_acl allocates from its heap).
+// VPC with a VNI; `sets`, when it has a table, binds every address set of the
+// config (without one, the snapshot gets a table of its own). Throws
+// std::logic_error if any is not so (a bug, not bad input), CompileError for
+// resource limits. With a `cache`, classifiers built from the same rules as
+// before are reused. Network ACLs with entries need EAL (rte_acl allocates
+// from its heap).
 std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& config, const PortIds& ports,
-                                           const OverlayBinding& overlay = {});
+                                           const OverlayBinding& overlay = {}, const SetBinding& sets = {},
+                                           CompileCache* cache = nullptr);
 
 }  // namespace vfpath::control

@@ -17,18 +17,22 @@ ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPubl
 
 void ConfigStore::compile_and_publish(const config::v1::Config& from, const config::v1::Config& c) {
   OverlayState::Plan overlay = overlay_.plan(from, c);
-  std::unique_ptr<Snapshot> snapshot = compile_snapshot(c, ports_, overlay.binding);
+  AddressSetState::Plan sets = sets_.plan(from, c);
+  std::unique_ptr<Snapshot> snapshot = compile_snapshot(c, ports_, overlay.binding, sets.binding, &cache_);
   SlotAssignments slots;
   try {
     slots = assign_counter_slots(*snapshot, eni_slots_, hit_slots_, counters_);
   } catch (const std::runtime_error& e) {
     throw CompileError(e.what());
   }
-  // The table goes first: the new snapshot's VPC keys must find their
-  // entries; the old snapshot meets at worst a mapping it has no template for
-  // (resolve_remote treats it as not mapped yet) or one fewer.
+  // The tables go first: the new snapshot's VPC and set keys must find
+  // their entries; the old snapshot meets at worst a mapping it has no
+  // template for (resolve_remote treats it as not mapped yet) or one fewer,
+  // and its set rules meet the new members a moment early.
   overlay_.apply(std::move(overlay));
+  sets_.apply(std::move(sets));
   publisher_.publish(std::move(snapshot));
+  cache_.sweep();
   eni_slots_.commit(std::move(slots.enis));
   hit_slots_.commit(std::move(slots.nacl_hits));
 }

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "control/address_set_state.h"
 #include "control/compile.h"
+#include "control/compile_cache.h"
 #include "control/counter_slots.h"
 #include "control/overlay_state.h"
 #include "control/vfpath.pb.h"
@@ -44,8 +46,9 @@ class ConfigStore {
   ApplyOutcome apply_locked(const config::v1::Config& next, std::optional<uint64_t> base,
                             std::vector<std::string> problems);
 
-  // Compiles `c` with stable counter slots, brings the mapping table from
-  // `from`'s entries to `c`'s, and publishes it.
+  // Compiles `c` with stable counter slots (rebuilding only the classifiers
+  // whose rules changed), brings the mapping table and the address sets from
+  // `from`'s entries to `c`'s in place, and publishes it.
   void compile_and_publish(const config::v1::Config& from, const config::v1::Config& c);
 
   mutable std::mutex mutex_;
@@ -56,6 +59,8 @@ class ConfigStore {
   CounterSlots eni_slots_{kMaxEnis};
   CounterSlots hit_slots_{kMaxNaclHitSlots};
   OverlayState overlay_;  // the mapping table, sized by the initial underlay.max_mappings
+  AddressSetState sets_;  // the security groups' member and prefix-list sets
+  CompileCache cache_;    // classifiers of the configuration in force, by what they were built from
 };
 
 }  // namespace vfpath::control

@@ -38,6 +38,12 @@ namespace {
 
 std::string default_key(const std::string& vpc) { return "default:" + vpc; }
 
+acl::nacl::NaclRule set_rule_match(const config::v1::SgRule& rule, int32_t number) {
+  auto r = acl::nacl::validate(sg_rule_spec(rule, "0.0.0.0/0", number));
+  if (!r.ok()) throw std::logic_error("SgModel::expand: unvalidated rule: " + r.error().message);
+  return r.value();
+}
+
 // True when `r` allows every port of protocol `proto` (6 or 17) from/to
 // everywhere of its family.
 bool opens_all(const acl::nacl::NaclRule& r, uint8_t proto) {
@@ -47,6 +53,9 @@ bool opens_all(const acl::nacl::NaclRule& r, uint8_t proto) {
 }
 
 }  // namespace
+
+std::string group_set_name(const std::string& group_key) { return "sg:" + group_key; }
+std::string prefix_list_set_name(const std::string& id) { return "pl:" + id; }
 
 SgModel::SgModel(const config::v1::Config& c) {
   for (const auto& g : c.security_groups()) groups_.emplace(g.id(), &g);
@@ -76,34 +85,35 @@ SgModel::SgModel(const config::v1::Config& c) {
 ExpandedPolicy SgModel::expand(const std::vector<std::string>& groups, const std::string& vpc) const {
   acl::nacl::Limits unlimited;
   unlimited.max_rules_per_direction = SIZE_MAX;
-  ExpandedPolicy out{acl::nacl::Nacl::deny_all(unlimited), {}, {}};
-  auto add = [&](acl::nacl::Direction dir, const config::v1::SgRule& rule, const std::string& cidr, SgRuleRef ref) {
+  ExpandedPolicy out{acl::nacl::Nacl::deny_all(unlimited), {}, {}, {}};
+  auto next_number = [&] {
     const auto number = static_cast<int32_t>(out.refs.size() + 1);
     if (number > acl::nacl::kMaxRuleNumber)
       throw CompileError("the security groups of one ENI expand to more than " +
                          std::to_string(acl::nacl::kMaxRuleNumber) + " (rule, peer) pairs");
-    auto status = out.nacl.add(dir, sg_rule_spec(rule, cidr, number));
+    return number;
+  };
+  auto add = [&](acl::nacl::Direction dir, const config::v1::SgRule& rule, const std::string& cidr, SgRuleRef ref) {
+    auto status = out.nacl.add(dir, sg_rule_spec(rule, cidr, next_number()));
     if (!status.ok()) throw std::logic_error("SgModel::expand: unvalidated rule: " + status.error().message);
+    out.refs.push_back(std::move(ref));
+  };
+  auto add_set = [&](acl::nacl::Direction dir, const config::v1::SgRule& rule, std::string set, SgRuleRef ref) {
+    out.set_rules.push_back(SetRuleSpec{dir, set_rule_match(rule, next_number()), std::move(set)});
     out.refs.push_back(std::move(ref));
   };
   auto add_rule = [&](const std::string& group, acl::nacl::Direction dir, int index, const config::v1::SgRule& rule) {
     for (const auto& cidr : rule.cidrs()) add(dir, rule, cidr, {group, dir, index, cidr});
     for (const auto& id : rule.prefix_lists())
-      for (const auto& cidr : lists_.at(id)->cidrs()) add(dir, rule, cidr, {group, dir, index, cidr + " (prefix list " + id + ")"});
-    for (const auto& id : rule.security_groups()) {
-      auto m = members_.find(id);
-      if (m == members_.end()) continue;  // a group with no members adds no peers
-      for (const auto& cidr : m->second) add(dir, rule, cidr, {group, dir, index, cidr + " (group " + id + ")"});
-    }
+      add_set(dir, rule, prefix_list_set_name(id), {group, dir, index, "prefix list " + id});
+    for (const auto& id : rule.security_groups())
+      add_set(dir, rule, group_set_name(id), {group, dir, index, "group " + id});
   };
   for (const auto& g : groups) {
     if (g == default_key(vpc)) {
       config::v1::SgRule all;
       all.set_protocol("-1");
-      auto m = members_.find(g);
-      if (m != members_.end())
-        for (const auto& cidr : m->second)
-          add(acl::nacl::Direction::kIngress, all, cidr, {"default", acl::nacl::Direction::kIngress, -1, cidr + " (default group)"});
+      add_set(acl::nacl::Direction::kIngress, all, group_set_name(g), {"default", acl::nacl::Direction::kIngress, -1, "default group"});
       for (const char* cidr : {"0.0.0.0/0", "::/0"})
         add(acl::nacl::Direction::kEgress, all, cidr, {"default", acl::nacl::Direction::kEgress, -1, cidr});
       continue;
@@ -123,6 +133,38 @@ ExpandedPolicy SgModel::expand(const std::vector<std::string>& groups, const std
       out.untracked[fam][p] = open[0] && open[1];
     }
   }
+  return out;
+}
+
+std::string SgModel::fingerprint(const std::vector<std::string>& groups, const std::string& vpc,
+                                 const std::map<std::string, uint16_t>& set_keys) const {
+  std::string out = vpc;
+  auto key_of = [&](const std::string& set) {
+    auto it = set_keys.find(set);
+    out += "\n" + set + "=" + (it == set_keys.end() ? std::string("?") : std::to_string(it->second));
+  };
+  for (const auto& g : groups) {
+    out += "\n" + g;
+    if (g == default_key(vpc)) {
+      key_of(group_set_name(g));
+      continue;
+    }
+    const auto& sg = *groups_.at(g);
+    out += "\n" + sg.SerializeAsString();
+    for (const auto* rules : {&sg.ingress(), &sg.egress()})
+      for (const auto& r : *rules) {
+        for (const auto& id : r.prefix_lists()) key_of(prefix_list_set_name(id));
+        for (const auto& id : r.security_groups()) key_of(group_set_name(id));
+      }
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<std::string>> SgModel::address_sets() const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [id, group] : groups_) out[group_set_name(id)];
+  for (const auto& [key, addrs] : members_) out[group_set_name(key)] = addrs;
+  for (const auto& [id, list] : lists_) out[prefix_list_set_name(id)].assign(list->cidrs().begin(), list->cidrs().end());
   return out;
 }
 

@@ -10,10 +10,15 @@
 // rules are: ingress all protocols from the default group's members, egress
 // everything to 0.0.0.0/0 and ::/0.
 //
-// Expanded, a policy is an acl::nacl::Nacl whose entries all allow, numbered
-// 1.. in expansion order (numbers are unique across both directions, so one
+// Expanded, a policy is an acl::nacl::Nacl of the rules whose peer is a CIDR
+// plus a list of set rules, whose peer is an address set (a referenced
+// group's members, a prefix list's CIDRs) looked up at run time
+// (dataplane/address_sets.h). All allow; they are numbered 1.. in expansion
+// order (numbers are unique across both directions and both kinds, so one
 // table of references explains any of them); evaluation order does not
 // matter for allow-only rules, and the implicit deny is "no rule matched".
+// The expansion does not depend on any set's contents, so a membership or
+// prefix-list change leaves every policy as it was.
 #pragma once
 
 #include <cstdint>
@@ -49,14 +54,30 @@ struct SgRuleRef {
   std::string peer;       // the CIDR after expansion, and what it came from
 };
 
+// A rule whose peer is an address set: `match` applies to both families
+// (its cidr is unused), `set` is the set's name (address_set_name).
+struct SetRuleSpec {
+  acl::nacl::Direction direction = acl::nacl::Direction::kIngress;
+  acl::nacl::NaclRule match;
+  std::string set;
+};
+
 struct ExpandedPolicy {
   acl::nacl::Nacl nacl;             // all entries allow; number n -> refs[n - 1]
+  std::vector<SetRuleSpec> set_rules;
   std::vector<SgRuleRef> refs;
   // Per family (0 IPv4, 1 IPv6) and protocol (0 TCP, 1 UDP): allowed by an
-  // all-open rule (peer /0, all ports) in BOTH directions, so AWS does not
-  // track such flows (ICMP and other protocols are always tracked).
+  // all-open rule (CIDR peer /0, all ports) in BOTH directions, so AWS does
+  // not track such flows (ICMP and other protocols are always tracked). A
+  // prefix list holding 0.0.0.0/0 does not count: whether a flow is tracked
+  // must not change with a list's contents.
   bool untracked[2][2] = {};
 };
+
+// The names of address sets: a group's members ("sg:<group>", the implicit
+// default group as "sg:default:<vpc>") and a prefix list ("pl:<id>").
+std::string group_set_name(const std::string& group_key);
+std::string prefix_list_set_name(const std::string& id);
 
 // The configuration's groups, indexed for expansion. Call only on a
 // validated configuration.
@@ -69,6 +90,14 @@ class SgModel {
   // The policy of a set of groups (as groups_of gives them) in VPC `vpc`.
   // Throws CompileError when the expansion exceeds the classifier's rule numbers.
   ExpandedPolicy expand(const std::vector<std::string>& groups, const std::string& vpc) const;
+  // What expand(groups, vpc) is built from — the groups' rules and the keys
+  // of the sets they name — as one string: equal strings, equal policies.
+  std::string fingerprint(const std::vector<std::string>& groups, const std::string& vpc,
+                          const std::map<std::string, uint16_t>& set_keys) const;
+  // Every address set of the configuration — each group's members (/32,
+  // /128), each prefix list's CIDRs, each VPC's default group — by name, as
+  // CIDR text. A group or list nobody references is a set all the same.
+  std::map<std::string, std::vector<std::string>> address_sets() const;
 
  private:
   std::map<std::string, const config::v1::SecurityGroup*> groups_;

@@ -162,7 +162,7 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
     step.direction = pass == 0 ? "egress" : "ingress";
     for (const auto& g : s.enis[at].security_groups) step.groups += (step.groups.empty() ? "" : ",") + g;
     step.state = kNotes[static_cast<int>(v.ct[pass])];
-    if (v.sg_rule[pass]) step.rule = s.sg_policies[s.eni_ct[at].sg_policy].rule_names[v.sg_rule[pass] - 1];
+    if (v.sg_rule[pass]) step.rule = s.sg_policies[s.eni_ct[at].sg_policy]->rule_names[v.sg_rule[pass] - 1];
     step.allowed = v.ct[pass] != CtNote::kNone;
     e.security_groups.push_back(std::move(step));
   }

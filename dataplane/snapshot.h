@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "dataplane/addr.h"
 #include "dataplane/counter_totals.h"
 #include "dataplane/flat_map.h"
+#include "dataplane/sg_set_rules.h"
 
 namespace vfpath {
 
@@ -59,10 +61,12 @@ struct SubnetEntry {
 // control/counter_slots.h) and hit_baselines[u] what that slot counted
 // before this entry owned it.
 // Up to SmallClassifier::kMaxRules entries use the small classifier (a few
-// cycles per packet); larger NACLs (raised quotas) use rte_acl.
+// cycles per packet); larger NACLs (raised quotas) use rte_acl. Classifiers
+// are immutable and shared by every snapshot whose table has the same rules
+// (a push rebuilds only what it changed; control/compile_cache.h).
 struct NaclTable {
-  std::unique_ptr<acl::SmallClassifier> small;
-  std::unique_ptr<acl::Classifier> classifier;
+  std::shared_ptr<const acl::SmallClassifier> small;
+  std::shared_ptr<const acl::Classifier> classifier;
   std::vector<acl::nacl::Verdict> verdicts;
   std::vector<uint32_t> hit_slots;
   std::vector<uint64_t> hit_baselines;
@@ -83,17 +87,24 @@ struct NaclEntry {
 };
 
 // An ENI's security-group policy: the union of its groups, compiled per
-// direction and family into allow-only tables (a NaclTable whose entries all
-// allow: classify() gives 0 when no rule allows, else u with
-// verdicts[u].rule_number - 1 indexing rule_names). ENIs with the same
-// groups share one policy.
+// direction and family. Rules whose peer is a CIDR form allow-only tables (a
+// NaclTable whose entries all allow: classify() gives 0 when no rule allows,
+// else u with verdicts[u].rule_number); rules whose peer is a group or a
+// prefix list are set rules, checked against Snapshot::address_sets when no
+// table rule allowed. A rule number n names rule_names[n - 1]. ENIs with the
+// same groups share one policy, and so do snapshots while the groups' rules
+// stay the same (membership changes only the address sets).
 struct SgPolicy {
   NaclTable tables[2][2];  // [acl::nacl::Direction][family: 0 IPv4, 1 IPv6]
+  std::vector<SgSetRule> set_rules[2][2];
   std::vector<std::string> rule_names;  // "sg-web ingress[0] 10.0.0.0/8", for Explain
   // [family][0 TCP, 1 UDP]: all-open both ways, so not tracked (AWS).
   bool untracked[2][2] = {};
   const NaclTable& table(acl::nacl::Direction d, bool ipv6) const {
     return tables[static_cast<int>(d)][ipv6 ? 1 : 0];
+  }
+  std::span<const SgSetRule> sets(acl::nacl::Direction d, bool ipv6) const {
+    return set_rules[static_cast<int>(d)][ipv6 ? 1 : 0];
   }
 };
 
@@ -185,7 +196,10 @@ struct Snapshot {
   std::vector<uint32_t> eni_subnet_nacl;
   std::vector<std::string> vpc_ids;
   std::vector<NaclEntry> nacls;
-  std::vector<SgPolicy> sg_policies;
+  std::vector<std::shared_ptr<const SgPolicy>> sg_policies;
+  // The sets the policies' set rules look their peers up in; null when no
+  // policy has a set rule. Long-lived and changed in place (address_sets.h).
+  std::shared_ptr<const AddressSets> address_sets;
   std::vector<EniCt> eni_ct;  // per ENI
   uint32_t conntrack_capacity = 1u << 20;  // connections, all workers together
   FlatMap<L2Key, uint16_t> eni_by_l2;

@@ -57,14 +57,17 @@ bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size();
 // Is the first packet (or the original direction of a connection, `reverse`
 // for a reply) allowed by the ENI's groups in direction `dir`? Returns the
 // rule number, 0 when no rule allows. One packet: the revalidation path.
-uint16_t classify_one(const SgPolicy& p, Direction dir, const PacketMeta& m, bool reverse) {
+uint16_t classify_one(const Snapshot& s, const SgPolicy& p, Direction dir, const PacketMeta& m, bool reverse) {
   acl::Ipv4Key k4;
   acl::Ipv6Key k6;
   const uint8_t* key = make_acl_key(m, reverse, k4, k6);
-  const NaclTable& t = p.table(dir, m.kind == PacketKind::kIpv6);
+  const bool ipv6 = m.kind == PacketKind::kIpv6;
+  const NaclTable& t = p.table(dir, ipv6);
   uint32_t u = 0;
   t.classify(&key, &u, 1);
-  return u ? t.verdicts[u].rule_number : 0;
+  if (u) return t.verdicts[u].rule_number;
+  const auto sets = p.sets(dir, ipv6);
+  return sets.empty() ? 0 : match_set_rules(sets, *s.address_sets, key, ipv6, dir);
 }
 
 // The outcome of a first fragment in one zone, for its later fragments.
@@ -173,7 +176,7 @@ void run_pass(PassState& st) {
       // reverse of the original packet, which met the other direction's rules.
       const bool reply = e.dir_of(sides[j]) == ct::Dir::kReply;
       const Direction original = reply ? (st.dir == Direction::kEgress ? Direction::kIngress : Direction::kEgress) : st.dir;
-      if (classify_one(s.sg_policies[ec.sg_policy], original, m, reply) == 0) {
+      if (classify_one(s, *s.sg_policies[ec.sg_policy], original, m, reply) == 0) {
         flows.erase(ids[j]);
         v.drop_with(DropReason::kSgDeny);
         continue;
@@ -196,7 +199,9 @@ void run_pass(PassState& st) {
   }
   if (misses == 0) return;
 
-  // Classification, in runs of packets that meet the same table.
+  // Classification, in runs of packets that meet the same table; a packet no
+  // table rule allows then meets its policy's set rules.
+  const SgPolicy* policy[kBurstSize];
   const NaclTable* table[kBurstSize];
   acl::Ipv4Key k4[kBurstSize];
   acl::Ipv6Key k6[kBurstSize];
@@ -206,7 +211,8 @@ void run_pass(PassState& st) {
     const uint16_t i = index[miss[q]];
     const PacketMeta& m = b.meta[i];
     const EniCt& ec = s.eni_ct[eni_of(b.verdict[i], st.dir)];
-    table[q] = &s.sg_policies[ec.sg_policy].table(st.dir, m.kind == PacketKind::kIpv6);
+    policy[q] = s.sg_policies[ec.sg_policy].get();
+    table[q] = &policy[q]->table(st.dir, m.kind == PacketKind::kIpv6);
     ckeys[q] = make_acl_key(m, false, k4[q], k6[q]);
   }
   for (uint32_t start = 0, end; start < misses; start = end) {
@@ -217,11 +223,17 @@ void run_pass(PassState& st) {
     const uint32_t j = miss[q];
     const uint16_t i = index[j];
     Verdict& v = b.verdict[i];
+    uint16_t rule = userdata[q] ? table[q]->verdicts[userdata[q]].rule_number : 0;
     if (userdata[q] == 0) {
+      const bool ipv6 = b.meta[i].kind == PacketKind::kIpv6;
+      const auto sets = policy[q]->sets(st.dir, ipv6);
+      rule = sets.empty() ? 0 : match_set_rules(sets, *s.address_sets, ckeys[q], ipv6, st.dir);
+    }
+    if (rule == 0) {
       v.drop_with(DropReason::kSgDeny);
       continue;
     }
-    v.sg_rule[st.pass] = table[q]->verdicts[userdata[q]].rule_number;
+    v.sg_rule[st.pass] = rule;
     v.ct[st.pass] = CtNote::kNew;
     if (st.pending) {
       st.pending[(*st.pending_count)++] = PendingAdmit{i, sides[j], flat[j], hashes[j], pkts[j]};

@@ -315,5 +315,144 @@ TEST(ConfigStoreOverlay, AVpcKeepsItsTableKeyAndAVpcLeavingTheOverlayTakesItsEnt
 }
 
 
+
+// --- security-group address sets and classifier reuse (issue 6: large
+// mutable tables take deltas without a full recompile) ---
+
+namespace sets {
+
+// vm1 in sg-app, vm2 in sg-web (tcp 80 from sg-app, 443 from pl-office),
+// vm2's subnet behind a two-entry NACL.
+config::v1::Config config(uint64_t generation, const std::string& vm3_groups, const std::string& office,
+                          const std::string& web_port = "80") {
+  return parse_config_json(R"({"generation": )" + std::to_string(generation) + R"(,
+    "ports": [{"name": "a", "devargs": "net_null0", "role": "ENI"}, {"name": "b", "devargs": "net_null1", "role": "ENI"},
+              {"name": "c", "devargs": "net_null2", "role": "ENI"}],
+    "vpcs": [{"id": "v", "cidrs": ["10.0.0.0/16"]}],
+    "subnets": [{"id": "s1", "vpc": "v", "ipv4_cidr": "10.0.1.0/24"},
+                {"id": "s2", "vpc": "v", "ipv4_cidr": "10.0.2.0/24", "network_acl": "acl"}],
+    "network_acls": [{"id": "acl", "vpc": "v",
+      "ingress": [{"rule_number": 100, "action": "ALLOW", "cidr": "10.0.0.0/16", "protocol": "tcp"}],
+      "egress": [{"rule_number": 100, "action": "ALLOW", "cidr": "10.0.0.0/16", "protocol": "tcp"}]}],
+    "prefix_lists": [{"id": "pl-office", "cidrs": )" + office + R"(}],
+    "security_groups": [
+      {"id": "sg-app", "vpc": "v", "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]},
+      {"id": "sg-web", "vpc": "v", "ingress": [
+        {"protocol": "tcp", "port_range": {"from": )" + web_port + R"(, "to": )" + web_port + R"(}, "security_groups": ["sg-app"]},
+        {"protocol": "tcp", "port_range": {"from": 443, "to": 443}, "prefix_lists": ["pl-office"]}]}],
+    "enis": [{"id": "vm1", "port": "a", "mac": "02:00:00:00:00:01", "subnet": "s1", "ipv4": ["10.0.1.10"], "security_groups": ["sg-app"]},
+             {"id": "vm2", "port": "b", "mac": "02:00:00:00:00:02", "subnet": "s2", "ipv4": ["10.0.2.10"], "security_groups": ["sg-web"]},
+             {"id": "vm3", "port": "c", "mac": "02:00:00:00:00:03", "subnet": "s1", "ipv4": ["10.0.1.30"], "security_groups": )" +
+                               vm3_groups + R"(}]})",
+                           "test");
+}
+
+struct Fixture {
+  SnapshotPublisher publisher{1};
+  CounterSet counters{1};
+  ConfigStore store{config(1, R"(["sg-web"])", R"(["192.0.2.0/24"])"), {{"a", 0}, {"b", 1}, {"c", 2}}, publisher, counters};
+};
+
+uint16_t set_key(const Snapshot& s, int eni, int rule) {
+  return s.sg_policies[s.eni_ct[eni].sg_policy]->set_rules[0][0].at(rule).set;
+}
+bool has(const Snapshot& s, uint16_t key, const std::string& ip) {
+  const Ipv4Addr a = *parse_ipv4(ip);
+  return s.address_sets->contains(key, reinterpret_cast<const uint8_t*>(&a.value), false);
+}
+// Held as a shared_ptr, so the address cannot be reused by a new classifier.
+std::shared_ptr<const void> classifier_of(const NaclTable& t) {
+  if (t.small) return t.small;
+  return t.classifier;
+}
+
+}  // namespace sets
+
+TEST(ConfigStoreSets, AMembershipOrPrefixListChangeRebuildsNoClassifier) {
+  sets::Fixture f;
+  // What the test compares is copied out: a published snapshot is freed by
+  // the next push.
+  const Snapshot& before = *f.publisher.current();
+  const auto vm1_policy = before.sg_policies[before.eni_ct[0].sg_policy];
+  const auto vm2_policy = before.sg_policies[before.eni_ct[1].sg_policy];
+  const auto nacl = sets::classifier_of(before.nacls[0].table(acl::nacl::Direction::kIngress, false));
+  const auto table = before.address_sets;
+  const uint16_t app = sets::set_key(before, 1, 0), office = sets::set_key(before, 1, 1);
+  EXPECT_TRUE(sets::has(before, app, "10.0.1.10"));
+  EXPECT_FALSE(sets::has(before, app, "10.0.1.30"));
+  EXPECT_FALSE(sets::has(before, office, "198.51.100.7"));
+
+  // vm3 joins sg-app (leaving sg-web), the office list gains a prefix.
+  auto out = f.store.apply(sets::config(2, R"(["sg-app"])", R"(["192.0.2.0/24", "198.51.100.0/24"])"), 1);
+  ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied) << (out.problems.empty() ? "" : out.problems[0]);
+  const Snapshot& after = *f.publisher.current();
+  EXPECT_EQ(after.address_sets, table) << "the same table, changed in place";
+  EXPECT_EQ(sets::set_key(after, 1, 0), app) << "set keys are stable";
+  EXPECT_TRUE(sets::has(after, app, "10.0.1.30"));
+  EXPECT_TRUE(sets::has(after, office, "198.51.100.7"));
+  EXPECT_TRUE(sets::has(after, office, "192.0.2.99"));
+  EXPECT_EQ(after.sg_policies[after.eni_ct[1].sg_policy], vm2_policy)
+      << "vm2's policy (its groups' rules unchanged) is the one already compiled";
+  EXPECT_EQ(after.sg_policies[after.eni_ct[0].sg_policy], vm1_policy);
+  EXPECT_EQ(sets::classifier_of(after.nacls[0].table(acl::nacl::Direction::kIngress, false)), nacl)
+      << "the NACL did not change: its classifier is shared";
+
+  // A prefix removed from the list is gone from the set.
+  out = f.store.apply(sets::config(3, R"(["sg-app"])", R"(["198.51.100.0/24"])"), 2);
+  ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied);
+  EXPECT_FALSE(sets::has(*f.publisher.current(), office, "192.0.2.99"));
+  EXPECT_TRUE(sets::has(*f.publisher.current(), office, "198.51.100.7"));
+}
+
+TEST(ConfigStoreSets, ARuleChangeRebuildsOnlyThePoliciesAndTablesItTouches) {
+  sets::Fixture f;
+  const Snapshot& before = *f.publisher.current();
+  const auto vm1_policy = before.sg_policies[before.eni_ct[0].sg_policy];
+  const auto vm2_policy = before.sg_policies[before.eni_ct[1].sg_policy];
+  const auto nacl = sets::classifier_of(before.nacls[0].table(acl::nacl::Direction::kIngress, false));
+  auto out = f.store.apply(sets::config(2, R"(["sg-web"])", R"(["192.0.2.0/24"])", "8080"), 1);
+  ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied);
+  const Snapshot& after = *f.publisher.current();
+  EXPECT_NE(after.sg_policies[after.eni_ct[1].sg_policy], vm2_policy) << "sg-web changed";
+  EXPECT_EQ(after.sg_policies[after.eni_ct[1].sg_policy]->set_rules[0][0].at(0).match.ports.lo, 8080);
+  EXPECT_EQ(after.sg_policies[after.eni_ct[0].sg_policy], vm1_policy) << "sg-app did not";
+  EXPECT_EQ(sets::classifier_of(after.nacls[0].table(acl::nacl::Direction::kIngress, false)), nacl);
+  const auto slots = after.nacls[0].table(acl::nacl::Direction::kIngress, false).hit_slots;
+
+  // A NACL change rebuilds that NACL; its hit counters keep their slots.
+  auto next = sets::config(3, R"(["sg-web"])", R"(["192.0.2.0/24"])", "8080");
+  next.mutable_network_acls(0)->mutable_ingress(0)->set_cidr("10.0.0.0/8");
+  out = f.store.apply(next, 2);
+  ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied);
+  const Snapshot& third = *f.publisher.current();
+  EXPECT_NE(sets::classifier_of(third.nacls[0].table(acl::nacl::Direction::kIngress, false)), nacl);
+  EXPECT_EQ(third.nacls[0].table(acl::nacl::Direction::kIngress, false).hit_slots, slots);
+}
+
+TEST(ConfigStoreSets, ATableTooSmallForThePushIsReplacedAndTheOldOneLivesOn) {
+  sets::Fixture f;
+  const std::shared_ptr<const AddressSets> old = f.publisher.current()->address_sets;
+  const uint16_t office = sets::set_key(*f.publisher.current(), 1, 1);
+  // 5 lists of 1,000 /32s: more than the first table's 4,096 entries.
+  auto next = sets::config(2, R"(["sg-web"])", R"(["192.0.2.0/24"])");
+  for (int l = 0; l < 5; ++l) {
+    auto* list = next.add_prefix_lists();
+    list->set_id("big-" + std::to_string(l));
+    for (int i = 0; i < 1000; ++i)
+      list->add_cidrs("172.16." + std::to_string(l * 4 + i / 250) + "." + std::to_string(i % 250) + "/32");
+  }
+  auto out = f.store.apply(next, 1);
+  ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied) << (out.problems.empty() ? "" : out.problems[0]);
+  const Snapshot& after = *f.publisher.current();
+  ASSERT_NE(after.address_sets, old);
+  EXPECT_GE(after.address_sets->capacity(), after.address_sets->size());
+  EXPECT_GT(after.address_sets->size(), 5000u);
+  EXPECT_TRUE(sets::has(after, office, "192.0.2.1"));
+  EXPECT_TRUE(sets::has(after, sets::set_key(after, 1, 0), "10.0.1.10"));
+  const Ipv4Addr a = *parse_ipv4("192.0.2.1");
+  EXPECT_TRUE(old->contains(office, reinterpret_cast<const uint8_t*>(&a.value), false))
+      << "a worker still on the old snapshot reads the old table, intact";
+}
+
 }  // namespace
 }  // namespace vfpath::control

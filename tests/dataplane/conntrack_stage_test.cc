@@ -7,6 +7,7 @@
 // revalidate) and cuts untracked ones at once.
 #include <gtest/gtest.h>
 
+#include "control/address_set_state.h"
 #include "control/compile.h"
 #include "control/config_file.h"
 #include "dataplane/pipeline.h"
@@ -127,7 +128,7 @@ TEST(ConntrackStage, TcpHandshakeRepliesNeedNoRuleOtherPortsAreRefused) {
   r.zones();
   const Verdict syn = r.run({"SYN to vm2:80: vm1's egress and vm2's ingress admit a new connection", 0,
                              from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40000, 80, kSyn, 100, 0))), kOk, kNew, kNew});
-  EXPECT_EQ(r.snap().sg_policies[r.snap().eni_ct[1].sg_policy].rule_names.at(syn.sg_rule[1] - 1),
+  EXPECT_EQ(r.snap().sg_policies[r.snap().eni_ct[1].sg_policy]->rule_names.at(syn.sg_rule[1] - 1),
             "sg-web ingress[0] 10.0.0.0/16");
   r.run_all({
       {"SYN-ACK from vm2 is a reply: no egress rule needed", 1,
@@ -282,6 +283,65 @@ TEST(ConntrackStage, WithinOneBurstFragmentsFollowAndRefusedConnectionsTakeNoAll
   EXPECT_EQ(static_cast<int>(v[4].action), static_cast<int>(Action::kForward)) << drop_reason_name(v[4].drop);
   EXPECT_EQ(static_cast<int>(v[4].ct[0]), static_cast<int>(CtNote::kFragment));
   EXPECT_EQ(scratch.flows->zone_count(3), 2u);
+}
+
+// Peers that are groups or prefix lists are address sets looked up when a
+// connection is admitted: changing a set's contents changes who may connect
+// at once, with the same snapshot — no recompile — while connections already
+// tracked stay (AWS: a removed rule or peer keeps tracked connections).
+TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
+  auto with = [](const std::string& vm4_groups, const std::string& office, uint64_t generation) {
+    std::string text = config(R"({"protocol": "tcp", "port_range": {"from": 80, "to": 80}, "security_groups": ["sg-client"]},
+                                 {"protocol": "tcp", "port_range": {"from": 443, "to": 443}, "prefix_lists": ["pl-office"]})",
+                              false, generation);
+    text.replace(text.find(R"("conntrack": {"allowance": 2})"), 29, R"("security_groups": )" + vm4_groups);
+    text.replace(text.find(R"(  "enis": [)"), 11, R"(  "prefix_lists": [{"id": "pl-office", "cidrs": )" + office + R"(}], "enis": [)");
+    return control::parse_config_json(text, "test");
+  };
+  const auto before = with(R"(["sg-open"])", R"(["10.0.1.8/29"])", 1);
+  const auto after = with(R"(["sg-open", "sg-client"])", R"(["10.0.1.8/29", "10.0.1.32/27"])", 2);
+  control::AddressSetState sets;
+  auto plan = sets.plan({}, before);
+  Runner r(control::compile_snapshot(before, {{"a", 0}, {"b", 1}, {"c", 2}, {"d", 3}}, {}, plan.binding));
+  sets.apply(std::move(plan));
+  r.zones();
+  const Verdict member = r.run({"vm1 is in sg-client: its SYN to vm2:80 is admitted by the group rule", 0,
+                                from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40000, 80, kSyn, 100, 0))), kOk, kNew, kNew});
+  EXPECT_EQ(r.snap().sg_policies[r.snap().eni_ct[1].sg_policy]->rule_names.at(member.sg_rule[1] - 1),
+            "sg-web ingress[0] group sg-client");
+  const Verdict listed = r.run({"vm1 is in pl-office: :443 is admitted by the prefix-list rule", 0,
+                                from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40001, 443, kSyn, 100, 0))), kOk, kNew, kNew});
+  EXPECT_EQ(r.snap().sg_policies[r.snap().eni_ct[1].sg_policy]->rule_names.at(listed.sg_rule[1] - 1),
+            "sg-web ingress[1] prefix list pl-office");
+  r.run_all({
+      {"vm4 is in neither", 3, from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41000, 80, kSyn, 1, 0))), DropReason::kSgDeny},
+      {"nor on the list", 3, from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41001, 443, kSyn, 1, 0))), DropReason::kSgDeny},
+      {"vm1 on another port: the set matches, the port does not", 0,
+       from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40002, 22, kSyn, 1, 0))), DropReason::kSgDeny},
+  });
+
+  // vm4 joins sg-client and the list grows: the sets change in place; the
+  // snapshot (and every compiled classifier) stays as it was.
+  auto delta = sets.plan(before, after);
+  EXPECT_EQ(delta.binding.table.get(), r.snap().address_sets.get()) << "the same table, changed in place";
+  EXPECT_EQ(delta.puts.size(), 2u);
+  EXPECT_TRUE(delta.removals.empty());
+  sets.apply(std::move(delta));
+  r.run_all({
+      {"vm4 is a member now (sg-open leaves its own side untracked)", 3,
+       from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41002, 80, kSyn, 1, 0))), kOk, kUntracked, kNew},
+      {"vm2 answers", 1, from(2, v4("10.0.2.10", "10.0.1.40", 6, tcp_seg(80, 41002, kSynAck, 5000, 2))), kOk, kEst, kUntracked},
+      {"and vm4 is on the list", 3, from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41003, 443, kSyn, 1, 0))), kOk, kUntracked, kNew},
+  });
+
+  // And back: new connections are refused, tracked ones go on.
+  sets.apply(sets.plan(after, before));
+  r.run_all({
+      {"vm4 left sg-client: a new connection is refused", 3,
+       from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41004, 80, kSyn, 1, 0))), DropReason::kSgDeny},
+      {"its tracked connection still passes", 3,
+       from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41002, 80, kAck, 2, 5001))), kOk, kUntracked, kEst},
+  });
 }
 
 TEST(ConntrackStage, WithTwoWorkersEachPacketGoesToTheOwnerOfItsAddresses) {

@@ -110,7 +110,7 @@ const Snapshot& snapshot() {
         t.verdicts = {{acl::nacl::Action::kDeny, 0}, {acl::nacl::Action::kAllow, 1}};
       }
     p.rule_names = {"fuzz all"};
-    s.sg_policies.push_back(std::move(p));
+    s.sg_policies.push_back(std::make_shared<const SgPolicy>(std::move(p)));
     s.eni_ct = {EniCt{0, 0, 0, {}}, EniCt{1, 0, eni_ct_flags::kRevalidate, {}}};
     s.eni_by_l2 = *FlatMap<L2Key, uint16_t>::build(l2);
     s.eni_by_address = *FlatMap<RouteKey, uint16_t>::build(routes);

@@ -1,9 +1,8 @@
-#include "encap/mapping_table.h"
+#include "dataplane/prefix_table.h"
 
 #include <bit>
-#include <cstring>
 
-namespace vfpath::encap {
+namespace vfpath {
 
 namespace {
 
@@ -23,52 +22,46 @@ inline uint64_t keep_bits(uint64_t raw, unsigned bits) {
   return __builtin_bswap64(host);
 }
 
-inline uint64_t pack_mac(const Mapping& m) {
-  uint64_t w = 0;
-  std::memcpy(&w, m.mac.bytes.data(), 6);
-  return w | (m.underlay.ipv6 ? 1ull << 63 : 0);
-}
 
 }  // namespace
 
-// One cache line. Offsets: 0 seq, 4 tag, 8 key address, 24 underlay address,
-// 40 MAC (bytes 0-5) and underlay family (bit 63). Every field is an atomic
-// read relaxed between the two acquire-ordered reads of `seq`.
-struct alignas(64) MappingTable::Slot {
+// One cache line. Offsets: 0 seq, 4 tag, 8 key address, 24 payload. Every
+// field is an atomic read relaxed between the two acquire-ordered reads of
+// `seq`.
+struct alignas(64) PrefixTable::Slot {
   std::atomic<uint32_t> seq{0};  // odd while the writer is changing the slot
   std::atomic<uint32_t> tag{0};  // kEmpty, kTombstone, or Key::tag | kUsed
   std::atomic<uint64_t> a0{0}, a1{0};
-  std::atomic<uint64_t> u0{0}, u1{0};
-  std::atomic<uint64_t> mac_family{0};
+  std::atomic<uint64_t> p0{0}, p1{0}, p2{0};
 };
 static_assert(sizeof(std::atomic<uint64_t>) == 8);
 
-MappingTable::MappingTable(uint32_t max_entries, uint16_t max_vpcs)
+PrefixTable::PrefixTable(uint32_t max_entries, uint16_t max_spaces)
     : mask_(std::bit_ceil(std::max<uint32_t>(16, max_entries * 2)) - 1),
       max_entries_(max_entries),
-      max_vpcs_(max_vpcs),
+      max_spaces_(max_spaces),
       slots_(new Slot[mask_ + 1]),
-      length_bits_(new std::atomic<uint64_t>[size_t{max_vpcs} * 4]),
-      length_counts_(size_t{max_vpcs} * (33 + 129), 0) {
+      length_bits_(new std::atomic<uint64_t>[size_t{max_spaces} * 4]),
+      length_counts_(size_t{max_spaces} * (33 + 129), 0) {
   static_assert(sizeof(Slot) == 64);
-  for (size_t i = 0; i < size_t{max_vpcs} * 4; ++i) length_bits_[i].store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i < size_t{max_spaces} * 4; ++i) length_bits_[i].store(0, std::memory_order_relaxed);
 }
 
-MappingTable::~MappingTable() { delete[] slots_; }
+PrefixTable::~PrefixTable() { delete[] slots_; }
 
 // The helpers below are `inline` so that they are inlined into find() even
 // in a -fPIC build, where GCC must otherwise assume an external-linkage
 // function may be interposed and keep the call.
 
-inline MappingTable::Key MappingTable::make_key(uint16_t vpc, const OverlayAddr& a, uint8_t prefix_len) {
+inline PrefixTable::Key PrefixTable::make_key(uint16_t space, const PrefixAddr& a, uint8_t prefix_len) {
   Key k;
-  k.tag = uint32_t{vpc} | uint32_t{prefix_len} << 16 | (a.ipv6 ? 1u << 24 : 0);
+  k.tag = uint32_t{space} | uint32_t{prefix_len} << 16 | (a.ipv6 ? 1u << 24 : 0);
   k.a0 = keep_bits(a.addr.qwords[0], prefix_len);
   k.a1 = prefix_len > 64 ? keep_bits(a.addr.qwords[1], prefix_len - 64u) : 0;
   return k;
 }
 
-inline uint32_t MappingTable::home(const Key& k) const {
+inline uint32_t PrefixTable::home(const Key& k) const {
   // Multiplicative (Fibonacci) hashing: one multiply of the folded key, the
   // well-mixed high half taken as the index. Short dependency chain: the
   // slot load it feeds is the lookup's real cost.
@@ -76,21 +69,21 @@ inline uint32_t MappingTable::home(const Key& k) const {
   return static_cast<uint32_t>((x * 0x9e3779b97f4a7c15ull) >> 32) & mask_;
 }
 
-inline std::atomic<uint64_t>* MappingTable::lengths(uint16_t vpc, bool ipv6) const {
-  return &length_bits_[size_t{vpc} * 4 + (ipv6 ? 1 : 0)];
+inline std::atomic<uint64_t>* PrefixTable::lengths(uint16_t space, bool ipv6) const {
+  return &length_bits_[size_t{space} * 4 + (ipv6 ? 1 : 0)];
 }
 
-uint32_t& MappingTable::length_count(uint16_t vpc, bool ipv6, uint8_t prefix_len) {
-  return length_counts_[size_t{vpc} * (33 + 129) + (ipv6 ? 33u : 0u) + prefix_len];
+uint32_t& PrefixTable::length_count(uint16_t space, bool ipv6, uint8_t prefix_len) {
+  return length_counts_[size_t{space} * (33 + 129) + (ipv6 ? 33u : 0u) + prefix_len];
 }
 
-inline bool MappingTable::probe(const Key& k, Mapping& out) const {
+inline bool PrefixTable::probe(const Key& k, PrefixPayload& out) const {
   const uint32_t want = k.tag | kUsed;
   uint32_t i = home(k);
   for (uint32_t n = 0; n <= mask_; ++n, i = (i + 1) & mask_) {
     const Slot& s = slots_[i];
     uint32_t tag;
-    uint64_t a0 = 0, a1 = 0, u0 = 0, u1 = 0, mf = 0;
+    uint64_t a0 = 0, a1 = 0, p0 = 0, p1 = 0, p2 = 0;
     for (uint32_t attempt = 0;; ++attempt) {
       // A writer is inside this slot for ~10 ns; one that stays longer was
       // preempted there. Do not wait for it (lookups finish in bounded
@@ -111,9 +104,9 @@ inline bool MappingTable::probe(const Key& k, Mapping& out) const {
       tag = s.tag.load(std::memory_order_relaxed);
       a0 = s.a0.load(std::memory_order_relaxed);
       a1 = s.a1.load(std::memory_order_relaxed);
-      u0 = s.u0.load(std::memory_order_relaxed);
-      u1 = s.u1.load(std::memory_order_relaxed);
-      mf = s.mac_family.load(std::memory_order_relaxed);
+      p0 = s.p0.load(std::memory_order_relaxed);
+      p1 = s.p1.load(std::memory_order_relaxed);
+      p2 = s.p2.load(std::memory_order_relaxed);
       // The fence keeps the field loads above the re-read of seq: an
       // unchanged even seq proves no store of an update was seen half.
       std::atomic_thread_fence(std::memory_order_acquire);
@@ -122,28 +115,27 @@ inline bool MappingTable::probe(const Key& k, Mapping& out) const {
     }
     if (tag == kEmpty) return false;
     if (tag == want && a0 == k.a0 && a1 == k.a1) {
-      out.underlay.addr.qwords[0] = u0;
-      out.underlay.addr.qwords[1] = u1;
-      out.underlay.ipv6 = (mf >> 63) != 0;
-      std::memcpy(out.mac.bytes.data(), &mf, 6);
+      out.w[0] = p0;
+      out.w[1] = p1;
+      out.w[2] = p2;
       return true;
     }
   }
   return false;
 }
 
-void MappingTable::prefetch(uint16_t vpc, const OverlayAddr& a) const {
-  if (vpc < max_vpcs_) __builtin_prefetch(&slots_[home(make_key(vpc, a, a.ipv6 ? 128 : 32))]);
+void PrefixTable::prefetch(uint16_t space, const PrefixAddr& a) const {
+  if (space < max_spaces_) __builtin_prefetch(&slots_[home(make_key(space, a, a.ipv6 ? 128 : 32))]);
 }
 
-bool MappingTable::find_exact(uint16_t vpc, const OverlayAddr& a, uint8_t prefix_len, Mapping& out) const {
-  if (vpc >= max_vpcs_ || prefix_len > (a.ipv6 ? 128 : 32)) return false;
-  return probe(make_key(vpc, a, prefix_len), out);
+bool PrefixTable::find_exact(uint16_t space, const PrefixAddr& a, uint8_t prefix_len, PrefixPayload& out) const {
+  if (space >= max_spaces_ || prefix_len > (a.ipv6 ? 128 : 32)) return false;
+  return probe(make_key(space, a, prefix_len), out);
 }
 
-bool MappingTable::find(uint16_t vpc, const OverlayAddr& a, Mapping& out) const {
-  if (vpc >= max_vpcs_) return false;
-  const std::atomic<uint64_t>* bits = lengths(vpc, a.ipv6);
+bool PrefixTable::find(uint16_t space, const PrefixAddr& a, PrefixPayload& out) const {
+  if (space >= max_spaces_) return false;
+  const std::atomic<uint64_t>* bits = lengths(space, a.ipv6);
   const int words = a.ipv6 ? 3 : 1;
   for (int w = words - 1; w >= 0; --w) {
     // Acquire pairs with the writer's release after an insert, so a length
@@ -152,13 +144,13 @@ bool MappingTable::find(uint16_t vpc, const OverlayAddr& a, Mapping& out) const 
     while (set) {
       unsigned b = 63u - static_cast<unsigned>(std::countl_zero(set));
       set &= ~(1ull << b);
-      if (probe(make_key(vpc, a, static_cast<uint8_t>(w * 64 + b)), out)) return true;
+      if (probe(make_key(space, a, static_cast<uint8_t>(w * 64 + b)), out)) return true;
     }
   }
   return false;
 }
 
-void MappingTable::write_slot(Slot& s, uint32_t tag, const Key& k, const Mapping& m) {
+void PrefixTable::write_slot(Slot& s, uint32_t tag, const Key& k, const PrefixPayload& p) {
   uint32_t seq = s.seq.load(std::memory_order_relaxed);
   s.seq.store(seq + 1, std::memory_order_relaxed);
   // Release fence: the odd seq is visible before any field store below.
@@ -166,16 +158,16 @@ void MappingTable::write_slot(Slot& s, uint32_t tag, const Key& k, const Mapping
   s.tag.store(tag, std::memory_order_relaxed);
   s.a0.store(k.a0, std::memory_order_relaxed);
   s.a1.store(k.a1, std::memory_order_relaxed);
-  s.u0.store(m.underlay.addr.qwords[0], std::memory_order_relaxed);
-  s.u1.store(m.underlay.addr.qwords[1], std::memory_order_relaxed);
-  s.mac_family.store(pack_mac(m), std::memory_order_relaxed);
+  s.p0.store(p.w[0], std::memory_order_relaxed);
+  s.p1.store(p.w[1], std::memory_order_relaxed);
+  s.p2.store(p.w[2], std::memory_order_relaxed);
   // Release: a reader that sees the even seq sees every field store above.
   s.seq.store(seq + 2, std::memory_order_release);
 }
 
-UpdateStatus MappingTable::put(uint16_t vpc, const OverlayAddr& a, uint8_t prefix_len, const Mapping& m) {
-  if (vpc >= max_vpcs_ || prefix_len > (a.ipv6 ? 128 : 32)) return UpdateStatus::kInvalid;
-  const Key k = make_key(vpc, a, prefix_len);
+PrefixUpdate PrefixTable::put(uint16_t space, const PrefixAddr& a, uint8_t prefix_len, const PrefixPayload& p) {
+  if (space >= max_spaces_ || prefix_len > (a.ipv6 ? 128 : 32)) return PrefixUpdate::kInvalid;
+  const Key k = make_key(space, a, prefix_len);
   const uint32_t want = k.tag | kUsed;
   uint32_t free_slot = kNone;
   uint32_t i = home(k);
@@ -187,49 +179,49 @@ UpdateStatus MappingTable::put(uint16_t vpc, const OverlayAddr& a, uint8_t prefi
       if (free_slot == kNone) free_slot = i;
     } else if (tag == want && s.a0.load(std::memory_order_relaxed) == k.a0 &&
                s.a1.load(std::memory_order_relaxed) == k.a1) {
-      write_slot(s, want, k, m);
-      return UpdateStatus::kReplaced;
+      write_slot(s, want, k, p);
+      return PrefixUpdate::kReplaced;
     }
   }
-  if (size_ >= max_entries_) return UpdateStatus::kFull;
+  if (size_ >= max_entries_) return PrefixUpdate::kFull;
   // size_ < max_entries_ <= half the slots, so the probe met an empty slot
   // or a tombstone.
   if (free_slot == kNone) free_slot = i;
-  write_slot(slots_[free_slot], want, k, m);
+  write_slot(slots_[free_slot], want, k, p);
   ++size_;
-  if (length_count(vpc, a.ipv6, prefix_len)++ == 0) {
-    lengths(vpc, a.ipv6)[prefix_len / 64].fetch_or(1ull << (prefix_len % 64), std::memory_order_release);
+  if (length_count(space, a.ipv6, prefix_len)++ == 0) {
+    lengths(space, a.ipv6)[prefix_len / 64].fetch_or(1ull << (prefix_len % 64), std::memory_order_release);
   }
-  return UpdateStatus::kAdded;
+  return PrefixUpdate::kAdded;
 }
 
-UpdateStatus MappingTable::remove(uint16_t vpc, const OverlayAddr& a, uint8_t prefix_len) {
-  if (vpc >= max_vpcs_ || prefix_len > (a.ipv6 ? 128 : 32)) return UpdateStatus::kInvalid;
-  const Key k = make_key(vpc, a, prefix_len);
+PrefixUpdate PrefixTable::remove(uint16_t space, const PrefixAddr& a, uint8_t prefix_len) {
+  if (space >= max_spaces_ || prefix_len > (a.ipv6 ? 128 : 32)) return PrefixUpdate::kInvalid;
+  const Key k = make_key(space, a, prefix_len);
   const uint32_t want = k.tag | kUsed;
   uint32_t i = home(k);
   for (uint32_t n = 0; n <= mask_; ++n, i = (i + 1) & mask_) {
     Slot& s = slots_[i];
     uint32_t tag = s.tag.load(std::memory_order_relaxed);
-    if (tag == kEmpty) return UpdateStatus::kNotFound;
+    if (tag == kEmpty) return PrefixUpdate::kNotFound;
     if (tag != want || s.a0.load(std::memory_order_relaxed) != k.a0 ||
         s.a1.load(std::memory_order_relaxed) != k.a1)
       continue;
-    write_slot(s, kTombstone, Key{}, Mapping{});
+    write_slot(s, kTombstone, Key{}, PrefixPayload{});
     --size_;
-    if (--length_count(vpc, a.ipv6, prefix_len) == 0)
-      lengths(vpc, a.ipv6)[prefix_len / 64].fetch_and(~(1ull << (prefix_len % 64)), std::memory_order_release);
+    if (--length_count(space, a.ipv6, prefix_len) == 0)
+      lengths(space, a.ipv6)[prefix_len / 64].fetch_and(~(1ull << (prefix_len % 64)), std::memory_order_release);
     // A tombstone followed by an empty slot ends no chain that reaches past
     // it: clear it, and the tombstones right before it, back to empty so
     // that misses stay short under churn.
     if (slots_[(i + 1) & mask_].tag.load(std::memory_order_relaxed) == kEmpty) {
       for (uint32_t j = i; slots_[j].tag.load(std::memory_order_relaxed) == kTombstone; j = (j - 1) & mask_) {
-        write_slot(slots_[j], kEmpty, Key{}, Mapping{});
+        write_slot(slots_[j], kEmpty, Key{}, PrefixPayload{});
       }
     }
-    return UpdateStatus::kRemoved;
+    return PrefixUpdate::kRemoved;
   }
-  return UpdateStatus::kNotFound;
+  return PrefixUpdate::kNotFound;
 }
 
-}  // namespace vfpath::encap
+}  // namespace vfpath
