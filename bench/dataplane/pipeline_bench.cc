@@ -3,7 +3,7 @@
 // (1M for the _1M profiles). Connection tracking profiles: vm1 and vm2 in the
 // VPC's default group (every packet a hit in two zones: vm1's egress, vm2's
 // ingress), all-open groups (untracked: no table work), and a storm of new
-// connections.
+// connections admitted by a group-member (address set) rule or by a CIDR rule.
 // Every iteration first restores the burst from its template (the stages
 // rewrite frames in place), so each figure has the copy-only baseline beside
 // it; the route lookup has std::unordered_map beside the FlatMap.
@@ -38,17 +38,30 @@ const char* kConfig = R"({"generation": 1,
 
 constexpr int kFlows = 10000;
 
-enum class Groups { kDefault, kAllOpen };
+// kDefault: the VPC's default group (ingress from its members: a set rule,
+// looked up in the address sets); kCidrPeer: a group admitting the same
+// peers by CIDR (a classifier rule) — the two side by side price the set
+// lookup; kAllOpen: all-open both ways, untracked.
+enum class Groups { kDefault, kCidrPeer, kAllOpen };
 
-// The ENIs in all-open groups both ways: TCP/UDP is untracked (AWS).
-std::string config_all_open() {
+// Both ENIs in one group with these ingress and egress peers.
+std::string config_in_group(const std::string& ingress_cidr) {
   std::string c = kConfig;
-  const std::string open = R"(, "security_groups": ["sg-open"]})";
+  const std::string group = R"(, "security_groups": ["sg-1"]})";
   for (const std::string at : {R"("ipv4": ["10.0.1.10"]})", R"("10.0.2.13"]})"})
-    c.replace(c.find(at), at.size(), at.substr(0, at.size() - 1) + open);
-  c.replace(c.rfind('}'), 1, R"(, "security_groups": [{"id": "sg-open", "vpc": "vpc-1",
-      "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}], "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]}]})");
+    c.replace(c.find(at), at.size(), at.substr(0, at.size() - 1) + group);
+  c.replace(c.rfind('}'), 1, R"(, "security_groups": [{"id": "sg-1", "vpc": "vpc-1",
+      "ingress": [{"protocol": "all", "cidrs": [")" + ingress_cidr + R"("]}], "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]}]})");
   return c;
+}
+
+std::string config_of(Groups groups) {
+  switch (groups) {
+    case Groups::kAllOpen: return config_in_group("0.0.0.0/0");  // TCP/UDP untracked (AWS)
+    case Groups::kCidrPeer: return config_in_group("10.0.1.10/32");
+    case Groups::kDefault: break;
+  }
+  return kConfig;
 }
 constexpr uint16_t kHeadroom = 128, kRoom = 256;
 
@@ -84,7 +97,7 @@ struct Fixture {
   explicit Fixture(bool nacls = false, int flows = kFlows, Groups groups = Groups::kDefault, uint8_t proto = 17)
       : scratch(static_cast<uint32_t>(std::max(1 << 16, 2 * flows + flows / 2))) {
     if (nacls && !acl::tools::init_eal(256).ok()) std::abort();
-    const std::string text = nacls ? config_with_nacls() : groups == Groups::kAllOpen ? config_all_open() : kConfig;
+    const std::string text = nacls ? config_with_nacls() : config_of(groups);
     snap = control::compile_snapshot(control::parse_config_json(text, "bench"), {{"a", 0}, {"b", 1}});
     for (int f = 0; f < flows; ++f) {
       std::string dst = "10.0.2.1" + std::to_string(f % 4);
@@ -240,8 +253,9 @@ BENCHMARK(BM_Pipeline_Untracked);
 // the clock moving 50 ms per burst and aging run per burst (timed), so
 // entries expire at the rate they arrive (UDP unreplied: 30 s, i.e. ~19K
 // connections live in each zone, within the table).
+template <Groups kGroups>
 void BM_Pipeline_NewConnections(benchmark::State& state) {
-  Fixture fx(false, kFlows);
+  Fixture fx(false, kFlows, kGroups);
   fx.scratch.ctx.now = 1;
   uint32_t serial = 0;
   uint64_t cycles = 0, admitted = 0, packets = 0;
@@ -266,7 +280,9 @@ void BM_Pipeline_NewConnections(benchmark::State& state) {
   report(state, cycles);
   state.counters["admitted"] = benchmark::Counter(static_cast<double>(admitted) / static_cast<double>(packets));
 }
-BENCHMARK(BM_Pipeline_NewConnections);
+// vm2 admits from its group's members (a set rule), then the same peer by CIDR.
+BENCHMARK(BM_Pipeline_NewConnections<Groups::kDefault>)->Name("BM_Pipeline_NewConnections");
+BENCHMARK(BM_Pipeline_NewConnections<Groups::kCidrPeer>)->Name("BM_Pipeline_NewConnectionsCidrPeer");
 
 // The route table lookup alone: FlatMap (what the snapshot uses) next to
 // std::unordered_map with the same keys, 10K addresses.
