@@ -366,17 +366,25 @@ std::shared_ptr<const void> classifier_of(const NaclTable& t) {
   return t.classifier;
 }
 
+// What a test compares across a push, held: a published snapshot is freed
+// by the next push, and a held classifier's address cannot be reused.
+struct Held {
+  explicit Held(const Snapshot& s)
+      : vm1_policy(s.sg_policies[s.eni_ct[0].sg_policy]),
+        vm2_policy(s.sg_policies[s.eni_ct[1].sg_policy]),
+        nacl(classifier_of(s.nacls[0].table(acl::nacl::Direction::kIngress, false))),
+        table(s.address_sets) {}
+  std::shared_ptr<const SgPolicy> vm1_policy, vm2_policy;
+  std::shared_ptr<const void> nacl;
+  std::shared_ptr<const AddressSets> table;
+};
+
 }  // namespace sets
 
 TEST(ConfigStoreSets, AMembershipOrPrefixListChangeRebuildsNoClassifier) {
   sets::Fixture f;
-  // What the test compares is copied out: a published snapshot is freed by
-  // the next push.
   const Snapshot& before = *f.publisher.current();
-  const auto vm1_policy = before.sg_policies[before.eni_ct[0].sg_policy];
-  const auto vm2_policy = before.sg_policies[before.eni_ct[1].sg_policy];
-  const auto nacl = sets::classifier_of(before.nacls[0].table(acl::nacl::Direction::kIngress, false));
-  const auto table = before.address_sets;
+  const sets::Held held(before);
   const uint16_t app = sets::set_key(before, 1, 0), office = sets::set_key(before, 1, 1);
   EXPECT_TRUE(sets::has(before, app, "10.0.1.10"));
   EXPECT_FALSE(sets::has(before, app, "10.0.1.30"));
@@ -386,15 +394,15 @@ TEST(ConfigStoreSets, AMembershipOrPrefixListChangeRebuildsNoClassifier) {
   auto out = f.store.apply(sets::config(2, R"(["sg-app"])", R"(["192.0.2.0/24", "198.51.100.0/24"])"), 1);
   ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied) << (out.problems.empty() ? "" : out.problems[0]);
   const Snapshot& after = *f.publisher.current();
-  EXPECT_EQ(after.address_sets, table) << "the same table, changed in place";
+  EXPECT_EQ(after.address_sets, held.table) << "the same table, changed in place";
   EXPECT_EQ(sets::set_key(after, 1, 0), app) << "set keys are stable";
   EXPECT_TRUE(sets::has(after, app, "10.0.1.30"));
   EXPECT_TRUE(sets::has(after, office, "198.51.100.7"));
   EXPECT_TRUE(sets::has(after, office, "192.0.2.99"));
-  EXPECT_EQ(after.sg_policies[after.eni_ct[1].sg_policy], vm2_policy)
+  EXPECT_EQ(after.sg_policies[after.eni_ct[1].sg_policy], held.vm2_policy)
       << "vm2's policy (its groups' rules unchanged) is the one already compiled";
-  EXPECT_EQ(after.sg_policies[after.eni_ct[0].sg_policy], vm1_policy);
-  EXPECT_EQ(sets::classifier_of(after.nacls[0].table(acl::nacl::Direction::kIngress, false)), nacl)
+  EXPECT_EQ(after.sg_policies[after.eni_ct[0].sg_policy], held.vm1_policy);
+  EXPECT_EQ(sets::classifier_of(after.nacls[0].table(acl::nacl::Direction::kIngress, false)), held.nacl)
       << "the NACL did not change: its classifier is shared";
 
   // A prefix removed from the list is gone from the set.
@@ -406,17 +414,14 @@ TEST(ConfigStoreSets, AMembershipOrPrefixListChangeRebuildsNoClassifier) {
 
 TEST(ConfigStoreSets, ARuleChangeRebuildsOnlyThePoliciesAndTablesItTouches) {
   sets::Fixture f;
-  const Snapshot& before = *f.publisher.current();
-  const auto vm1_policy = before.sg_policies[before.eni_ct[0].sg_policy];
-  const auto vm2_policy = before.sg_policies[before.eni_ct[1].sg_policy];
-  const auto nacl = sets::classifier_of(before.nacls[0].table(acl::nacl::Direction::kIngress, false));
+  const sets::Held held(*f.publisher.current());
   auto out = f.store.apply(sets::config(2, R"(["sg-web"])", R"(["192.0.2.0/24"])", "8080"), 1);
   ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied);
   const Snapshot& after = *f.publisher.current();
-  EXPECT_NE(after.sg_policies[after.eni_ct[1].sg_policy], vm2_policy) << "sg-web changed";
+  EXPECT_NE(after.sg_policies[after.eni_ct[1].sg_policy], held.vm2_policy) << "sg-web changed";
   EXPECT_EQ(after.sg_policies[after.eni_ct[1].sg_policy]->set_rules[0][0].at(0).match.ports.lo, 8080);
-  EXPECT_EQ(after.sg_policies[after.eni_ct[0].sg_policy], vm1_policy) << "sg-app did not";
-  EXPECT_EQ(sets::classifier_of(after.nacls[0].table(acl::nacl::Direction::kIngress, false)), nacl);
+  EXPECT_EQ(after.sg_policies[after.eni_ct[0].sg_policy], held.vm1_policy) << "sg-app did not";
+  EXPECT_EQ(sets::classifier_of(after.nacls[0].table(acl::nacl::Direction::kIngress, false)), held.nacl);
   const auto slots = after.nacls[0].table(acl::nacl::Direction::kIngress, false).hit_slots;
 
   // A NACL change rebuilds that NACL; its hit counters keep their slots.
@@ -425,7 +430,7 @@ TEST(ConfigStoreSets, ARuleChangeRebuildsOnlyThePoliciesAndTablesItTouches) {
   out = f.store.apply(next, 2);
   ASSERT_EQ(out.status, ApplyOutcome::Status::kApplied);
   const Snapshot& third = *f.publisher.current();
-  EXPECT_NE(sets::classifier_of(third.nacls[0].table(acl::nacl::Direction::kIngress, false)), nacl);
+  EXPECT_NE(sets::classifier_of(third.nacls[0].table(acl::nacl::Direction::kIngress, false)), held.nacl);
   EXPECT_EQ(third.nacls[0].table(acl::nacl::Direction::kIngress, false).hit_slots, slots);
 }
 

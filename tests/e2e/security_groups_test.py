@@ -7,8 +7,10 @@ vfpathctl. Three VMs in namespaces behind vfpathd (af_packet on veths):
 Checks: replies need no ingress rule; other ports are refused; ping depends
 on an ICMP rule added and removed with `vfpathctl authorize/revoke`; an
 established TCP session survives the revoke of its rule while a new one is
-refused; vm1 exhausting its allowance does not stop vm2 from opening
-connections, and the ENA counters say so.
+refused; a rule whose peer is a group admits an ENI only while it is a
+member (membership changed by a delta, no rule touched); vm1 exhausting its
+allowance does not stop vm2 from opening connections, and the ENA counters
+say so.
 
 With WORKERS > 1 the af_packet ports get that many queue pairs (kernel
 fanout by hash) and vfpathd that many workers on one core (oversubscribed):
@@ -195,7 +197,43 @@ def main():
             rc, out = ctl("authorize", "sg-web", "-P", "tcp", "-p", "5001", "-s", "10.0.0.0/16")
             check(rc == 0 and connect("vm1", "10.0.2.10", 5001) == "connected", "authorize again: new connections pass")
 
-            # 5. vm1 opens UDP flows without end: its allowance runs out, vm2 is not affected.
+            # 5. A rule whose peer is a group: membership decides, and changing it
+            # (a delta upserting the ENI) takes effect without any rule changing.
+            def push_delta(delta):
+                rc, out = ctl("get")
+                now = json.loads(out)
+                delta["generation"] = int(now.get("generation", 0)) + 1
+                path = os.path.join(tmp, "delta.json")
+                json.dump(delta, open(path, "w"))
+                return ctl("apply", "--delta", path, "--base-generation", str(now.get("generation", 0)))
+
+            def vm1_eni(groups):
+                rc, out = ctl("get")
+                eni = next(e for e in json.loads(out)["config"]["enis"] if e["id"] == "eni-vm1")
+                eni.pop("securityGroups", None)  # whichever JSON name Get printed
+                eni["security_groups"] = groups
+                return eni
+
+            rc, out = push_delta({"upsert_security_groups": [{"id": "sg-ops", "vpc": "vpc-demo"}]})
+            check(rc == 0, f"delta: create the empty group sg-ops: {out.strip()}")
+            ctl("revoke", "sg-web", "-P", "tcp", "-p", "5001", "-s", "10.0.0.0/16")
+            rc, out = ctl("authorize", "sg-web", "-P", "tcp", "-p", "5001", "-g", "sg-ops")
+            check(rc == 0, f"vfpathctl authorize sg-web -P tcp -p 5001 -g sg-ops: {out.strip()}")
+            check(connect("vm1", "10.0.2.20", 5001, timeout=2).startswith("refused"),
+                  "vm1 is not in sg-ops: its connection to vm3:5001 is refused")
+            rc, out = push_delta({"upsert_enis": [vm1_eni(["sg-client", "sg-ops"])]})
+            check(rc == 0, f"delta: vm1 joins sg-ops: {out.strip()}")
+            check(connect("vm1", "10.0.2.20", 5001) == "connected", "vm1 in sg-ops: its connection to vm3:5001 passes")
+            rc, out = ctl("explain", "--eni", "eni-vm1", "--dst", "10.0.2.20", "-P", "tcp", "-p", "5001")
+            check("group sg-ops" in out and "verdict   forward" in out, "explain names the group rule that admits it")
+            rc, out = push_delta({"upsert_enis": [vm1_eni(["sg-client"])]})
+            check(rc == 0 and connect("vm1", "10.0.2.20", 5001, timeout=2).startswith("refused"),
+                  f"vm1 leaves sg-ops: new connections are refused again ({out.strip()})")
+            ctl("revoke", "sg-web", "-P", "tcp", "-p", "5001", "-g", "sg-ops")
+            rc, out = ctl("authorize", "sg-web", "-P", "tcp", "-p", "5001", "-s", "10.0.0.0/16")
+            check(rc == 0, f"the CIDR rule is back: {out.strip()}")
+
+            # 6. vm1 opens UDP flows without end: its allowance runs out, vm2 is not affected.
             ctl("authorize", "sg-web", "-P", "udp", "-p", "6000-6999", "-s", "10.0.1.0/24")
             topo.run("vm1", "/usr/bin/python3", "-c",
                      "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
