@@ -11,10 +11,8 @@
 namespace vfpath::control {
 namespace {
 
-// A set's entries as (family, address, length), canonical and sorted, so two
-// configurations compare entry by entry.
-using Canonical = std::tuple<bool, uint64_t, uint64_t, uint8_t>;
-using SetEntries = std::map<std::string, std::set<Canonical>>;
+using Canonical = AddressSetState::Canonical;
+using SetEntries = AddressSetState::SetEntries;
 
 SetEntries entries_of(const config::v1::Config& c) {
   SetEntries out;
@@ -53,12 +51,13 @@ void put_all(AddressSets& table, const std::vector<AddressSetState::Entry>& puts
 
 }  // namespace
 
-AddressSetState::Plan AddressSetState::plan(const config::v1::Config& current, const config::v1::Config& next) const {
+AddressSetState::Plan AddressSetState::plan(const config::v1::Config& next) const {
   Plan p;
-  const SetEntries before = entries_of(current), after = entries_of(next);
+  p.entries = entries_of(next);
+  const SetEntries& before = entries_;
   std::vector<std::string> names;
   size_t total = 0;
-  for (const auto& [name, set] : after) {
+  for (const auto& [name, set] : p.entries) {
     names.push_back(name);
     total += set.size();
   }
@@ -70,10 +69,8 @@ AddressSetState::Plan AddressSetState::plan(const config::v1::Config& current, c
   }
   for (size_t i = 0; i < names.size(); ++i) p.binding.keys.emplace(names[i], static_cast<uint16_t>(p.keys.slots[i]));
 
-  // In place while both configurations fit: removals first, so the table
-  // never holds more than max(before, after) entries.
   const bool grow = !table_ || total > table_->capacity();
-  for (const auto& [name, set] : after) {
+  for (const auto& [name, set] : p.entries) {
     const uint16_t key = p.binding.keys.at(name);
     auto old = before.find(name);
     for (const Canonical& c : set)
@@ -88,31 +85,40 @@ AddressSetState::Plan AddressSetState::plan(const config::v1::Config& current, c
     return p;
   }
   for (const auto& [name, set] : before) {
-    auto now = after.find(name);
+    auto now = p.entries.find(name);
     const uint16_t key = current_keys_.at(name);
     for (const Canonical& c : set)
-      if (now == after.end() || !now->second.count(c)) p.removals.push_back(entry(key, c));
+      if (now == p.entries.end() || !now->second.count(c)) p.removals.push_back(entry(key, c));
   }
   p.binding.table = table_;
   return p;
 }
 
 void AddressSetState::apply(Plan&& p) {
-  if (p.fresh) {
-    table_ = std::move(p.fresh);
-  } else {
+  auto remove_all = [&] {
     for (const auto& e : p.removals)
       if (table_->remove(e.key, e.addr, e.prefix_len) != PrefixUpdate::kRemoved)
         throw std::logic_error("address sets: an entry in force was not in the table");
+  };
+  if (p.fresh) {
+    table_ = std::move(p.fresh);
+  } else if (table_->size() + p.puts.size() <= table_->capacity()) {
+    // Puts first: a list reshaped from 10.0.0.0/8 into two /9s never has a
+    // moment where an address both shapes contain is missing.
+    put_all(*table_, p.puts);
+    remove_all();
+  } else {
+    remove_all();  // room only once the removals are done
     put_all(*table_, p.puts);
   }
+  entries_ = std::move(p.entries);
   current_keys_ = std::move(p.binding.keys);
   keys_.commit(std::move(p.keys));
 }
 
 SetBinding standalone_address_sets(const config::v1::Config& config) {
   AddressSetState state;
-  AddressSetState::Plan p = state.plan(config::v1::Config{}, config);
+  AddressSetState::Plan p = state.plan(config);
   SetBinding binding = p.binding;
   state.apply(std::move(p));
   return binding;

@@ -18,8 +18,10 @@
 namespace vfpath::control {
 
 // One kind of compiled object by fingerprint. get() marks what a compile
-// used; sweep() forgets the rest, so the cache holds at most what the
-// configuration in force (and a failed attempt after it) needs.
+// used; after a push is published, sweep() forgets the rest; after a push
+// fails, rollback() forgets what that attempt built. So the cache holds what
+// the configuration in force needs, and failed pushes (each of which may
+// have built rte_acl contexts on the EAL heap) leave nothing behind.
 template <typename T>
 class CompileMemo {
  public:
@@ -27,7 +29,7 @@ class CompileMemo {
   std::shared_ptr<const T> get(const std::string& fingerprint, Build&& build) {
     auto it = entries_.find(fingerprint);
     if (it == entries_.end()) {
-      it = entries_.emplace(fingerprint, Entry{std::make_shared<const T>(build()), false}).first;
+      it = entries_.emplace(fingerprint, Entry{std::make_shared<const T>(build()), false, true}).first;
       ++built_;
     }
     it->second.used = true;
@@ -35,8 +37,22 @@ class CompileMemo {
   }
   void sweep() {
     for (auto it = entries_.begin(); it != entries_.end();) {
-      if (!it->second.used) it = entries_.erase(it);
-      else (it++)->second.used = false;
+      if (!it->second.used) {
+        it = entries_.erase(it);
+      } else {
+        it->second.used = it->second.fresh = false;
+        ++it;
+      }
+    }
+  }
+  void rollback() {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (it->second.fresh) {
+        it = entries_.erase(it);
+      } else {
+        it->second.used = false;
+        ++it;
+      }
     }
   }
   size_t size() const { return entries_.size(); }
@@ -47,6 +63,7 @@ class CompileMemo {
   struct Entry {
     std::shared_ptr<const T> value;
     bool used = false;
+    bool fresh = false;  // built since the last sweep()
   };
   std::map<std::string, Entry> entries_;
   uint64_t built_ = 0;
@@ -58,6 +75,10 @@ struct CompileCache {
   void sweep() {
     nacls.sweep();
     sg_policies.sweep();
+  }
+  void rollback() {
+    nacls.rollback();
+    sg_policies.rollback();
   }
 };
 

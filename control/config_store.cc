@@ -17,13 +17,21 @@ ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPubl
 
 void ConfigStore::compile_and_publish(const config::v1::Config& from, const config::v1::Config& c) {
   OverlayState::Plan overlay = overlay_.plan(from, c);
-  AddressSetState::Plan sets = sets_.plan(from, c);
-  std::unique_ptr<Snapshot> snapshot = compile_snapshot(c, ports_, overlay.binding, sets.binding, &cache_);
+  AddressSetState::Plan sets = sets_.plan(c);
+  std::unique_ptr<Snapshot> snapshot;
   SlotAssignments slots;
   try {
+    snapshot = compile_snapshot(c, ports_, overlay.binding, sets.binding, &cache_);
     slots = assign_counter_slots(*snapshot, eni_slots_, hit_slots_, counters_);
-  } catch (const std::runtime_error& e) {
+  } catch (const CompileError&) {
+    cache_.rollback();
+    throw;
+  } catch (const std::runtime_error& e) {  // counter slots ran out
+    cache_.rollback();
     throw CompileError(e.what());
+  } catch (...) {
+    cache_.rollback();
+    throw;
   }
   // The tables go first: the new snapshot's VPC and set keys must find
   // their entries; the old snapshot meets at worst a mapping it has no

@@ -138,19 +138,23 @@ ExpandedPolicy SgModel::expand(const std::vector<std::string>& groups, const std
 
 std::string SgModel::fingerprint(const std::vector<std::string>& groups, const std::string& vpc,
                                  const std::map<std::string, uint16_t>& set_keys) const {
-  std::string out = vpc;
+  // Every field length-prefixed: serialized protos contain any byte.
+  std::string out;
+  auto field = [&](const std::string& f) { out += std::to_string(f.size()) + ":" + f; };
   auto key_of = [&](const std::string& set) {
     auto it = set_keys.find(set);
-    out += "\n" + set + "=" + (it == set_keys.end() ? std::string("?") : std::to_string(it->second));
+    field(set);
+    field(it == set_keys.end() ? std::string("?") : std::to_string(it->second));
   };
+  field(vpc);
   for (const auto& g : groups) {
-    out += "\n" + g;
+    field(g);
     if (g == default_key(vpc)) {
       key_of(group_set_name(g));
       continue;
     }
     const auto& sg = *groups_.at(g);
-    out += "\n" + sg.SerializeAsString();
+    field(sg.SerializeAsString());
     for (const auto* rules : {&sg.ingress(), &sg.egress()})
       for (const auto& r : *rules) {
         for (const auto& id : r.prefix_lists()) key_of(prefix_list_set_name(id));

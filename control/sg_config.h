@@ -51,11 +51,12 @@ struct SgRuleRef {
   std::string group;      // the group id, or "default" for a VPC's implicit group
   acl::nacl::Direction direction = acl::nacl::Direction::kIngress;
   int rule = 0;           // index in the group's ingress/egress list (-1: implicit default rule)
-  std::string peer;       // the CIDR after expansion, and what it came from
+  std::string peer;       // the CIDR, or the set: "group sg-x", "prefix list pl-x", "default group"
 };
 
 // A rule whose peer is an address set: `match` applies to both families
-// (its cidr is unused), `set` is the set's name (address_set_name).
+// (its cidr is unused), `set` is the set's name (group_set_name,
+// prefix_list_set_name).
 struct SetRuleSpec {
   acl::nacl::Direction direction = acl::nacl::Direction::kIngress;
   acl::nacl::NaclRule match;

@@ -197,8 +197,8 @@ struct Snapshot {
   std::vector<std::string> vpc_ids;
   std::vector<NaclEntry> nacls;
   std::vector<std::shared_ptr<const SgPolicy>> sg_policies;
-  // The sets the policies' set rules look their peers up in; null when no
-  // policy has a set rule. Long-lived and changed in place (address_sets.h).
+  // The sets the policies' set rules look their peers up in (always set by
+  // compile_snapshot). Long-lived and changed in place (address_sets.h).
   std::shared_ptr<const AddressSets> address_sets;
   std::vector<EniCt> eni_ct;  // per ENI
   uint32_t conntrack_capacity = 1u << 20;  // connections, all workers together

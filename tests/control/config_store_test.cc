@@ -8,7 +8,9 @@
 #include <atomic>
 #include <thread>
 
+#include "control/compile_cache.h"
 #include "control/config_file.h"
+#include "control/validate.h"
 #include "dataplane/overlay_snapshot.h"
 #include "dataplane/stats_view.h"
 #include "control/text_address.h"
@@ -457,6 +459,51 @@ TEST(ConfigStoreSets, ATableTooSmallForThePushIsReplacedAndTheOldOneLivesOn) {
   const Ipv4Addr a = *parse_ipv4("192.0.2.1");
   EXPECT_TRUE(old->contains(office, reinterpret_cast<const uint8_t*>(&a.value), false))
       << "a worker still on the old snapshot reads the old table, intact";
+}
+
+
+TEST(ConfigStoreSets, OnlyARulesOwnSlashZeroLeavesFlowsUntracked) {
+  // sg-open allows everything both ways by its own CIDRs: untracked. sg-list
+  // does the same through a prefix list holding 0.0.0.0/0: tracked, so that
+  // editing a list never switches tracking on or off.
+  auto c = sets::config(1, R"(["sg-web"])", R"(["0.0.0.0/0"])");
+  auto* open = c.add_security_groups();
+  open->set_id("sg-open");
+  open->set_vpc("v");
+  auto* list = c.add_security_groups();
+  list->set_id("sg-list");
+  list->set_vpc("v");
+  for (auto* g : {open, list})
+    for (auto* rule : {g->add_ingress(), g->add_egress()}) {
+      rule->set_protocol("all");
+      if (g == open) rule->add_cidrs("0.0.0.0/0");
+      else rule->add_prefix_lists("pl-office");
+    }
+  c.mutable_enis(0)->clear_security_groups();
+  c.mutable_enis(0)->add_security_groups("sg-open");
+  c.mutable_enis(2)->clear_security_groups();
+  c.mutable_enis(2)->add_security_groups("sg-list");
+  ASSERT_TRUE(validate_config(c).empty()) << validate_config(c)[0].to_string();
+  const auto s = compile_snapshot(c, {{"a", 0}, {"b", 1}, {"c", 2}});
+  EXPECT_EQ(s->eni_ct[0].untracked, 0b0011) << "IPv4 TCP and UDP of sg-open";
+  EXPECT_EQ(s->eni_ct[2].untracked, 0) << "sg-list is tracked";
+}
+
+TEST(CompileMemo, SweepKeepsWhatThePushUsedRollbackDropsWhatAFailedPushBuilt) {
+  CompileMemo<int> memo;
+  auto a = memo.get("a", [] { return 1; });
+  memo.get("b", [] { return 2; });
+  memo.sweep();  // push 1 published: a and b in force
+  EXPECT_EQ(memo.size(), 2u);
+  EXPECT_EQ(memo.get("a", [] { return 9; }), a) << "reused, not rebuilt";
+  memo.get("c", [] { return 3; });
+  memo.rollback();  // push 2 (a, c) failed: c goes, a and b stay
+  EXPECT_EQ(memo.size(), 2u);
+  EXPECT_EQ(memo.built(), 3u);
+  memo.get("b", [] { return 2; });
+  memo.sweep();  // push 3 (b only) published
+  EXPECT_EQ(memo.size(), 1u);
+  EXPECT_EQ(*memo.get("b", [] { return 0; }), 2);
 }
 
 }  // namespace

@@ -290,10 +290,10 @@ TEST(ConntrackStage, WithinOneBurstFragmentsFollowAndRefusedConnectionsTakeNoAll
 // at once, with the same snapshot — no recompile — while connections already
 // tracked stay (AWS: a removed rule or peer keeps tracked connections).
 TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
-  auto with = [](const std::string& vm4_groups, const std::string& office, uint64_t generation) {
+  auto with = [](const std::string& vm4_groups, const std::string& office, uint64_t generation, bool revalidate = false) {
     std::string text = config(R"({"protocol": "tcp", "port_range": {"from": 80, "to": 80}, "security_groups": ["sg-client"]},
                                  {"protocol": "tcp", "port_range": {"from": 443, "to": 443}, "prefix_lists": ["pl-office"]})",
-                              false, generation);
+                              revalidate, generation);
     text.replace(text.find(R"("conntrack": {"allowance": 2})"), 29, R"("security_groups": )" + vm4_groups);
     text.replace(text.find(R"(  "enis": [)"), 11, R"(  "prefix_lists": [{"id": "pl-office", "cidrs": )" + office + R"(}], "enis": [)");
     return control::parse_config_json(text, "test");
@@ -301,7 +301,7 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
   const auto before = with(R"(["sg-open"])", R"(["10.0.1.8/29"])", 1);
   const auto after = with(R"(["sg-open", "sg-client"])", R"(["10.0.1.8/29", "10.0.1.32/27"])", 2);
   control::AddressSetState sets;
-  auto plan = sets.plan({}, before);
+  auto plan = sets.plan(before);
   Runner r(control::compile_snapshot(before, {{"a", 0}, {"b", 1}, {"c", 2}, {"d", 3}}, {}, plan.binding));
   sets.apply(std::move(plan));
   r.zones();
@@ -309,6 +309,7 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
                                 from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40000, 80, kSyn, 100, 0))), kOk, kNew, kNew});
   EXPECT_EQ(r.snap().sg_policies[r.snap().eni_ct[1].sg_policy]->rule_names.at(member.sg_rule[1] - 1),
             "sg-web ingress[0] group sg-client");
+  r.run({"vm2 answers vm1", 1, from(2, v4("10.0.2.10", "10.0.1.10", 6, tcp_seg(80, 40000, kSynAck, 5000, 101))), kOk, kEst, kEst});
   const Verdict listed = r.run({"vm1 is in pl-office: :443 is admitted by the prefix-list rule", 0,
                                 from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40001, 443, kSyn, 100, 0))), kOk, kNew, kNew});
   EXPECT_EQ(r.snap().sg_policies[r.snap().eni_ct[1].sg_policy]->rule_names.at(listed.sg_rule[1] - 1),
@@ -322,7 +323,7 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
 
   // vm4 joins sg-client and the list grows: the sets change in place; the
   // snapshot (and every compiled classifier) stays as it was.
-  auto delta = sets.plan(before, after);
+  auto delta = sets.plan(after);
   EXPECT_EQ(delta.binding.table.get(), r.snap().address_sets.get()) << "the same table, changed in place";
   EXPECT_EQ(delta.puts.size(), 2u);
   EXPECT_TRUE(delta.removals.empty());
@@ -335,12 +336,27 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
   });
 
   // And back: new connections are refused, tracked ones go on.
-  sets.apply(sets.plan(after, before));
+  sets.apply(sets.plan(before));
   r.run_all({
       {"vm4 left sg-client: a new connection is refused", 3,
        from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41004, 80, kSyn, 1, 0))), DropReason::kSgDeny},
       {"its tracked connection still passes", 3,
        from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41002, 80, kAck, 2, 5001))), kOk, kUntracked, kEst},
+  });
+
+  // With vm2's revalidate on, the next generation re-checks tracked
+  // connections against the sets as well: vm4's is cut, vm1's (still a
+  // member) goes on.
+  const auto strict = with(R"(["sg-open"])", R"(["10.0.1.8/29"])", 3, true);
+  auto again = sets.plan(strict);
+  EXPECT_TRUE(again.puts.empty() && again.removals.empty()) << "the sets did not change";
+  r.replace(control::compile_snapshot(strict, {{"a", 0}, {"b", 1}, {"c", 2}, {"d", 3}}, {}, again.binding));
+  sets.apply(std::move(again));
+  r.run_all({
+      {"vm4's tracked connection is re-checked against sg-client and cut", 3,
+       from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41002, 80, kAck, 2, 5001))), DropReason::kSgDeny},
+      {"vm1's is re-checked and goes on", 0, from(1, v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40000, 80, kAck, 101, 5001))),
+       kOk, kEst, CtNote::kRevalidated},
   });
 }
 

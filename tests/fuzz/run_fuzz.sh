@@ -13,9 +13,9 @@ d=$src/dataplane
   $(pkg-config --cflags libdpdk) -Wno-deprecated-volatile -I"$src" \
   "$src/tests/fuzz/pipeline_fuzz.cc" "$d/parser.cc" "$d/checksum.cc" "$d/replies.cc" "$d/pipeline.cc" \
   "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,l2_rewrite,overlay_encap,overlay_decap,underlay_neighbor}_stage.cc \
-  "$d/stages/overlay_route.cc" "$src"/encap/{encap_template,decap,mapping_table,mtu}.cc \
+  "$d/stages/overlay_route.cc" "$d/prefix_table.cc" "$d/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
   "$src"/conntrack/{flow_key,tcp_segment,tcp_state,related,flow_table,tracker,fragment_table}.cc \
-  "$src"/acl/{classifier,small_classifier,rte_layout,method,result,rule_check,cidr}.cc \
+  "$src"/acl/{classifier,small_classifier,rte_layout,method,result,rule_check,cidr,nacl}.cc \
   $(pkg-config --libs libdpdk) -o "$out/pipeline_fuzz"
 # Seeds: every frame of the shared captures, one file each.
 /usr/bin/python3 - "$data/pcaps" "$out/corpus" <<'PY'
