@@ -114,30 +114,21 @@ def main():
     ap.add_argument("--sg-beside-nacl", type=int, nargs="*", default=[])
     a = ap.parse_args()
     print("| in force | apply p50 | apply p99 | vfpathctl apply p50 (end to end) |\n|---|---|---|---|")
-    for rules in a.rules:
-        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
-            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}r{rules}",
-                                     lambda g, port, rules=rules: config(g, rules, port - 1000))
-        print(f"| {rules} NACL entries | {p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
-    for members in a.sg_members:
-        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
-            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}m{members}",
-                                     lambda g, port, members=members: sg_config(g, members, port))
-        print(f"| {members} ENIs in a group admitting its members: one rule's port changed | "
-              f"{p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
-    for members in a.membership:
-        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
-            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}j{members}",
-                                     lambda g, port, members=members: membership_config(g, members))
-        print(f"| {members} ENIs in a group admitting its members: one ENI leaves, another returns | "
-              f"{p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
-    for rules in a.sg_beside_nacl:
-        with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
-            p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}n{rules}",
-                                     lambda g, port, rules=rules: sg_beside_nacl_config(g, rules, port))
-        print(f"| {rules} NACL entries unchanged, one security-group rule changed | "
-              f"{p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
-
+    # (sizes, tag, configuration of generation g and changed port for size n, row label for n)
+    scenarios = [
+        (a.rules, "r", lambda n: lambda g, port: config(g, n, port - 1000), "{} NACL entries"),
+        (a.sg_members, "m", lambda n: lambda g, port: sg_config(g, n, port),
+         "{} ENIs in a group admitting its members: one rule's port changed"),
+        (a.membership, "j", lambda n: lambda g, port: membership_config(g, n),
+         "{} ENIs in a group admitting its members: one ENI leaves, another returns"),
+        (a.sg_beside_nacl, "n", lambda n: lambda g, port: sg_beside_nacl_config(g, n, port),
+         "{} NACL entries unchanged, one security-group rule changed"),
+    ]
+    for sizes, tag, make, label in scenarios:
+        for n in sizes:
+            with tempfile.TemporaryDirectory(prefix="vfpath-push-") as tmp:
+                p50, p99, wall = measure(a, tmp, f"vfpush{os.getpid()}{tag}{n}", make(n))
+            print(f"| {label.format(n)} | {p50:.2f} ms | {p99:.2f} ms | {wall:.1f} ms |", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -36,15 +36,21 @@ void build_table(const acl::nacl::CompiledNacl& compiled, NaclTable& t, const st
   t.classifier = std::make_unique<acl::Classifier>(std::move(built).value());
 }
 
-SgPolicy build_policy(const ExpandedPolicy& expanded, const SetBinding& sets, const std::string& eni) {
-  SgPolicy p;
+// The four tables (direction x family) of a rule list: NACLs and security
+// groups alike.
+void build_tables(const acl::nacl::Nacl& rules, NaclTable (&tables)[2][2], const std::string& what) {
   for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
     for (bool v6 : {false, true}) {
-      auto compiled = acl::nacl::compile(expanded.nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
-      NaclTable& t = p.tables[static_cast<int>(dir)][v6 ? 1 : 0];
-      build_table(compiled, t, "security groups of ENI " + eni);
+      auto compiled = acl::nacl::compile(rules, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
+      NaclTable& t = tables[static_cast<int>(dir)][v6 ? 1 : 0];
+      build_table(compiled, t, what);
       t.verdicts = std::move(compiled.verdicts);
     }
+}
+
+SgPolicy build_policy(const ExpandedPolicy& expanded, const SetBinding& sets, const std::string& eni) {
+  SgPolicy p;
+  build_tables(expanded.nacl, p.tables, "security groups of ENI " + eni);
   for (const SetRuleSpec& r : expanded.set_rules) {
     auto key = sets.keys.find(r.set);
     if (key == sets.keys.end()) throw std::logic_error("compile_snapshot: address set " + r.set + " has no key");
@@ -104,13 +110,7 @@ NaclEntry build_nacl_tables(const config::v1::NetworkAcl& n, const acl::nacl::Li
   if (!problems.empty()) throw std::logic_error("compile_snapshot: unvalidated NACL " + n.id());
   NaclEntry entry;
   entry.id = n.id();
-  for (auto dir : {acl::nacl::Direction::kIngress, acl::nacl::Direction::kEgress})
-    for (bool v6 : {false, true}) {
-      auto compiled = acl::nacl::compile(nacl, dir, v6 ? acl::Family::kIpv6 : acl::Family::kIpv4);
-      NaclTable& t = entry.tables[static_cast<int>(dir)][v6 ? 1 : 0];
-      build_table(compiled, t, "network_acls[" + std::to_string(i) + "] (" + n.id() + ")");
-      t.verdicts = std::move(compiled.verdicts);
-    }
+  build_tables(nacl, entry.tables, "network_acls[" + std::to_string(i) + "] (" + n.id() + ")");
   return entry;
 }
 

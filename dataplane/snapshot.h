@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -103,8 +102,11 @@ struct SgPolicy {
   const NaclTable& table(acl::nacl::Direction d, bool ipv6) const {
     return tables[static_cast<int>(d)][ipv6 ? 1 : 0];
   }
-  std::span<const SgSetRule> sets(acl::nacl::Direction d, bool ipv6) const {
-    return set_rules[static_cast<int>(d)][ipv6 ? 1 : 0];
+  // The set rule allowing the packet whose classifier key is `key` when no
+  // table rule did (match_set_rules), 0 for none.
+  uint16_t set_rule_allowing(acl::nacl::Direction d, bool ipv6, const uint8_t* key, const AddressSets* sets) const {
+    const auto& rules = set_rules[static_cast<int>(d)][ipv6 ? 1 : 0];
+    return rules.empty() ? 0 : match_set_rules(rules, *sets, key, ipv6, d);
   }
 };
 

@@ -65,9 +65,7 @@ uint16_t classify_one(const Snapshot& s, const SgPolicy& p, Direction dir, const
   const NaclTable& t = p.table(dir, ipv6);
   uint32_t u = 0;
   t.classify(&key, &u, 1);
-  if (u) return t.verdicts[u].rule_number;
-  const auto sets = p.sets(dir, ipv6);
-  return sets.empty() ? 0 : match_set_rules(sets, *s.address_sets, key, ipv6, dir);
+  return u ? t.verdicts[u].rule_number : p.set_rule_allowing(dir, ipv6, key, s.address_sets.get());
 }
 
 // The outcome of a first fragment in one zone, for its later fragments.
@@ -223,12 +221,9 @@ void run_pass(PassState& st) {
     const uint32_t j = miss[q];
     const uint16_t i = index[j];
     Verdict& v = b.verdict[i];
-    uint16_t rule = userdata[q] ? table[q]->verdicts[userdata[q]].rule_number : 0;
-    if (userdata[q] == 0) {
-      const bool ipv6 = b.meta[i].kind == PacketKind::kIpv6;
-      const auto sets = policy[q]->sets(st.dir, ipv6);
-      rule = sets.empty() ? 0 : match_set_rules(sets, *s.address_sets, ckeys[q], ipv6, st.dir);
-    }
+    const uint16_t rule = userdata[q] ? table[q]->verdicts[userdata[q]].rule_number
+                                      : policy[q]->set_rule_allowing(st.dir, b.meta[i].kind == PacketKind::kIpv6,
+                                                                     ckeys[q], s.address_sets.get());
     if (rule == 0) {
       v.drop_with(DropReason::kSgDeny);
       continue;

@@ -114,10 +114,12 @@ NACL_WEB = {"ingress": [nacl_entry(100, "ALLOW", "10.0.1.0/24", "tcp", (5001, 50
 NACL_FORGETS_EPHEMERAL = {"ingress": NACL_WEB["ingress"], "egress": NACL_WEB["egress"][1:]}
 
 
+# A sink on ADDRESS:5001 (argv[1]) that answers "<bytes> <sha256>" (also
+# used by the overlay e2e).
 TCP_SERVER = """
 import hashlib, socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.0.2.10", 5001)); s.listen(1); s.settimeout(30)
+s.bind((sys.argv[1], 5001)); s.listen(1); s.settimeout(30)
 c, _ = s.accept(); h = hashlib.sha256(); n = 0
 while True:
     b = c.recv(65536)
@@ -135,7 +137,7 @@ print(c.recv(200).decode())
 
 
 def tcp_transfer(topo, timeout=60):
-    server = subprocess.Popen(["ip", "netns", "exec", topo.ns["vm2"], "/usr/bin/python3", "-c", TCP_SERVER],
+    server = subprocess.Popen(["ip", "netns", "exec", topo.ns["vm2"], "/usr/bin/python3", "-c", TCP_SERVER, "10.0.2.10"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(0.5)

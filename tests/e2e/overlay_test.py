@@ -41,6 +41,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from vfpath_harness import Daemon  # noqa: E402
+sys.path.insert(0, os.path.dirname(__file__))
+from namespaces_test import TCP_SERVER  # noqa: E402
 
 ROUTER = "02:76:66:70:00:01"
 VM1_MAC, VM2_MAC = "02:00:00:00:01:0a", "02:00:00:00:02:0a"
@@ -172,17 +174,6 @@ def config(topo, nacl=None, workers=1):
 
 
 PAYLOAD = "bytes(range(256)) * 8192"  # 2 MiB
-SERVER = """
-import hashlib, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5001)); s.listen(1); s.settimeout(30)
-c, _ = s.accept(); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b); n += len(b)
-c.sendall(f"{n} {h.hexdigest()}".encode()); c.close()
-"""
 CLIENT = """
 import socket, sys
 data = %s
@@ -220,7 +211,7 @@ def stop(proc):
 
 
 def tcp_transfer(topo, server_side, client_side, server_addr):
-    server = serve(topo, server_side, SERVER, server_addr)
+    server = serve(topo, server_side, TCP_SERVER, server_addr)
     try:
         time.sleep(0.4)
         return topo.x(client_side, "/usr/bin/python3", "-c", CLIENT, server_addr, check=False, timeout=40).stdout.strip()
