@@ -40,7 +40,7 @@ def machine():
 
 def forwarding(build, runs, seconds, flow_counts, ovs_profiles):
     """bench/ovs/side_by_side.py's compare() at each flow count."""
-    return [sbs.compare(os.path.join(build, "dataplane/daemon/vfpathd"), flows, runs, seconds, ovs_profiles)
+    return [sbs.compare(os.path.join(build, "daemon/vfpathd"), flows, runs, seconds, ovs_profiles)
             for flows in flow_counts]
 
 

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 
 namespace vfpath::ct {
 namespace {

@@ -16,9 +16,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "dataplane/addr.h"
-#include "dataplane/big_endian.h"
-#include "dataplane/packet_meta.h"
+#include "packet/addr.h"
+#include "packet/big_endian.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath::ct {
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 
 namespace vfpath::ct {
 

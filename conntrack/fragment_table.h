@@ -23,9 +23,9 @@
 #include <cstring>
 #include <memory>
 
-#include "dataplane/addr.h"
-#include "dataplane/drop_reason.h"
-#include "dataplane/packet_meta.h"
+#include "packet/addr.h"
+#include "packet/drop_reason.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath::ct {
 

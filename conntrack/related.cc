@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "dataplane/net_headers.h"
-#include "dataplane/parser.h"
+#include "packet/net_headers.h"
+#include "packet/parser.h"
 
 namespace vfpath::ct {
 namespace {

@@ -15,7 +15,7 @@
 #include <cstdint>
 
 #include "conntrack/flow_key.h"
-#include "dataplane/packet_meta.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath::ct {
 

@@ -1,6 +1,6 @@
 #include "conntrack/tcp_segment.h"
 
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 
 namespace vfpath::ct {
 namespace {

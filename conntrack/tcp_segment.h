@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "dataplane/packet_meta.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath::ct {
 

@@ -1,7 +1,7 @@
 #include "conntrack/tracker.h"
 
 #include "conntrack/tcp_state.h"
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 
 namespace vfpath::ct {
 namespace {

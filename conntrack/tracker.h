@@ -20,7 +20,7 @@
 #include "conntrack/flow_key.h"
 #include "conntrack/flow_table.h"
 #include "conntrack/tcp_segment.h"
-#include "dataplane/packet_meta.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath::ct {
 

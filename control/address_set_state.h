@@ -1,4 +1,4 @@
-// The security groups' address sets (dataplane/address_sets.h) as the config
+// The security groups' address sets (acl/address_sets.h) as the config
 // store keeps them across pushes: one long-lived table changed in place by
 // every push that changes a group's members or a prefix list, and the stable
 // key of each set in it. Keys are stable slots by set name (counter_slots.h):
@@ -21,7 +21,7 @@
 #include "control/compile.h"
 #include "control/counter_slots.h"
 #include "control/vfpath.pb.h"
-#include "dataplane/address_sets.h"
+#include "acl/address_sets.h"
 
 namespace vfpath::control {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "control/vfpath.pb.h"
-#include "dataplane/address_sets.h"
+#include "acl/address_sets.h"
 #include "dataplane/snapshot.h"
 #include "encap/mapping_table.h"
 

@@ -47,7 +47,6 @@ std::shared_ptr<const OverlaySnapshot> compile_overlay(const config::v1::Config&
   std::optional<encap::UnderlayIp> local4, local6;
   if (!u.ipv4().empty()) local4 = encap::UnderlayIp::v4(*parse_ipv4(u.ipv4()));
   if (!u.ipv6().empty()) local6 = encap::UnderlayIp::v6(*parse_ipv6(u.ipv6()));
-  o->udp_checksum = udp_checksum_mode(u, !local4);
 
   encap::DecapConfig& d = o->decap;
   d.has_v4 = local4.has_value();

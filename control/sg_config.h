@@ -13,7 +13,7 @@
 // Expanded, a policy is an acl::nacl::Nacl of the rules whose peer is a CIDR
 // plus a list of set rules, whose peer is an address set (a referenced
 // group's members, a prefix list's CIDRs) looked up at run time
-// (dataplane/address_sets.h). All allow; they are numbered 1.. in expansion
+// (acl/address_sets.h). All allow; they are numbered 1.. in expansion
 // order (numbers are unique across both directions and both kinds, so one
 // table of references explains any of them); evaluation order does not
 // matter for allow-only rules, and the implicit deny is "no rule matched".

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "dataplane/addr.h"
+#include "packet/addr.h"
 
 namespace vfpath::control {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "control/vfpath.pb.h"
-#include "dataplane/addr.h"
+#include "packet/addr.h"
 
 namespace vfpath::control {
 

@@ -5,10 +5,10 @@
 
 #include <cstdint>
 
-#include "dataplane/drop_reason.h"
-#include "dataplane/frame.h"
+#include "packet/drop_reason.h"
+#include "packet/frame.h"
 #include "dataplane/overlay_snapshot.h"
-#include "dataplane/packet_meta.h"
+#include "packet/packet_meta.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {
@@ -34,6 +34,11 @@ enum class CtNote : uint8_t {
   kFragment,      // a non-first fragment following its first fragment
 };
 
+// What a transmitting port must finish for a frame: with UDP checksum offload
+// the tunnel template stored only the pseudo-header sum in the outer UDP
+// header, and the NIC completes it over the outer IPv4 or IPv6 header.
+enum class TxOffload : uint8_t { kNone = 0, kOuterUdp4Checksum, kOuterUdp6Checksum };
+
 struct Verdict {
   Action action = Action::kContinue;
   DropReason drop = DropReason::kNone;  // set for kDrop; may be set with kReply (ICMP error)
@@ -48,10 +53,9 @@ struct Verdict {
   uint16_t sg_rule[2] = {0, 0};
   CtNote ct[2] = {CtNote::kNone, CtNote::kNone};
   uint16_t owner = 0;  // kHandoff: the worker that owns the connection
-  // Overlay traffic: the subnet of the remote end (the destination on egress,
-  // the source on ingress), so that NACLs skip traffic within one subnet.
-  // Set only when the local end's subnet has a NACL.
-  uint16_t peer_subnet = kNoSubnet;
+  // Set by overlay_encap_stage on a packet it encapsulated: what the port
+  // must finish on transmit (the worker turns it into mbuf offload flags).
+  TxOffload tx_offload = TxOffload::kNone;
 
   void drop_with(DropReason r) {
     action = Action::kDrop;
@@ -60,8 +64,38 @@ struct Verdict {
 };
 
 // Empty buffers the caller lends the pipeline for packets that become
-// several (IPv4 fragmentation before encapsulation): at most this many per burst.
+// several (IPv4 fragmentation before encapsulation): at most this many per
+// burst. frame[0, count) are empty frames (len 0, data where a received frame
+// would start, headroom for the outer headers in front and a whole frame's
+// room behind). The pipeline fills them in order, `used` of them, and sets
+// out[j] to the output of each (kUplinkEni) and offload[j] to what its port
+// must finish, or out[j] = kNoEni for one it filled and then dropped.
 inline constexpr uint16_t kSpareFrames = 8;
+
+struct SpareFrames {
+  uint16_t count = 0;
+  uint16_t used = 0;
+  Frame frame[kSpareFrames];
+  uint16_t out[kSpareFrames];
+  TxOffload offload[kSpareFrames];
+};
+
+// What routing learned about packet i for the stages after it, handed to
+// them explicitly (run_pipeline owns one per burst): the route stage (or
+// overlay decap) writes it, the NACL and overlay encap stages read it.
+struct RouteResults {
+  // Overlay egress (verdict to kUplinkEni): the destination's owner.
+  encap::Mapping peer[kBurstSize];
+  // Overlay traffic: the subnet of the remote end (the destination on egress,
+  // the source on ingress), so that NACLs skip traffic within one subnet.
+  // kNoSubnet unless the local end's subnet has a NACL.
+  uint16_t peer_subnet[kBurstSize];
+
+  // Only what is read before it is written: peer is written with the verdict.
+  void reset(uint16_t count) {
+    for (uint16_t i = 0; i < count; ++i) peer_subnet[i] = kNoSubnet;
+  }
+};
 
 struct Burst {
   uint16_t count = 0;
@@ -69,18 +103,6 @@ struct Burst {
   Frame frames[kBurstSize];
   PacketMeta meta[kBurstSize];
   Verdict verdict[kBurstSize];
-  // Overlay egress: where the destination of frame i lives (route stage ->
-  // overlay encap stage); valid for verdicts to kUplinkEni.
-  encap::Mapping peer[kBurstSize];
-  // Lent by the caller: spare[0, spare_count) are empty frames (len 0, data
-  // where a received frame would start, headroom for the outer headers in
-  // front and a whole frame's room behind). The pipeline fills them in
-  // order, spare_used of them, and sets spare_out[j] to the output of each
-  // (kUplinkEni), or kNoEni for one it filled and then dropped.
-  uint16_t spare_count = 0;
-  uint16_t spare_used = 0;
-  Frame spare[kSpareFrames];
-  uint16_t spare_out[kSpareFrames];
 
   bool undecided(uint16_t i) const { return verdict[i].action == Action::kContinue; }
 };

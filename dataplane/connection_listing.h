@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "conntrack/flow_table.h"
-#include "dataplane/addr.h"
+#include "packet/addr.h"
 
 namespace vfpath {
 

@@ -5,7 +5,7 @@
 #include <array>
 #include <cstdint>
 
-#include "dataplane/drop_reason.h"
+#include "packet/drop_reason.h"
 
 namespace vfpath {
 

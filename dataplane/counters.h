@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "dataplane/counter_totals.h"
-#include "dataplane/drop_reason.h"
+#include "packet/drop_reason.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {

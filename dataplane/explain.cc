@@ -4,10 +4,10 @@
 
 #include <cstring>
 
-#include "dataplane/checksum.h"
-#include "dataplane/net_headers.h"
+#include "packet/checksum.h"
+#include "packet/net_headers.h"
 #include "dataplane/overlay_snapshot.h"
-#include "dataplane/parser.h"
+#include "packet/parser.h"
 #include "dataplane/pipeline.h"
 
 namespace vfpath {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/addr.h"
+#include "packet/addr.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {

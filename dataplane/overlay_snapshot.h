@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "dataplane/flat_map.h"
+#include "packet/flat_map.h"
 #include "dataplane/snapshot.h"
 #include "encap/decap.h"
 #include "encap/encap_template.h"
@@ -45,7 +45,6 @@ struct VpcOverlay {
 struct OverlaySnapshot {
   uint16_t uplink_port = 0;   // DPDK port id of the underlay
   MacAddr underlay_mac;       // ours on the underlay (outer source; ARP/ND answers)
-  encap::UdpChecksumMode udp_checksum = encap::UdpChecksumMode::kZero;  // of the IPv4 template
   encap::DecapConfig decap;   // our underlay addresses and tunnel ports
   encap::VniMap vnis{4096};   // VNI -> the VPC's table_key
   std::vector<uint16_t> vpc_of_key;  // table_key -> VPC index (0xffff: none)

@@ -15,31 +15,34 @@ ScratchContext::ScratchContext(uint32_t capacity, uint32_t workers, uint32_t wor
   ctx = PipelineContext{flows.get(), fragments.get(), 1, worker, workers};
 }
 
-void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx) {
+void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares) {
   const PortEntry* port = s.port(b.in_port);
   const bool overlay_in = port && port->role == PortRole::kUplink && s.overlay &&
                           b.in_port == s.overlay->uplink_port;
+  RouteResults routes;
+  routes.reset(b.count);
   if (overlay_in) {
     // From another host: unwrapped (or handed to the connection's owner
     // first, untouched), then policy and delivery like local traffic.
     parse_stage(b);
     underlay_neighbor_stage(b, s);
-    overlay_decap_stage(b, s, ctx);
+    overlay_decap_stage(b, s, ctx, routes);
   } else if (port && port->role == PortRole::kEni) {
     parse_stage(b);
     eni_stage(b, s);
     neighbor_stage(b, s);
     anti_spoof_stage(b, s);
     handoff_stage(b, ctx);
-    route_stage(b, s);
+    route_stage(b, s, routes);
   } else {
     // An uplink without an underlay configured; an unknown port has no role.
     for (uint16_t i = 0; i < b.count; ++i) b.verdict[i].drop_with(DropReason::kUplinkUnhandled);
     return;
   }
-  nacl_stage(b, s);
+  nacl_stage(b, s, routes);
   conntrack_stage(b, s, ctx);
-  overlay_encap_stage(b, s);
+  SpareFrames none;
+  overlay_encap_stage(b, s, routes, spares ? *spares : none);
   l2_rewrite_stage(b, s);
 }
 

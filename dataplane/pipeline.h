@@ -38,6 +38,8 @@ struct ScratchContext {
 // kDrop (with a reason), kForward or kReply with L2 headers written, or
 // kHandoff when another worker owns the packet's connection (nothing about it
 // has been counted or changed yet; the owner runs the whole pipeline on it).
-void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx);
+// `spares`: empty frames lent for IPv4 fragmentation before encapsulation
+// (burst.h); null lends none (such a packet is then `mtu_exceeded`).
+void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares = nullptr);
 
 }  // namespace vfpath

@@ -14,10 +14,10 @@
 #include "acl/nacl.h"
 #include "acl/small_classifier.h"
 #include "conntrack/flow_table.h"
-#include "dataplane/addr.h"
+#include "packet/addr.h"
 #include "dataplane/counter_totals.h"
-#include "dataplane/flat_map.h"
-#include "dataplane/sg_set_rules.h"
+#include "packet/flat_map.h"
+#include "acl/sg_set_rules.h"
 
 namespace vfpath {
 

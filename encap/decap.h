@@ -2,7 +2,7 @@
 //
 // Two steps, both pure and allocation-free:
 //  1. parse_tunnel: the outer headers (already parsed once into the frame's
-//     PacketMeta by dataplane/parser) must be IPv4/IPv6, unfragmented, UDP to
+//     PacketMeta by packet/parser) must be IPv4/IPv6, unfragmented, UDP to
 //     one of our underlay addresses and to the configured VXLAN or Geneve
 //     port, with a well-formed tunnel header. Yields the inner frame's offset
 //     and length and the VNI; otherwise kBadEncap.
@@ -41,28 +41,14 @@
 #include <cstdint>
 #include <string_view>
 
-#include "dataplane/frame.h"
-#include "dataplane/packet_meta.h"
+#include "packet/drop_reason.h"
+#include "packet/frame.h"
+#include "packet/packet_meta.h"
 #include "encap/encap_template.h"
 #include "encap/mapping_table.h"
 #include "encap/vni_map.h"
 
 namespace vfpath::encap {
-
-// Why a frame from the uplink is not delivered. The pipeline counts these as
-// drop reasons bad_encap, bad_vni, no_mapping, underlay_spoof.
-enum class DecapError : uint8_t { kNone = 0, kBadEncap, kBadVni, kNoMapping, kUnderlaySpoof };
-
-constexpr std::string_view decap_error_name(DecapError e) {
-  switch (e) {
-    case DecapError::kNone: return "none";
-    case DecapError::kBadEncap: return "bad_encap";
-    case DecapError::kBadVni: return "bad_vni";
-    case DecapError::kNoMapping: return "no_mapping";
-    case DecapError::kUnderlaySpoof: return "underlay_spoof";
-  }
-  return "unknown";
-}
 
 struct DecapConfig {
   Ipv4Addr local_v4{};  // our underlay addresses; only those of a family set below
@@ -91,10 +77,10 @@ struct TunnelInfo {
 };
 
 // Step 1. `outer` is `f` as parsed by parse_frame. Reads only f.data[0, f.len).
-DecapError parse_tunnel(const Frame& f, const PacketMeta& outer, const DecapConfig& cfg, TunnelInfo& t);
+DropReason parse_tunnel(const Frame& f, const PacketMeta& outer, const DecapConfig& cfg, TunnelInfo& t);
 
 struct DecapResult {
-  DecapError error = DecapError::kNone;
+  DropReason error = DropReason::kNone;
   uint16_t vpc = 0;  // valid from kNoMapping on (the VNI was known)
   TunnelInfo tunnel;
 };
@@ -116,7 +102,7 @@ inline void strip_outer(Frame& f, const TunnelInfo& t) {
 }
 
 // The inner-frame checks of step 2, after the VNI is known.
-DecapError check_inner(const Frame& f, const TunnelInfo& t, PacketMeta& inner);
+DropReason check_inner(const Frame& f, const TunnelInfo& t, PacketMeta& inner);
 // The anti-spoof rule: the owner of the inner source must be the outer source.
 bool outer_source_owns(const MappingTable& mappings, uint16_t vpc, const PacketMeta& inner,
                        const UnderlayIp& outer_src);
@@ -126,18 +112,18 @@ DecapResult decapsulate(const Frame& f, const PacketMeta& outer, const DecapConf
                         const MappingTable& mappings, IsLocalEni&& is_local_eni, PacketMeta& inner) {
   DecapResult r;
   r.error = parse_tunnel(f, outer, cfg, r.tunnel);
-  if (r.error != DecapError::kNone) return r;
+  if (r.error != DropReason::kNone) return r;
   if (!vnis.find(r.tunnel.vni, r.vpc)) {
-    r.error = DecapError::kBadVni;
+    r.error = DropReason::kBadVni;
     return r;
   }
   r.error = check_inner(f, r.tunnel, inner);
-  if (r.error != DecapError::kNone) return r;
+  if (r.error != DropReason::kNone) return r;
   if (!is_local_eni(r.vpc, static_cast<const PacketMeta&>(inner))) {
-    r.error = DecapError::kNoMapping;
+    r.error = DropReason::kNoMapping;
     return r;
   }
-  if (!outer_source_owns(mappings, r.vpc, inner, r.tunnel.outer_src)) r.error = DecapError::kUnderlaySpoof;
+  if (!outer_source_owns(mappings, r.vpc, inner, r.tunnel.outer_src)) r.error = DropReason::kUnderlaySpoof;
   return r;
 }
 

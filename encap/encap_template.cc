@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "dataplane/checksum.h"
-#include "dataplane/net_headers.h"
+#include "packet/checksum.h"
+#include "packet/net_headers.h"
 #include "encap/flow_hash.h"
 
 namespace vfpath::encap {

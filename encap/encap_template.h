@@ -16,8 +16,8 @@
 #include <span>
 #include <vector>
 
-#include "dataplane/addr.h"
-#include "dataplane/frame.h"
+#include "packet/addr.h"
+#include "packet/frame.h"
 #include "encap/wire.h"
 
 namespace vfpath::encap {

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "dataplane/packet_meta.h"
+#include "packet/packet_meta.h"
 #include "encap/wire.h"
 
 namespace vfpath::encap {

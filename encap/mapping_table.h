@@ -3,7 +3,7 @@
 // prefixes, looked up by longest prefix match. A host mapping is the route of
 // full length (/32, /128), so one table and one lookup serve both.
 //
-// A PrefixTable (dataplane/prefix_table.h) whose spaces are VPC keys and
+// A PrefixTable (packet/prefix_table.h) whose spaces are VPC keys and
 // whose payload is the Mapping: its concurrency contract is this table's —
 // workers find() lock-free while the control thread applies deltas in place.
 //
@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "dataplane/addr.h"
-#include "dataplane/prefix_table.h"
+#include "packet/addr.h"
+#include "packet/prefix_table.h"
 #include "encap/encap_template.h"
 
 namespace vfpath::encap {

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "dataplane/checksum.h"
-#include "dataplane/net_headers.h"
-#include "dataplane/replies.h"
+#include "packet/checksum.h"
+#include "packet/net_headers.h"
+#include "packet/replies.h"
 
 namespace vfpath::encap {
 

@@ -9,7 +9,7 @@
 // both are 14 bytes, so 1500 - 50 = 1450 for VXLAN over IPv4.)
 //
 // Oversized IPv4 with DF, and all oversized IPv6, get an ICMP error back to
-// the VM, built in place like dataplane/replies.h (same contract: `m`
+// the VM, built in place like packet/replies.h (same contract: `m`
 // describes `f` as parsed, the caller checked icmp_error_allowed(m); false
 // leaves `f` unchanged). IPv4 without DF is fragmented before encapsulation.
 #pragma once
@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <span>
 
-#include "dataplane/frame.h"
-#include "dataplane/packet_meta.h"
+#include "packet/frame.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath::encap {
 

@@ -1,11 +1,11 @@
 // Overlay wire formats, exactly as on the wire (same conventions as
-// dataplane/net_headers.h: packed, big-endian types, sizes asserted). Read
+// packet/net_headers.h: packed, big-endian types, sizes asserted). Read
 // them only after checking the packet is long enough (decap.cc does).
 #pragma once
 
 #include <cstdint>
 
-#include "dataplane/big_endian.h"
+#include "packet/big_endian.h"
 
 namespace vfpath::wire {
 

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build dataplane/daemon/vfpathd control/vfpathctl/vfpathctl >/dev/null
+ninja -C build daemon/vfpathd control/vfpathctl/vfpathctl >/dev/null
 
 APP=vfdemo-app PREFIX=vfdemo DAEMON_PID= LOG=$(mktemp /tmp/vfdemo.XXXXXX.log)
 SOCK=/tmp/vfdemo-$$.sock CTL="build/control/vfpathctl/vfpathctl --socket $SOCK"
@@ -43,7 +43,7 @@ for i in 1 2; do
 done
 
 step "vfpathd on examples/demo.json"
-ip netns exec "$APP" build/dataplane/daemon/vfpathd --config examples/demo.json --control-socket "$SOCK" \
+ip netns exec "$APP" build/daemon/vfpathd --config examples/demo.json --control-socket "$SOCK" \
   -- --no-huge -m 256 --no-shconf --no-pci --file-prefix "$PREFIX" --log-level=lib.eal:error >"$LOG" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 100); do grep -q 'vfpathd: running' "$LOG" && break; sleep 0.1; done

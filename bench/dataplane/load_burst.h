@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "dataplane/burst.h"
-#include "tests/dataplane/frames.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath {
 
@@ -16,7 +16,6 @@ inline void load_burst(Burst& b, uint16_t port, const std::vector<test::Bytes>& 
                        uint16_t room, uint16_t headroom) {
   b.count = kBurstSize;
   b.in_port = port;
-  b.spare_count = b.spare_used = 0;
   for (uint16_t i = 0; i < kBurstSize; ++i) {
     const test::Bytes& f = frames[next];
     next = next + 1 == frames.size() ? 0 : next + 1;

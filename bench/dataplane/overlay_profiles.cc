@@ -23,8 +23,8 @@
 #include "dataplane/pipeline.h"
 #include "encap/encap_template.h"
 #include "encap/flow_hash.h"
-#include "dataplane/parser.h"
-#include "tests/dataplane/frames.h"
+#include "packet/parser.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath {
 namespace {

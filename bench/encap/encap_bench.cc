@@ -212,7 +212,7 @@ void BM_Decap(benchmark::State& state, TunnelType type, bool v6, uint16_t option
       Frame f{b.data(), static_cast<uint16_t>(b.size()), 0, 0, static_cast<uint32_t>(b.size())};
       PacketMeta inner;
       DecapResult r = decapsulate(f, w.outer[k], w.cfg, w.vnis, w.table, is_local, inner);
-      bad += r.error != DecapError::kNone;
+      bad += r.error != DropReason::kNone;
       benchmark::DoNotOptimize(r);
       next = next + 1 == w.frames.size() ? 0 : next + 1;
     }

@@ -13,7 +13,7 @@ TTL), conntrack (+ ct(commit) stateful pipeline), conntrack-vxlan (+ VXLAN
 encapsulation to an underlay bridge). Which vfpathd configuration each is
 measured against: bench/ovs/vfpath_config.py (VFPATH_PROFILE, the hook).
 
-usage: side_by_side.py [--vfpathd build/dataplane/daemon/vfpathd] [--runs 3] [--seconds 4]
+usage: side_by_side.py [--vfpathd build/daemon/vfpathd] [--runs 3] [--seconds 4]
                        [--flows 10000 ...] [--profiles forward conntrack conntrack-vxlan]
                        [--traffic udp] [--size 64] [--ovs-smc]"""
 

@@ -9,8 +9,8 @@
 #include <cstring>
 
 #include "acl/keys.h"
-#include "dataplane/net_headers.h"
-#include "dataplane/packet_meta.h"
+#include "packet/net_headers.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath {
 
@@ -27,22 +27,25 @@ inline void fill_acl_ports(const PacketMeta& m, bool reverse, Key& k) {
   }
 }
 
-// Fills k4 or k6 by family and returns the key's bytes for classify().
-inline const uint8_t* make_acl_key(const PacketMeta& m, bool reverse, acl::Ipv4Key& k4, acl::Ipv6Key& k6) {
-  const IpAddr& src = reverse ? m.dst : m.src;
-  const IpAddr& dst = reverse ? m.src : m.dst;
-  if (m.kind == PacketKind::kIpv6) {
-    k6.proto = m.l4_proto;
-    std::memcpy(k6.src, src.bytes, 16);
-    std::memcpy(k6.dst, dst.bytes, 16);
-    fill_acl_ports(m, reverse, k6);
-    return reinterpret_cast<const uint8_t*>(&k6);
-  }
+inline const uint8_t* make_acl_key4(const PacketMeta& m, bool reverse, acl::Ipv4Key& k4) {
   k4.proto = m.l4_proto;
-  k4.src = src.words[0];
-  k4.dst = dst.words[0];
+  k4.src = (reverse ? m.dst : m.src).words[0];
+  k4.dst = (reverse ? m.src : m.dst).words[0];
   fill_acl_ports(m, reverse, k4);
   return reinterpret_cast<const uint8_t*>(&k4);
+}
+
+inline const uint8_t* make_acl_key6(const PacketMeta& m, bool reverse, acl::Ipv6Key& k6) {
+  k6.proto = m.l4_proto;
+  std::memcpy(k6.src, (reverse ? m.dst : m.src).bytes, 16);
+  std::memcpy(k6.dst, (reverse ? m.src : m.dst).bytes, 16);
+  fill_acl_ports(m, reverse, k6);
+  return reinterpret_cast<const uint8_t*>(&k6);
+}
+
+// Fills k4 or k6 by family and returns the key's bytes for classify().
+inline const uint8_t* make_acl_key(const PacketMeta& m, bool reverse, acl::Ipv4Key& k4, acl::Ipv6Key& k6) {
+  return m.kind == PacketKind::kIpv6 ? make_acl_key6(m, reverse, k6) : make_acl_key4(m, reverse, k4);
 }
 
 }  // namespace vfpath

@@ -14,12 +14,16 @@
 // both passes, so the two may share a burst), and the entries made for a
 // packet dropped after all are erased: a refused connection holds no table
 // space or allowance.
+// Each pass is four functions, one concern each (gather, track_hits,
+// decide_misses with the security-group decision of sg_decision.h, admit),
+// compiled per family mix of the burst (families.h).
 // Drops: sg_deny, tcp_invalid, conntrack_full, icmp_unrelated,
 // fragment_orphan, fragment_overlap.
 #include "conntrack/related.h"
 #include "conntrack/tracker.h"
-#include "dataplane/net_headers.h"
-#include "dataplane/stages/acl_key.h"
+#include "packet/net_headers.h"
+#include "dataplane/stages/families.h"
+#include "dataplane/stages/sg_decision.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
@@ -54,20 +58,6 @@ uint16_t eni_of(const Verdict& v, Direction dir) { return dir == Direction::kEgr
 
 bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size(); }
 
-// Is the first packet (or the original direction of a connection, `reverse`
-// for a reply) allowed by the ENI's groups in direction `dir`? Returns the
-// rule number, 0 when no rule allows. One packet: the revalidation path.
-uint16_t classify_one(const Snapshot& s, const SgPolicy& p, Direction dir, const PacketMeta& m, bool reverse) {
-  acl::Ipv4Key k4;
-  acl::Ipv6Key k6;
-  const uint8_t* key = make_acl_key(m, reverse, k4, k6);
-  const bool ipv6 = m.kind == PacketKind::kIpv6;
-  const NaclTable& t = p.table(dir, ipv6);
-  uint32_t u = 0;
-  t.classify(&key, &u, 1);
-  return u ? t.verdicts[u].rule_number : p.set_rule_allowing(dir, ipv6, key, s.address_sets.get());
-}
-
 // The outcome of a first fragment in one zone, for its later fragments.
 void record_first_fragment(PipelineContext& ctx, const PacketMeta& m, uint16_t zone, DropReason outcome) {
   // Where the transport header's fixed part ends, in fragment-offset terms
@@ -94,17 +84,27 @@ void admit_one(PassState& st, uint16_t i, const ct::KeyResult& k, uint64_t hash,
   }
 }
 
-void run_pass(PassState& st) {
-  Burst& b = st.b;
-  const Snapshot& s = st.s;
-  PipelineContext& ctx = st.ctx;
-  ct::FlowTable& flows = *ctx.flows;
-
+// The packets of one pass that need the table, with their keys; batch slot j
+// is burst packet index[j].
+struct Batch {
+  uint32_t n = 0;
   uint16_t index[kBurstSize];
   ct::Side sides[kBurstSize];  // the key and its side kept apart: see make_key on copies
   ct::FlowKey flat[kBurstSize];
   uint64_t hashes[kBurstSize];
-  uint32_t n = 0;
+  ct::EntryId ids[kBurstSize];
+  ct::CtPacket pkts[kBurstSize];
+  uint32_t miss[kBurstSize];  // batch slots to be decided by the security groups
+  uint32_t misses = 0;
+};
+
+// Step 1: decides what needs no table lookup (untracked all-open TCP/UDP;
+// ICMP errors, RELATED or icmp_unrelated) and gathers the keys of the rest.
+template <Families F>
+void gather(PassState& st, Batch& q) {
+  Burst& b = st.b;
+  const Snapshot& s = st.s;
+  ct::FlowTable& flows = *st.ctx.flows;
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (v.action != Action::kForward) continue;
@@ -114,7 +114,7 @@ void run_pass(PassState& st) {
     const PacketMeta& m = b.meta[i];
     if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;  // decided last: fragments_pass
     // Untracked TCP/UDP first: it needs no key at all.
-    const int fam = m.kind == PacketKind::kIpv6 ? 2 : 0;
+    const int fam = is_ipv6<F>(m) ? 2 : 0;
     if ((m.l4_proto == wire::kProtoTcp && (ec.untracked >> fam & 1)) ||
         (m.l4_proto == wire::kProtoUdp && (ec.untracked >> (fam + 1) & 1))) {
       v.ct[st.pass] = CtNote::kUntracked;
@@ -126,7 +126,7 @@ void run_pass(PassState& st) {
       const Frame& f = b.frames[i];
       ct::EntryId id = ct::kNoEntry;
       if (ct::related_key(f.data, f.len, m, ec.zone, inner))
-        id = flows.lookup(inner.key, ct::flow_hash(inner.key), ctx.now);
+        id = flows.lookup(inner.key, ct::flow_hash(inner.key), st.ctx.now);
       if (id == ct::kNoEntry) v.drop_with(DropReason::kIcmpUnrelated);
       else v.ct[st.pass] = CtNote::kRelated;
       continue;
@@ -135,107 +135,115 @@ void run_pass(PassState& st) {
       v.drop_with(DropReason::kMalformed);
       continue;
     }
-    index[n] = i;
-    sides[n] = k.src_side;
-    flat[n] = k.key;
-    hashes[n] = ct::flow_hash(k.key);
-    flows.prefetch(hashes[n]);
-    ++n;
+    q.index[q.n] = i;
+    q.sides[q.n] = k.src_side;
+    q.flat[q.n] = k.key;
+    q.hashes[q.n] = ct::flow_hash(k.key);
+    flows.prefetch(q.hashes[q.n]);
+    ++q.n;
   }
-  if (n == 0) return;
+}
 
-  ct::EntryId ids[kBurstSize];
-  flows.lookup_bulk(flat, hashes, n, ctx.now, ids);
+// A tracked connection whose policy generation is older, with `revalidate`
+// on: re-checked as its originator sent it (a reply is the reverse of the
+// original packet, which met the other direction's rules). False: no rule
+// allows it any more, and it is gone.
+bool still_allowed(PassState& st, const Batch& q, uint32_t j, const EniCt& ec, ct::FlowEntry& e) {
+  const bool reply = e.dir_of(q.sides[j]) == ct::Dir::kReply;
+  const Direction original = reply ? (st.dir == Direction::kEgress ? Direction::kIngress : Direction::kEgress) : st.dir;
+  if (sg_rule_allowing(st.s, *st.s.sg_policies[ec.sg_policy], original, st.b.meta[q.index[j]], reply) == 0) {
+    st.ctx.flows->erase(q.ids[j]);
+    return false;
+  }
+  e.generation = static_cast<uint32_t>(st.s.generation);
+  return true;
+}
 
-  // Hits are tracked now; misses wait for classification.
-  uint32_t miss[kBurstSize];
-  uint32_t misses = 0;
-  ct::CtPacket pkts[kBurstSize];
+// Step 3: hits are tracked now (TCP windows, timers), after revalidation;
+// misses, and SYNs reopening a closed connection, go to q.miss.
+void track_hits(PassState& st, Batch& q) {
+  Burst& b = st.b;
+  const Snapshot& s = st.s;
+  ct::FlowTable& flows = *st.ctx.flows;
   const uint32_t generation = static_cast<uint32_t>(s.generation);
-  for (uint32_t j = 0; j < n; ++j) {
-    const uint16_t i = index[j];
+  for (uint32_t j = 0; j < q.n; ++j) {
+    const uint16_t i = q.index[j];
     Verdict& v = b.verdict[i];
     const Frame& f = b.frames[i];
-    const PacketMeta& m = b.meta[i];
-    if (!ct::ct_packet_of(f.data, f.len, m, pkts[j])) {
+    if (!ct::ct_packet_of(f.data, f.len, b.meta[i], q.pkts[j])) {
       v.drop_with(DropReason::kMalformed);
       continue;
     }
-    if (ids[j] == ct::kNoEntry) {
-      miss[misses++] = j;
+    if (q.ids[j] == ct::kNoEntry) {
+      q.miss[q.misses++] = j;
       continue;
     }
-    const uint16_t eni = eni_of(v, st.dir);
-    const EniCt& ec = s.eni_ct[eni];
-    ct::FlowEntry& e = flows.entry(ids[j]);
+    const EniCt& ec = s.eni_ct[eni_of(v, st.dir)];
+    ct::FlowEntry& e = flows.entry(q.ids[j]);
     CtNote note = CtNote::kEstablished;
     if ((ec.flags & eni_ct_flags::kRevalidate) && e.generation != generation) {
-      // Re-check the connection as its originator sent it: a reply is the
-      // reverse of the original packet, which met the other direction's rules.
-      const bool reply = e.dir_of(sides[j]) == ct::Dir::kReply;
-      const Direction original = reply ? (st.dir == Direction::kEgress ? Direction::kIngress : Direction::kEgress) : st.dir;
-      if (classify_one(s, *s.sg_policies[ec.sg_policy], original, m, reply) == 0) {
-        flows.erase(ids[j]);
+      if (!still_allowed(st, q, j, ec, e)) {
         v.drop_with(DropReason::kSgDeny);
         continue;
       }
-      e.generation = generation;
       note = CtNote::kRevalidated;
     }
-    switch (ct::track(flows, ids[j], sides[j], pkts[j], ctx.now)) {
+    switch (ct::track(flows, q.ids[j], q.sides[j], q.pkts[j], st.ctx.now)) {
       case ct::CtVerdict::kPass:
       case ct::CtVerdict::kRelated:
         v.ct[st.pass] = note;
         break;
       case ct::CtVerdict::kNew:  // a SYN reopening a closed connection: policy again
-        miss[misses++] = j;
+        q.miss[q.misses++] = j;
         break;
       default:
         v.drop_with(DropReason::kTcpInvalid);
         break;
     }
   }
-  if (misses == 0) return;
+}
 
-  // Classification, in runs of packets that meet the same table; a packet no
-  // table rule allows then meets its policy's set rules.
+// Step 4: the security groups decide each miss; an allowed one is admitted
+// (egress: deferred until the receiver's pass let the packet through).
+template <Families F>
+void decide_misses(PassState& st, const Batch& q) {
+  Burst& b = st.b;
+  const Snapshot& s = st.s;
   const SgPolicy* policy[kBurstSize];
-  const NaclTable* table[kBurstSize];
-  acl::Ipv4Key k4[kBurstSize];
-  acl::Ipv6Key k6[kBurstSize];
-  const uint8_t* ckeys[kBurstSize];
-  uint32_t userdata[kBurstSize];
-  for (uint32_t q = 0; q < misses; ++q) {
-    const uint16_t i = index[miss[q]];
-    const PacketMeta& m = b.meta[i];
-    const EniCt& ec = s.eni_ct[eni_of(b.verdict[i], st.dir)];
-    policy[q] = s.sg_policies[ec.sg_policy].get();
-    table[q] = &policy[q]->table(st.dir, m.kind == PacketKind::kIpv6);
-    ckeys[q] = make_acl_key(m, false, k4[q], k6[q]);
+  const PacketMeta* meta[kBurstSize];
+  for (uint32_t k = 0; k < q.misses; ++k) {
+    const uint16_t i = q.index[q.miss[k]];
+    policy[k] = s.sg_policies[s.eni_ct[eni_of(b.verdict[i], st.dir)].sg_policy].get();
+    meta[k] = &b.meta[i];
   }
-  for (uint32_t start = 0, end; start < misses; start = end) {
-    for (end = start + 1; end < misses && table[end] == table[start];) ++end;
-    table[start]->classify(ckeys + start, userdata + start, end - start);
-  }
-  for (uint32_t q = 0; q < misses; ++q) {
-    const uint32_t j = miss[q];
-    const uint16_t i = index[j];
+  uint16_t rules[kBurstSize];
+  sg_rules_allowing<F>(s, st.dir, policy, meta, q.misses, rules);
+  for (uint32_t k = 0; k < q.misses; ++k) {
+    const uint32_t j = q.miss[k];
+    const uint16_t i = q.index[j];
     Verdict& v = b.verdict[i];
-    const uint16_t rule = userdata[q] ? table[q]->verdicts[userdata[q]].rule_number
-                                      : policy[q]->set_rule_allowing(st.dir, b.meta[i].kind == PacketKind::kIpv6,
-                                                                     ckeys[q], s.address_sets.get());
-    if (rule == 0) {
+    if (rules[k] == 0) {
       v.drop_with(DropReason::kSgDeny);
       continue;
     }
-    v.sg_rule[st.pass] = rule;
+    v.sg_rule[st.pass] = rules[k];
     v.ct[st.pass] = CtNote::kNew;
     if (st.pending) {
-      st.pending[(*st.pending_count)++] = PendingAdmit{i, sides[j], flat[j], hashes[j], pkts[j]};
+      st.pending[(*st.pending_count)++] = PendingAdmit{i, q.sides[j], q.flat[j], q.hashes[j], q.pkts[j]};
       continue;
     }
-    admit_one(st, i, ct::KeyResult{flat[j], sides[j], ct::KeyStatus::kOk}, hashes[j], pkts[j]);
+    admit_one(st, i, ct::KeyResult{q.flat[j], q.sides[j], ct::KeyStatus::kOk}, q.hashes[j], q.pkts[j]);
   }
+}
+
+template <Families F>
+void run_pass(PassState& st) {
+  Batch q;
+  gather<F>(st, q);
+  if (q.n == 0) return;
+  st.ctx.flows->lookup_bulk(q.flat, q.hashes, q.n, st.ctx.now, q.ids);  // step 2
+  track_hits(st, q);
+  if (q.misses) decide_misses<F>(st, q);
 }
 
 // Non-first fragments follow what their first fragment met in each zone;
@@ -270,9 +278,11 @@ void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   PendingAdmit pending[kBurstSize];
   uint32_t pending_count = 0;
   PassState egress{b, s, ctx, Direction::kEgress, 0, created[0], pending, &pending_count};
-  run_pass(egress);
   PassState ingress{b, s, ctx, Direction::kIngress, 1, created[1], nullptr, nullptr};
-  run_pass(ingress);
+  with_families(forwarded_families(b), [&]<Families F>() {
+    run_pass<F>(egress);
+    run_pass<F>(ingress);
+  });
   for (uint32_t p = 0; p < pending_count; ++p) {
     const PendingAdmit& a = pending[p];
     if (b.verdict[a.i].action == Action::kForward)

@@ -1,4 +1,4 @@
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {

@@ -3,7 +3,7 @@
 // (the route stage decrements the TTL) or any table.
 #include "conntrack/flow_key.h"
 #include "conntrack/related.h"
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {

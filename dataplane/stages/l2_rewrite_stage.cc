@@ -1,6 +1,6 @@
 #include <cstring>
 
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 #include "dataplane/overlay_snapshot.h"
 #include "dataplane/stages/stages.h"
 

@@ -15,7 +15,7 @@ inline uint32_t end_of(const Snapshot& s, uint16_t eni, uint16_t peer_subnet) {
   return eni < s.eni_subnet_nacl.size() ? s.eni_subnet_nacl[eni] : uint32_t{peer_subnet} << 16 | kDefaultNacl;
 }
 
-void run_pass(Burst& b, const Snapshot& s, Direction dir) {
+void run_pass(Burst& b, const Snapshot& s, const RouteResults& routes, Direction dir) {
   const NaclTable* table[kBurstSize];
   uint16_t index[kBurstSize];
   acl::Ipv4Key k4[kBurstSize];
@@ -25,7 +25,8 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
   for (uint16_t i = 0; i < b.count; ++i) {
     const Verdict& v = b.verdict[i];
     if (v.action != Action::kForward) continue;
-    const uint32_t from = end_of(s, v.in_eni, v.peer_subnet), to = end_of(s, v.out_eni, v.peer_subnet);
+    const uint16_t peer_subnet = routes.peer_subnet[i];
+    const uint32_t from = end_of(s, v.in_eni, peer_subnet), to = end_of(s, v.out_eni, peer_subnet);
     if ((from >> 16) == (to >> 16)) continue;  // same subnet: no NACL (AWS)
     const uint16_t nacl = static_cast<uint16_t>(dir == Direction::kEgress ? from : to);
     if (nacl == kDefaultNacl) continue;
@@ -52,10 +53,10 @@ void run_pass(Burst& b, const Snapshot& s, Direction dir) {
 
 }  // namespace
 
-void nacl_stage(Burst& b, const Snapshot& s) {
+void nacl_stage(Burst& b, const Snapshot& s, const RouteResults& routes) {
   if (s.nacls.empty()) return;
-  run_pass(b, s, Direction::kEgress);
-  run_pass(b, s, Direction::kIngress);
+  run_pass(b, s, routes, Direction::kEgress);
+  run_pass(b, s, routes, Direction::kIngress);
 }
 
 }  // namespace vfpath

@@ -2,11 +2,11 @@
 // traffic the router absorbs or answers itself, never forwards.
 #pragma once
 
-#include "dataplane/addr.h"
-#include "dataplane/checksum.h"
-#include "dataplane/frame.h"
-#include "dataplane/net_headers.h"
-#include "dataplane/packet_meta.h"
+#include "packet/addr.h"
+#include "packet/checksum.h"
+#include "packet/frame.h"
+#include "packet/net_headers.h"
+#include "packet/packet_meta.h"
 
 namespace vfpath {
 

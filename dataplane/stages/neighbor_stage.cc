@@ -1,8 +1,8 @@
 #include <cstring>
 
-#include "dataplane/checksum.h"
-#include "dataplane/net_headers.h"
-#include "dataplane/replies.h"
+#include "packet/checksum.h"
+#include "packet/net_headers.h"
+#include "packet/replies.h"
 #include "dataplane/stages/eni_addresses.h"
 #include "dataplane/stages/neighbor_discovery.h"
 #include "dataplane/stages/stages.h"

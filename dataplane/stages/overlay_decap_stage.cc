@@ -6,22 +6,7 @@
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
-namespace {
-
-constexpr DropReason reason_of(encap::DecapError e) {
-  switch (e) {
-    case encap::DecapError::kNone: return DropReason::kNone;
-    case encap::DecapError::kBadEncap: return DropReason::kBadEncap;
-    case encap::DecapError::kBadVni: return DropReason::kBadVni;
-    case encap::DecapError::kNoMapping: return DropReason::kNoMapping;
-    case encap::DecapError::kUnderlaySpoof: return DropReason::kUnderlaySpoof;
-  }
-  return DropReason::kBadEncap;
-}
-
-}  // namespace
-
-void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx) {
+void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx, RouteResults& routes) {
   const OverlaySnapshot& o = *s.overlay;
   for (uint16_t i = 0; i < b.count; ++i) {
     if (!b.undecided(i)) continue;
@@ -42,8 +27,8 @@ void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx
     const encap::DecapResult r =
         encap::decapsulate(b.frames[i], b.meta[i], o.decap, o.vnis, *o.mappings, is_local_eni, inner);
     v.out_eni = eni;  // known from no_mapping's check on: drops are charged to that ENI
-    if (r.error != encap::DecapError::kNone) {
-      v.drop_with(reason_of(r.error));
+    if (r.error != DropReason::kNone) {
+      v.drop_with(r.error);
       continue;
     }
     if (is_neighbor_discovery(inner)) {
@@ -62,7 +47,7 @@ void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx
     b.meta[i] = inner;
     v.action = Action::kForward;
     if ((s.eni_subnet_nacl[eni] & 0xffff) != kDefaultNacl)
-      v.peer_subnet = o.subnet_of(vpc, inner.kind == PacketKind::kIpv6, inner.src.bytes);
+      routes.peer_subnet[i] = o.subnet_of(vpc, inner.kind == PacketKind::kIpv6, inner.src.bytes);
   }
 }
 

@@ -3,9 +3,9 @@
 #include <cstring>
 #include <span>
 
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 #include "dataplane/overlay_snapshot.h"
-#include "dataplane/replies.h"
+#include "packet/replies.h"
 #include "dataplane/stages/router_address.h"
 #include "dataplane/stages/stages.h"
 #include "encap/flow_hash.h"
@@ -45,16 +45,17 @@ void answer_too_big(Burst& b, uint16_t i, const Snapshot& s, uint16_t mtu) {
 // IPv4 without DF: fragments of at most `mtu`, the first in the packet's own
 // buffer, the others in the burst's spare frames, each encapsulated. All
 // carry the flow hash of the original packet (one underlay path).
-void fragment_and_encapsulate(Burst& b, uint16_t i, const encap::EncapTemplate& t, uint16_t mtu, uint32_t hash) {
+void fragment_and_encapsulate(Burst& b, uint16_t i, const encap::EncapTemplate& t, const encap::UnderlayIp& to,
+                              TxOffload offload, uint16_t mtu, uint32_t hash, SpareFrames& spares) {
   Verdict& v = b.verdict[i];
   Frame& f = b.frames[i];
-  const uint16_t free = static_cast<uint16_t>(b.spare_count - b.spare_used);
+  const uint16_t free = static_cast<uint16_t>(spares.count - spares.used);
   // The first fragment goes to a scratch buffer (fragment_ipv4 reads the
   // packet while writing), then back over the packet: it is never longer.
   alignas(64) uint8_t scratch[2048];
   Frame out[kSpareFrames + 1];
   out[0] = Frame{scratch, 0, 0, static_cast<uint16_t>(sizeof scratch), 0};
-  for (uint16_t j = 0; j < free; ++j) out[1 + j] = b.spare[b.spare_used + j];
+  for (uint16_t j = 0; j < free; ++j) out[1 + j] = spares.frame[spares.used + j];
   const int n = encap::fragment_ipv4(f, b.meta[i], mtu, std::span<Frame>(out, free + 1u));
   if (n < 2) {  // no spare frames left, or a packet fragment_ipv4 refuses
     v.drop_with(DropReason::kMtuExceeded);
@@ -62,20 +63,22 @@ void fragment_and_encapsulate(Burst& b, uint16_t i, const encap::EncapTemplate& 
   }
   std::memcpy(f.data, scratch, out[0].len);
   f.set_length(out[0].len);
-  if (!encap::encapsulate(f, t, b.peer[i].underlay, hash)) {
+  if (!encap::encapsulate(f, t, to, hash)) {
     v.drop_with(DropReason::kMultiSegment);
     return;
   }
+  v.tx_offload = offload;
   for (int j = 1; j < n; ++j) {
-    const uint16_t k = b.spare_used++;
-    b.spare[k] = out[j];
-    b.spare_out[k] = encap::encapsulate(b.spare[k], t, b.peer[i].underlay, hash) ? kUplinkEni : kNoEni;
+    const uint16_t k = spares.used++;
+    spares.frame[k] = out[j];
+    spares.out[k] = encap::encapsulate(spares.frame[k], t, to, hash) ? kUplinkEni : kNoEni;
+    spares.offload[k] = offload;
   }
 }
 
 }  // namespace
 
-void overlay_encap_stage(Burst& b, const Snapshot& s) {
+void overlay_encap_stage(Burst& b, const Snapshot& s, const RouteResults& routes, SpareFrames& spares) {
   if (!s.overlay) return;
   const OverlaySnapshot& o = *s.overlay;
   for (uint16_t i = 0; i < b.count; ++i) {
@@ -84,7 +87,7 @@ void overlay_encap_stage(Burst& b, const Snapshot& s) {
     PacketMeta& m = b.meta[i];
     Frame& f = b.frames[i];
     const VpcOverlay& vpc = o.vpcs[s.enis[v.in_eni].vpc];
-    const encap::Mapping& peer = b.peer[i];
+    const encap::Mapping& peer = routes.peer[i];
     const encap::EncapTemplate& t = *vpc.to(peer.underlay.ipv6);  // resolve_remote checked it exists
     const uint16_t mtu = vpc.inner_mtu(peer.underlay.ipv6);
     const encap::MtuAction action = encap::mtu_action(m, mtu);
@@ -94,9 +97,15 @@ void overlay_encap_stage(Burst& b, const Snapshot& s) {
     }
     const uint32_t hash = encap::inner_flow_hash(m);
     write_inner_l2(f, m, peer.mac, s.router_mac);
+    // With offload the template stored the pseudo-header sum; the port finishes it.
+    const TxOffload offload = t.udp_checksum() != encap::UdpChecksumMode::kOffload ? TxOffload::kNone
+                              : peer.underlay.ipv6 ? TxOffload::kOuterUdp6Checksum
+                                                   : TxOffload::kOuterUdp4Checksum;
     if (action == encap::MtuAction::kFragment) {
-      fragment_and_encapsulate(b, i, t, mtu, hash);
-    } else if (!encap::encapsulate(f, t, peer.underlay, hash)) {
+      fragment_and_encapsulate(b, i, t, peer.underlay, offload, mtu, hash, spares);
+    } else if (encap::encapsulate(f, t, peer.underlay, hash)) {
+      v.tx_offload = offload;
+    } else {
       v.drop_with(DropReason::kMultiSegment);  // no headroom for the outer headers
     }
   }

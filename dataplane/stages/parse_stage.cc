@@ -1,4 +1,4 @@
-#include "dataplane/parser.h"
+#include "packet/parser.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {

@@ -1,6 +1,6 @@
-#include "dataplane/checksum.h"
-#include "dataplane/net_headers.h"
-#include "dataplane/replies.h"
+#include "packet/checksum.h"
+#include "packet/net_headers.h"
+#include "packet/replies.h"
 #include "dataplane/stages/router_address.h"
 #include "dataplane/stages/stages.h"
 
@@ -41,7 +41,7 @@ bool unroutable(const PacketMeta& m) {
 
 }  // namespace
 
-void route_stage(Burst& b, const Snapshot& s) {
+void route_stage(Burst& b, const Snapshot& s, RouteResults& routes) {
   for (uint16_t i = 0; i < b.count; ++i) {
     if (!b.undecided(i)) continue;
     PacketMeta& m = b.meta[i];
@@ -73,7 +73,7 @@ void route_stage(Burst& b, const Snapshot& s) {
     const bool link_local = !v4 && (m.src6().is_link_local() || m.dst6().is_link_local());
     if (target == kNoEni && !link_local && s.overlay) {
       // Not on this appliance: another host's, if the overlay knows it.
-      DropReason r = resolve_remote(s, eni, v.in_eni, m, b.peer[i], v.peer_subnet);
+      DropReason r = resolve_remote(s, eni, v.in_eni, m, routes.peer[i], routes.peer_subnet[i]);
       if (r != DropReason::kNone) {
         v.drop_with(r);
         continue;

@@ -2,7 +2,7 @@
 // sends (time exceeded, fragmentation needed, packet too big).
 #pragma once
 
-#include "dataplane/packet_meta.h"
+#include "packet/packet_meta.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {

@@ -41,8 +41,8 @@ uint32_t connection_owner(const uint8_t* data, uint32_t len, const PacketMeta& m
 // by an ENI of the same VPC is forwarded with TTL/hop limit decremented, or
 // answered with ICMP time exceeded; with an underlay, a destination of the
 // VPC on another host likewise, to kUplinkEni (resolve_remote); anything
-// else is `no_route`.
-void route_stage(Burst& b, const Snapshot& s);
+// else is `no_route`. Writes `routes` for the stages after it.
+void route_stage(Burst& b, const Snapshot& s, RouteResults& routes);
 
 // Overlay, the routing half of egress, for a destination no local ENI owns
 // (s.overlay set): the owner of m.dst in the ENI's VPC from the mapping table
@@ -56,9 +56,10 @@ DropReason resolve_remote(const Snapshot& s, const EniEntry& eni, uint16_t eni_i
 // kUplinkEni gets the inner L2 header (to the peer's MAC, from the router's),
 // the MTU check — too big with DF (and all IPv6): ICMP fragmentation needed /
 // packet too big with the inner MTU back to the VM, counted `mtu_exceeded`;
-// IPv4 without DF: fragmented into the burst's spare frames — and the VPC's
-// outer headers to the peer's underlay address.
-void overlay_encap_stage(Burst& b, const Snapshot& s);
+// IPv4 without DF: fragmented into `spares` — and the VPC's outer headers to
+// the peer's underlay address (routes.peer). With UDP checksum offload, the
+// verdict (or spares.offload) says what the port must finish.
+void overlay_encap_stage(Burst& b, const Snapshot& s, const RouteResults& routes, SpareFrames& spares);
 
 // On the uplink port (s.overlay set), after parse_stage: ARP requests and
 // neighbour solicitations for our underlay addresses are answered with the
@@ -76,15 +77,16 @@ void underlay_neighbor_stage(Burst& b, const Snapshot& s);
 // decremented here: the sending host's router did, once.
 // With several workers, a valid packet whose inner connection another worker
 // owns becomes kHandoff before the outer headers go (the owner decapsulates
-// it again).
-void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx);
+// it again). Writes routes.peer_subnet (the inner source's subnet) for NACLs.
+void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx, RouteResults& routes);
 
 // Network ACLs on forwarded packets that cross subnets: the egress NACL of
 // the source subnet, then the ingress NACL of the destination subnet (AWS:
 // traffic inside one subnet is not filtered). A deny is `nacl_deny`; the
 // deciding entry of each NACL is recorded in verdict.nacl_hit for counting.
-// Non-first fragments are classified with ports 0 (no L4 header).
-void nacl_stage(Burst& b, const Snapshot& s);
+// Non-first fragments are classified with ports 0 (no L4 header). Overlay
+// traffic's remote subnet comes from routes.peer_subnet.
+void nacl_stage(Burst& b, const Snapshot& s, const RouteResults& routes);
 
 // Connection tracking and security groups on forwarded packets: the
 // sender's egress groups in its zone, then the receiver's ingress groups in

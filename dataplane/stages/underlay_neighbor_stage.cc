@@ -3,9 +3,9 @@
 // segment) can resolve our underlay addresses without static entries.
 #include <cstring>
 
-#include "dataplane/net_headers.h"
+#include "packet/net_headers.h"
 #include "dataplane/overlay_snapshot.h"
-#include "dataplane/replies.h"
+#include "packet/replies.h"
 #include "dataplane/stages/neighbor_discovery.h"
 #include "dataplane/stages/stages.h"
 

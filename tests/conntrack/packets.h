@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dataplane/parser.h"
-#include "tests/dataplane/frames.h"
+#include "packet/parser.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath::ct::test {
 

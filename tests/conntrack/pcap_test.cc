@@ -12,7 +12,7 @@
 
 #include "conntrack/related.h"
 #include "conntrack/tracker.h"
-#include "dataplane/parser.h"
+#include "packet/parser.h"
 #include "tests/conntrack/pcap_reader.h"
 
 #ifndef VFPATH_SHARED_DATA

@@ -155,12 +155,15 @@ TEST(ConfigValidation, TheValidConfigHasNoProblems) {
 
 TEST(ConfigValidation, EachInvalidConfigGetsItsExactError) {
   auto all = cases();
-  ASSERT_GE(all.size(), 30u);
+  ASSERT_FALSE(all.empty());
   for (const Case& c : all) {
     SCOPED_TRACE(c.proves);
+    ASSERT_FALSE(c.error.empty()) << "a case must say which error it expects";
+    // The mistake's own message comes first. (Consequences may follow it,
+    // e.g. subnets "not inside" a VPC whose CIDR was refused: control/README.md.)
     auto p = problems(c.json);
     ASSERT_FALSE(p.empty()) << "accepted";
-    if (!c.error.empty()) EXPECT_EQ(p.front(), c.error);
+    EXPECT_EQ(p.front(), c.error);
   }
 }
 
@@ -225,7 +228,8 @@ TEST(ConfigValidation, EachInvalidSecurityGroupConfigGetsItsExactError) {
 
 TEST(ConfigValidation, EveryProblemIsReportedNotJustTheFirst) {
   std::string bad = replace(replace(kValid, "\"10.0.2.10\"", "\"10.0.2.300\""), R"("port": "p1")", R"("port": "nope")");
-  EXPECT_EQ(problems(bad).size(), 2u);
+  EXPECT_EQ(problems(bad), (std::vector<std::string>{"enis[0].port: \"nope\" is not a configured port",
+                                                     "enis[1].ipv4[0]: \"10.0.2.300\" is not an IPv4 address"}));
 }
 
 TEST(ConfigFile, ErrorsNameTheFileAndAMissingFileIsClear) {

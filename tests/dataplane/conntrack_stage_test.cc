@@ -11,7 +11,7 @@
 #include "control/compile.h"
 #include "control/config_file.h"
 #include "dataplane/pipeline.h"
-#include "tests/dataplane/frames.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath {
 namespace {

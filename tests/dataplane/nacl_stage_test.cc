@@ -7,7 +7,7 @@
 #include "control/config_file.h"
 #include "dataplane/explain.h"
 #include "dataplane/pipeline.h"
-#include "tests/dataplane/frames.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath::test {
 namespace {

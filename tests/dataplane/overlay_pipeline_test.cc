@@ -8,10 +8,10 @@
 #include "control/config_file.h"
 #include "control/overlay_state.h"
 #include "dataplane/explain.h"
-#include "dataplane/parser.h"
+#include "packet/parser.h"
 #include "dataplane/pipeline.h"
 #include "encap/flow_hash.h"
-#include "tests/dataplane/frames.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath::test {
 namespace {
@@ -69,6 +69,7 @@ struct Pass {
   std::vector<uint8_t> buf = std::vector<uint8_t>(4096);
   std::vector<uint8_t> spare_buf = std::vector<uint8_t>(2 * 2304);
   Burst b;
+  SpareFrames spares;
   Pass(const Snapshot& s, uint16_t port, const Bytes& in) {
     constexpr uint16_t kHeadroom = 128;
     std::copy(in.begin(), in.end(), buf.begin() + kHeadroom);
@@ -76,10 +77,10 @@ struct Pass {
     b.in_port = port;
     b.frames[0] = Frame{buf.data() + kHeadroom, static_cast<uint16_t>(in.size()), kHeadroom,
                         static_cast<uint16_t>(buf.size() - kHeadroom - in.size()), static_cast<uint32_t>(in.size())};
-    b.spare_count = 2;
-    for (int j = 0; j < 2; ++j) b.spare[j] = Frame{spare_buf.data() + j * 2304 + kHeadroom, 0, kHeadroom, 2048, 0};
+    spares.count = 2;
+    for (int j = 0; j < 2; ++j) spares.frame[j] = Frame{spare_buf.data() + j * 2304 + kHeadroom, 0, kHeadroom, 2048, 0};
     ScratchContext scratch;
-    run_pipeline(b, s, scratch.ctx);
+    run_pipeline(b, s, scratch.ctx, &spares);
   }
   const Verdict& v() const { return b.verdict[0]; }
   Bytes out() const { return Bytes(b.frames[0].data, b.frames[0].data + b.frames[0].len); }
@@ -206,10 +207,10 @@ TEST(OverlayEgress, IPv4WithoutDfIsFragmentedThenEachFragmentEncapsulated) {
   const Bytes payload(1972, 0x5a);
   Pass r(*a.s, kPortA, from_vm1(ipv4("10.0.1.10", "10.0.3.10", 17, udp(1, 2, payload))));
   ASSERT_EQ(r.v().out_eni, kUplinkEni);
-  ASSERT_EQ(r.b.spare_used, 1);
-  ASSERT_EQ(r.b.spare_out[0], kUplinkEni);
+  ASSERT_EQ(r.spares.used, 1);
+  ASSERT_EQ(r.spares.out[0], kUplinkEni);
   const Bytes first = r.out();
-  const Bytes second(r.b.spare[0].data, r.b.spare[0].data + r.b.spare[0].len);
+  const Bytes second(r.spares.frame[0].data, r.spares.frame[0].data + r.spares.frame[0].len);
   uint32_t carried = 0;
   for (const Bytes* f : {&first, &second}) {
     ASSERT_LE(f->size() - 14, 1500u);                        // each outer packet within the underlay MTU

@@ -7,7 +7,7 @@
 
 #include "control/compile.h"
 #include "control/config_file.h"
-#include "tests/dataplane/frames.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath::test {
 namespace {

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/addr.h"
-#include "dataplane/frame.h"
-#include "dataplane/packet_meta.h"
-#include "dataplane/parser.h"
-#include "tests/dataplane/frames.h"
+#include "packet/addr.h"
+#include "packet/frame.h"
+#include "packet/packet_meta.h"
+#include "packet/parser.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath::test {
 

@@ -138,7 +138,7 @@ struct World {
 struct Case {
   const char* proves;
   Bytes frame;
-  DecapError want;
+  DropReason want;
   std::function<void(DecapConfig&)> configure = {};
 };
 
@@ -147,92 +147,92 @@ TEST(Decap, ValidationTable) {
   const Bytes opt_critical = option(0x0102, 0x81, Bytes(4, 7));
   const std::vector<Case> cases = {
       {"VXLAN to our address and port, known VNI, local destination, owned source", outer4(cat(vxlan(kVni1), kInner)),
-       DecapError::kNone},
+       DropReason::kNone},
       {"VXLAN reserved flag and field bits are ignored (RFC 7348 §5)",
-       outer4(cat(vxlan(kVni1, 0xff, 0x5a), kInner)), DecapError::kNone},
+       outer4(cat(vxlan(kVni1, 0xff, 0x5a), kInner)), DropReason::kNone},
       {"Geneve with a non-critical option is accepted, the option skipped",
-       outer4(cat(geneve(kVni1, {.options = opt_noncritical}), kInner), 6081), DecapError::kNone},
+       outer4(cat(geneve(kVni1, {.options = opt_noncritical}), kInner), 6081), DropReason::kNone},
       {"Geneve with a critical option we do not know is dropped (RFC 8926 §3.5)",
-       outer4(cat(geneve(kVni1, {.flags = 0x40, .options = opt_critical}), kInner), 6081), DecapError::kBadEncap},
+       outer4(cat(geneve(kVni1, {.flags = 0x40, .options = opt_critical}), kInner), 6081), DropReason::kBadEncap},
       {"a critical option listed as known is accepted",
-       outer4(cat(geneve(kVni1, {.flags = 0x40, .options = opt_critical}), kInner), 6081), DecapError::kNone,
+       outer4(cat(geneve(kVni1, {.flags = 0x40, .options = opt_critical}), kInner), 6081), DropReason::kNone,
        [](DecapConfig& c) { c.known_critical_options[c.known_critical_count++] = 0x0102u << 8 | 0x81; }},
       {"a critical option is dropped even with the C flag clear",
-       outer4(cat(geneve(kVni1, {.options = opt_critical}), kInner), 6081), DecapError::kBadEncap},
-      {"VXLAN over IPv6 with a UDP checksum", outer6(cat(vxlan(kVni1), kInner6)), DecapError::kNone},
+       outer4(cat(geneve(kVni1, {.options = opt_critical}), kInner), 6081), DropReason::kBadEncap},
+      {"VXLAN over IPv6 with a UDP checksum", outer6(cat(vxlan(kVni1), kInner6)), DropReason::kNone},
       {"VXLAN over IPv6 with a zero UDP checksum (RFC 6935 opt-in only)", outer6(cat(vxlan(kVni1), kInner6), true),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"... unless zero checksums over IPv6 are accepted", outer6(cat(vxlan(kVni1), kInner6), true),
-       DecapError::kNone, [](DecapConfig& c) { c.accept_zero_udp6_checksum = true; }},
+       DropReason::kNone, [](DecapConfig& c) { c.accept_zero_udp6_checksum = true; }},
       {"not addressed to our underlay address", outer4(cat(vxlan(kVni1), kInner), 4789, "192.0.2.2", "192.0.2.77"),
-       DecapError::kBadEncap},
-      {"an IPv6 underlay we do not have", outer6(cat(vxlan(kVni1), kInner6)), DecapError::kBadEncap,
+       DropReason::kBadEncap},
+      {"an IPv6 underlay we do not have", outer6(cat(vxlan(kVni1), kInner6)), DropReason::kBadEncap,
        [](DecapConfig& c) { c.has_v6 = false; }},
       {"VXLAN on the old Linux port 8472, not configured", outer4(cat(vxlan(kVni1), kInner), 8472),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"... and accepted once 8472 is the configured port", outer4(cat(vxlan(kVni1), kInner), 8472),
-       DecapError::kNone, [](DecapConfig& c) { c.vxlan_port = 8472; }},
-      {"VXLAN-GPE's port 4790 is not VXLAN", outer4(cat(vxlan(kVni1, 0x0c), kInner), 4790), DecapError::kBadEncap},
+       DropReason::kNone, [](DecapConfig& c) { c.vxlan_port = 8472; }},
+      {"VXLAN-GPE's port 4790 is not VXLAN", outer4(cat(vxlan(kVni1, 0x0c), kInner), 4790), DropReason::kBadEncap},
       {"Geneve refused when its port is configured off", outer4(cat(geneve(kVni1), kInner), 6081),
-       DecapError::kBadEncap, [](DecapConfig& c) { c.geneve_port = 0; }},
-      {"VXLAN without the I flag", outer4(cat(vxlan(kVni1, 0x00), kInner)), DecapError::kBadEncap},
-      {"a UDP datagram shorter than the VXLAN header", outer4(Bytes{0x08, 0, 0, 0}), DecapError::kBadEncap},
+       DropReason::kBadEncap, [](DecapConfig& c) { c.geneve_port = 0; }},
+      {"VXLAN without the I flag", outer4(cat(vxlan(kVni1, 0x00), kInner)), DropReason::kBadEncap},
+      {"a UDP datagram shorter than the VXLAN header", outer4(Bytes{0x08, 0, 0, 0}), DropReason::kBadEncap},
       {"a UDP datagram shorter than the Geneve header", outer4(Bytes{0, 0, 0x65, 0x58}, 6081),
-       DecapError::kBadEncap},
-      {"Geneve version 1", outer4(cat(geneve(kVni1, {.version = 1}), kInner), 6081), DecapError::kBadEncap},
+       DropReason::kBadEncap},
+      {"Geneve version 1", outer4(cat(geneve(kVni1, {.version = 1}), kInner), 6081), DropReason::kBadEncap},
       {"Geneve O (control) flag: never forwarded", outer4(cat(geneve(kVni1, {.flags = 0x80}), kInner), 6081),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"Geneve Opt Len (252 bytes) beyond the datagram",
-       outer4(cat(geneve(kVni1, {.opt_len_words = 63}), kInner), 6081), DecapError::kBadEncap},
+       outer4(cat(geneve(kVni1, {.opt_len_words = 63}), kInner), 6081), DropReason::kBadEncap},
       {"a Geneve option longer than Opt Len",
        outer4(cat(geneve(kVni1, {.options = option(0x0102, 1, Bytes(4)), .opt_len_words = 1}),
                   cat(Bytes(4), kInner)),
               6081),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"a Geneve option whose length runs past the options",
        outer4(cat(geneve(kVni1, {.options = option(0x0102, 1, Bytes(4), 5)}), kInner), 6081),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"Geneve protocol 0x0800 (inner IPv4 without Ethernet) is refused",
        outer4(cat(geneve(kVni1, {.protocol = 0x0800}), Bytes(kInner.begin() + 14, kInner.end())), 6081),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"Geneve protocol 0x86DD (inner IPv6 without Ethernet) is refused",
        outer4(cat(geneve(kVni1, {.protocol = 0x86dd}), Bytes(kInner.begin() + 14, kInner.end())), 6081),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"an outer fragment", outer4(cat(vxlan(kVni1), kInner), 4789, "192.0.2.2", "192.0.2.1", {.frag = 0x2000}),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"an inner frame cut short (its IPv4 length past the datagram)",
-       outer4(cat(vxlan(kVni1), Bytes(kInner.begin(), kInner.end() - 4))), DecapError::kBadEncap},
+       outer4(cat(vxlan(kVni1), Bytes(kInner.begin(), kInner.end() - 4))), DropReason::kBadEncap},
       {"an inner ARP frame (answered locally on each host, never carried)",
        outer4(cat(vxlan(kVni1), test::eth(test::kRouterMac, test::kVm1Mac, 0x0806, Bytes(28, 0)))),
-       DecapError::kBadEncap},
+       DropReason::kBadEncap},
       {"an inner frame with a VLAN tag (the VNI is the segment)",
        outer4(cat(vxlan(kVni1), test::eth(test::kRouterMac, "02:00:00:00:0b:0b", 0x0800,
                                           test::ipv4("10.0.2.10", "10.0.1.10", 17, test::udp(1, 2)), 5))),
-       DecapError::kBadEncap},
-      {"an unknown VNI", outer4(cat(vxlan(4242), kInner)), DecapError::kBadVni},
+       DropReason::kBadEncap},
+      {"an unknown VNI", outer4(cat(vxlan(4242), kInner)), DropReason::kBadVni},
       {"an inner destination that is no local ENI", outer4(cat(vxlan(kVni1), inner4("10.0.2.10", "10.0.1.99"))),
-       DecapError::kNoMapping},
+       DropReason::kNoMapping},
       {"another VPC's VNI cannot reach VPC 1's ENI at the same address",
-       outer4(cat(vxlan(kVni2), kInner), 4789, "192.0.2.3"), DecapError::kNoMapping},
+       outer4(cat(vxlan(kVni2), kInner), 4789, "192.0.2.3"), DropReason::kNoMapping},
       {"an inner source owned by another host than the outer source",
-       outer4(cat(vxlan(kVni1), kInner), 4789, "192.0.2.3"), DecapError::kUnderlaySpoof},
+       outer4(cat(vxlan(kVni1), kInner), 4789, "192.0.2.3"), DropReason::kUnderlaySpoof},
       {"an inner source claiming to be our own local ENI",
-       outer4(cat(vxlan(kVni1), inner4("10.0.1.10", "10.0.1.10"))), DecapError::kUnderlaySpoof},
+       outer4(cat(vxlan(kVni1), inner4("10.0.1.10", "10.0.1.10"))), DropReason::kUnderlaySpoof},
       {"an inner source with neither mapping nor route is a spoof",
-       outer4(cat(vxlan(kVni3), inner4("10.3.0.99", "10.3.0.10"))), DecapError::kUnderlaySpoof},
+       outer4(cat(vxlan(kVni3), inner4("10.3.0.99", "10.3.0.10"))), DropReason::kUnderlaySpoof},
       {"an inner source covered by the default route, from the gateway host",
-       outer4(cat(vxlan(kVni1), inner4("8.8.8.8", "10.0.1.10")), 4789, "192.0.2.9"), DecapError::kNone},
+       outer4(cat(vxlan(kVni1), inner4("8.8.8.8", "10.0.1.10")), 4789, "192.0.2.9"), DropReason::kNone},
       {"... the same source from another host is a spoof",
-       outer4(cat(vxlan(kVni1), inner4("8.8.8.8", "10.0.1.10"))), DecapError::kUnderlaySpoof},
+       outer4(cat(vxlan(kVni1), inner4("8.8.8.8", "10.0.1.10"))), DropReason::kUnderlaySpoof},
       {"inner IPv6 between mapped addresses, IPv6 underlay",
-       outer6(cat(vxlan(kVni1), inner6("fd00::20", "fd00::10"))), DecapError::kNone},
+       outer6(cat(vxlan(kVni1), inner6("fd00::20", "fd00::10"))), DropReason::kNone},
       {"inner IPv6 source owned by a host of the other underlay family",
-       outer4(cat(vxlan(kVni1), inner6("fd00::20", "fd00::10"))), DecapError::kUnderlaySpoof},
+       outer4(cat(vxlan(kVni1), inner6("fd00::20", "fd00::10"))), DropReason::kUnderlaySpoof},
   };
   for (const Case& c : cases) {
     World w;
     if (c.configure) c.configure(w.cfg);
-    EXPECT_EQ(decap_error_name(w.run(c.frame).error), decap_error_name(c.want)) << c.proves;
+    EXPECT_EQ(drop_reason_name(w.run(c.frame).error), drop_reason_name(c.want)) << c.proves;
   }
 }
 
@@ -242,7 +242,7 @@ TEST(Decap, ResultLocatesTheInnerFrameAndStripOuterLeavesExactlyIt) {
   frame.resize(frame.size() + 6, 0);  // Ethernet padding after the outer IP packet
   PacketMeta inner;
   DecapResult r = w.run(frame, &inner);
-  ASSERT_EQ(r.error, DecapError::kNone);
+  ASSERT_EQ(r.error, DropReason::kNone);
   EXPECT_EQ(r.vpc, 1);
   EXPECT_EQ(r.tunnel.vni, kVni1);
   EXPECT_EQ(r.tunnel.type, TunnelType::kGeneve);
@@ -267,7 +267,7 @@ TEST(Decap, EveryCutOfAValidFrameIsRefusedWithoutReadingPastIt) {
       std::vector<uint8_t> exact(frame.begin(), frame.begin() + cut);
       Frame f{exact.data(), static_cast<uint16_t>(cut), 0, 0, static_cast<uint32_t>(cut)};
       TunnelInfo t;
-      EXPECT_EQ(parse_tunnel(f, outer, w.cfg, t), DecapError::kBadEncap) << "cut at " << cut;
+      EXPECT_EQ(parse_tunnel(f, outer, w.cfg, t), DropReason::kBadEncap) << "cut at " << cut;
     }
   }
 }
@@ -276,10 +276,10 @@ TEST(Decap, OptionalUdpChecksumVerificationRefusesACorruptedDatagram) {
   World w;
   w.cfg.verify_udp_checksum = true;
   Bytes good = outer6(cat(vxlan(kVni1), kInner6));
-  EXPECT_EQ(w.run(good).error, DecapError::kNone);
+  EXPECT_EQ(w.run(good).error, DropReason::kNone);
   Bytes bad = good;
   bad.back() ^= 0x01;  // a payload bit flipped in transit
-  EXPECT_EQ(w.run(bad).error, DecapError::kBadEncap);
+  EXPECT_EQ(w.run(bad).error, DropReason::kBadEncap);
 }
 
 TEST(Decap, OneLevelOnlyAVxlanInsideVxlanIsTheInnerPacket) {
@@ -288,7 +288,7 @@ TEST(Decap, OneLevelOnlyAVxlanInsideVxlanIsTheInnerPacket) {
                            test::ipv4("10.0.2.10", "10.0.1.10", 17, test::udp(50000, 4789, cat(vxlan(kVni2), kInner))));
   PacketMeta inner;
   DecapResult r = w.run(outer4(cat(vxlan(kVni1), nested)), &inner);
-  ASSERT_EQ(r.error, DecapError::kNone);
+  ASSERT_EQ(r.error, DropReason::kNone);
   EXPECT_EQ(r.tunnel.vni, kVni1);
   EXPECT_EQ(inner.dst_port.host(), 4789) << "the nested tunnel is delivered as a UDP packet, not opened";
 }
@@ -315,7 +315,7 @@ TEST(Decap, CorruptedHeadersNeverYieldAnInnerFrameOutsideTheDatagram) {
       PacketMeta outer, inner;
       if (parse_frame(f.data, f.len, outer) != DropReason::kNone) continue;
       DecapResult r = decapsulate(f, outer, w.cfg, w.vnis, w.table, World::is_local, inner);
-      if (r.error != DecapError::kNone) continue;
+      if (r.error != DropReason::kNone) continue;
       ++accepted;
       ASSERT_LE(r.tunnel.inner_offset + r.tunnel.inner_length, b.size());
       ASSERT_TRUE(World::is_local(r.vpc, inner));
@@ -343,7 +343,7 @@ TEST(Decap, WhatWeEncapsulateWeDecapsulate) {
       ASSERT_TRUE(encapsulate(b.f, *t, peer, inner_flow_hash(im)));
       w.cfg.verify_udp_checksum = true;
       DecapResult r = w.run(b.bytes());
-      ASSERT_EQ(r.error, DecapError::kNone) << "type " << int(type) << " v6 " << v6;
+      ASSERT_EQ(r.error, DropReason::kNone) << "type " << int(type) << " v6 " << v6;
       strip_outer(b.f, r.tunnel);
       EXPECT_EQ(b.bytes(), in);
     }
@@ -359,7 +359,7 @@ std::string pcap_path(const std::string& name) {
 // Step 1 on a captured frame, with our underlay address set to its outer
 // destination (the captures are between other hosts). nullopt: the parser
 // refuses the outer frame (so decap never sees it).
-std::optional<DecapError> tunnel_of(const Bytes& pkt, TunnelInfo& t, const std::function<void(DecapConfig&)>& conf = {}) {
+std::optional<DropReason> tunnel_of(const Bytes& pkt, TunnelInfo& t, const std::function<void(DecapConfig&)>& conf = {}) {
   PacketMeta outer;
   if (parse_frame(pkt.data(), static_cast<uint32_t>(pkt.size()), outer) != DropReason::kNone) return std::nullopt;
   DecapConfig cfg;
@@ -379,45 +379,45 @@ std::optional<DecapError> tunnel_of(const Bytes& pkt, TunnelInfo& t, const std::
 struct CaptureCase {
   const char* file;
   const char* proves;
-  std::optional<DecapError> want;  // nullopt: refused by the outer parse (decap never sees it)
+  std::optional<DropReason> want;  // nullopt: refused by the outer parse (decap never sees it)
   uint32_t vni = 0;
   std::function<void(DecapConfig&)> configure = {};
 };
 
 TEST(DecapCaptures, EveryPacketOfEachCaptureGetsItsVerdict) {
   const std::vector<CaptureCase> cases = {
-      {"vxlan/zeek__vxlan.pcap", "plain VXLAN, VNI 123", DecapError::kNone, 123},
+      {"vxlan/zeek__vxlan.pcap", "plain VXLAN, VNI 123", DropReason::kNone, 123},
       {"vxlan/suricata-verify__vxlan-non-zero-reserved-fields.pcap", "flags 0xff01: reserved bits ignored",
-       DecapError::kNone, 11},
-      {"vxlan/zeek__vxlan-encapsulated-http.pcap", "VNI 1, a whole TCP session", DecapError::kNone, 1},
-      {"vxlan/tcpdump__vxlan_port_8472.pcap", "port 8472 is not ours by default", DecapError::kBadEncap},
-      {"vxlan/tcpdump__vxlan_port_8472.pcap", "port 8472 once configured", DecapError::kNone, 100,
+       DropReason::kNone, 11},
+      {"vxlan/zeek__vxlan-encapsulated-http.pcap", "VNI 1, a whole TCP session", DropReason::kNone, 1},
+      {"vxlan/tcpdump__vxlan_port_8472.pcap", "port 8472 is not ours by default", DropReason::kBadEncap},
+      {"vxlan/tcpdump__vxlan_port_8472.pcap", "port 8472 once configured", DropReason::kNone, 100,
        [](DecapConfig& c) { c.vxlan_port = 8472; }},
-      {"vxlan/tcpdump__nsh-over-vxlan-gpe.pcap", "VXLAN-GPE (4790) is not VXLAN", DecapError::kBadEncap},
-      {"vxlan/zeek__vxlan-triple-v2.pcap", "VXLAN in VXLAN in VXLAN: the outermost level", DecapError::kNone, 1},
-      {"geneve/zeek__geneve.pcap", "one 8-byte option; replies with UDP source port 0", DecapError::kNone, 0},
-      {"geneve/zeek__geneve-many-options.pcap", "76 bytes of options skipped", DecapError::kNone, 0x0c012e},
-      {"geneve/zeek__geneve-tagged-udp-packet.pcap", "an unknown non-critical option skipped", DecapError::kNone,
+      {"vxlan/tcpdump__nsh-over-vxlan-gpe.pcap", "VXLAN-GPE (4790) is not VXLAN", DropReason::kBadEncap},
+      {"vxlan/zeek__vxlan-triple-v2.pcap", "VXLAN in VXLAN in VXLAN: the outermost level", DropReason::kNone, 1},
+      {"geneve/zeek__geneve.pcap", "one 8-byte option; replies with UDP source port 0", DropReason::kNone, 0},
+      {"geneve/zeek__geneve-many-options.pcap", "76 bytes of options skipped", DropReason::kNone, 0x0c012e},
+      {"geneve/zeek__geneve-tagged-udp-packet.pcap", "an unknown non-critical option skipped", DropReason::kNone,
        100},
-      {"geneve/zeek__geneve-47101.pcap", "VNI 4242 between loopback hosts", DecapError::kNone, 4242},
-      {"geneve/tcpdump__gso-ipv6-geneve-ipv6.pcap", "IPv6 underlay, inner Ethernet/IPv6", DecapError::kNone, 5001},
-      {"geneve/zeek__geneve-ipv6.pcap", "protocol 0x86DD: inner IPv6 without Ethernet", DecapError::kBadEncap},
-      {"geneve/zeek__geneve-arp.pcap", "protocol 0x0806: inner ARP without Ethernet", DecapError::kBadEncap},
-      {"geneve/tcpdump__geneve-gcp.pcap", "protocol 0x0800 with GCP options", DecapError::kBadEncap},
+      {"geneve/zeek__geneve-47101.pcap", "VNI 4242 between loopback hosts", DropReason::kNone, 4242},
+      {"geneve/tcpdump__gso-ipv6-geneve-ipv6.pcap", "IPv6 underlay, inner Ethernet/IPv6", DropReason::kNone, 5001},
+      {"geneve/zeek__geneve-ipv6.pcap", "protocol 0x86DD: inner IPv6 without Ethernet", DropReason::kBadEncap},
+      {"geneve/zeek__geneve-arp.pcap", "protocol 0x0806: inner ARP without Ethernet", DropReason::kBadEncap},
+      {"geneve/tcpdump__geneve-gcp.pcap", "protocol 0x0800 with GCP options", DropReason::kBadEncap},
       {"geneve/zeek__geneve-truncated.pcapng", "a tunnel header with no inner Ethernet header after it",
-       DecapError::kBadEncap},
-      {"vxlan/tcpdump__gso-ipv4-vxlan-ipv6.pcap", "a 4310-byte GSO frame, inner IPv6", DecapError::kNone, 5001},
+       DropReason::kBadEncap},
+      {"vxlan/tcpdump__gso-ipv4-vxlan-ipv6.pcap", "a 4310-byte GSO frame, inner IPv6", DropReason::kNone, 5001},
   };
   for (const CaptureCase& c : cases) {
     std::vector<Bytes> pkts = test::read_pcap(pcap_path(c.file));
     ASSERT_FALSE(pkts.empty()) << c.file;
     for (size_t i = 0; i < pkts.size(); ++i) {
       TunnelInfo t;
-      std::optional<DecapError> got = tunnel_of(pkts[i], t, c.configure);
+      std::optional<DropReason> got = tunnel_of(pkts[i], t, c.configure);
       ASSERT_EQ(got.has_value(), c.want.has_value()) << c.file << " #" << i << ": " << c.proves;
       if (!got) continue;
-      EXPECT_EQ(decap_error_name(*got), decap_error_name(*c.want)) << c.file << " #" << i << ": " << c.proves;
-      if (*got == DecapError::kNone) {
+      EXPECT_EQ(drop_reason_name(*got), drop_reason_name(*c.want)) << c.file << " #" << i << ": " << c.proves;
+      if (*got == DropReason::kNone) {
         EXPECT_EQ(t.vni, c.vni) << c.file << " #" << i;
       }
     }
@@ -433,13 +433,13 @@ TEST(DecapCaptures, GeneveWithTheCriticalOptionIsDroppedUnlessKnown) {
     TunnelInfo t;
     auto got = tunnel_of(p, t);
     ASSERT_TRUE(got);
-    if (*got == DecapError::kBadEncap) {
+    if (*got == DropReason::kBadEncap) {
       ++critical;
       auto known = tunnel_of(p, t, [](DecapConfig& c) { c.known_critical_options[c.known_critical_count++] = 0x80; });
-      EXPECT_EQ(known, DecapError::kNone);
+      EXPECT_EQ(known, DropReason::kNone);
       EXPECT_EQ(t.vni, 10u);
     } else {
-      EXPECT_EQ(*got, DecapError::kNone);
+      EXPECT_EQ(*got, DropReason::kNone);
       EXPECT_EQ(t.vni, 11u);
     }
   }
@@ -449,7 +449,7 @@ TEST(DecapCaptures, GeneveWithTheCriticalOptionIsDroppedUnlessKnown) {
 TEST(DecapCaptures, ManyOptionsPutTheInnerFrameAfter76OptionBytes) {
   std::vector<Bytes> pkts = test::read_pcap(pcap_path("geneve/zeek__geneve-many-options.pcap"));
   TunnelInfo t;
-  ASSERT_EQ(tunnel_of(pkts[0], t), DecapError::kNone);
+  ASSERT_EQ(tunnel_of(pkts[0], t), DropReason::kNone);
   EXPECT_EQ(t.inner_offset, 14 + 20 + 8 + 8 + 76);
   PacketMeta inner;
   ASSERT_EQ(parse_frame(pkts[0].data() + t.inner_offset, t.inner_length, inner), DropReason::kNone);

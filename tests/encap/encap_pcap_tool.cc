@@ -15,7 +15,7 @@
 #include <cstring>
 #include <string>
 
-#include "dataplane/parser.h"
+#include "packet/parser.h"
 #include "encap/decap.h"
 #include "encap/encap_template.h"
 #include "encap/flow_hash.h"
@@ -161,8 +161,8 @@ int decap_file(const char* path) {
     cfg.local_v6 = outer.dst6();
     cfg.verify_udp_checksum = true;
     TunnelInfo t;
-    DecapError e = parse_tunnel(f, outer, cfg, t);
-    std::printf("%d %s %u %u %u\n", n, std::string(decap_error_name(e)).c_str(), t.vni, t.inner_offset, t.inner_length);
+    DropReason e = parse_tunnel(f, outer, cfg, t);
+    std::printf("%d %s %u %u %u\n", n, std::string(drop_reason_name(e)).c_str(), t.vni, t.inner_offset, t.inner_length);
   }
   pcap_close(p);
   return 0;

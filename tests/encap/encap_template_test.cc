@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "dataplane/checksum.h"
+#include "packet/checksum.h"
 #include "encap/flow_hash.h"
 #include "tests/encap/buffers.h"
 

@@ -6,8 +6,8 @@
 
 #include <cstring>
 
-#include "dataplane/checksum.h"
-#include "dataplane/replies.h"
+#include "packet/checksum.h"
+#include "packet/replies.h"
 #include "encap/encap_template.h"
 #include "tests/encap/buffers.h"
 

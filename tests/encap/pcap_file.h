@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/dataplane/frames.h"
+#include "tests/packet/frames.h"
 
 namespace vfpath::test {
 

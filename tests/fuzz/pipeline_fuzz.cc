@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "dataplane/overlay_snapshot.h"
-#include "dataplane/parser.h"
+#include "packet/parser.h"
 #include "dataplane/pipeline.h"
 
 namespace {

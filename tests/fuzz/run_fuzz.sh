@@ -8,12 +8,12 @@ src=$1 data=$2 out=$3 seconds=${4:-30}
 mkdir -p "$out/corpus"
 cxx=$(command -v clang++ || true)
 [ -n "$cxx" ] || { echo "clang++ not found: install the Debian package clang" >&2; exit 1; }
-d=$src/dataplane
+d=$src/dataplane p=$src/packet
 "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   $(pkg-config --cflags libdpdk) -Wno-deprecated-volatile -I"$src" \
-  "$src/tests/fuzz/pipeline_fuzz.cc" "$d/parser.cc" "$d/checksum.cc" "$d/replies.cc" "$d/pipeline.cc" \
+  "$src/tests/fuzz/pipeline_fuzz.cc" "$p"/{parser,checksum,replies,prefix_table}.cc "$d/pipeline.cc" \
   "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,l2_rewrite,overlay_encap,overlay_decap,underlay_neighbor}_stage.cc \
-  "$d/stages/overlay_route.cc" "$d/prefix_table.cc" "$d/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
+  "$d"/stages/{overlay_route,sg_decision}.cc "$src/acl/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
   "$src"/conntrack/{flow_key,tcp_segment,tcp_state,related,flow_table,tracker,fragment_table}.cc \
   "$src"/acl/{classifier,small_classifier,rte_layout,method,result,rule_check,cidr,nacl}.cc \
   $(pkg-config --libs libdpdk) -o "$out/pipeline_fuzz"

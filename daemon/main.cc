@@ -1,0 +1,168 @@
+// vfpathd: reads and validates the configuration, brings up EAL and the
+// ports, publishes the first snapshot and runs one Worker per worker core
+// until SIGINT/SIGTERM, then prints the counters and closes the ports (which
+// flushes pcap outputs). Exit codes: 0 clean stop, 1 start-up failure,
+// 2 bad command line or configuration.
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <sched.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "control/compile.h"
+#include "control/config_file.h"
+#include "control/config_store.h"
+#include "control/grpc_service.h"
+#include "daemon/options.h"
+#include "daemon/startup.h"
+#include "dataplane/counters.h"
+#include "dataplane/handoff_rings.h"
+#include "dataplane/ports.h"
+#include "dataplane/snapshot_publisher.h"
+#include "dataplane/telemetry.h"
+#include "dataplane/worker.h"
+
+namespace {
+
+using namespace vfpath;
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+int launch_worker(void* arg) {
+  static_cast<Worker*>(arg)->run(g_stop);
+  return 0;
+}
+
+// The workers and what they share; destroyed before the ports stop.
+struct Workers {
+  std::unique_ptr<HandoffRings> handoff;
+  std::unique_ptr<ct::SharedZoneCount[]> zone_counts = std::make_unique<ct::SharedZoneCount[]>(kMaxEnis);
+  std::vector<std::unique_ptr<Worker>> each;
+
+  Workers(const DaemonOptions& o, unsigned workers, const std::vector<PortSetup>& setups,
+          SnapshotPublisher& publisher, CounterSet& counters) {
+    std::vector<std::vector<RxQueue>> rx(workers);
+    for (const auto& s : setups)
+      for (uint16_t q = 0; q < s.rx_queues; ++q) rx[q % workers].push_back(RxQueue{s.port_id, q});
+    try {
+      handoff = std::make_unique<HandoffRings>(workers);
+      const uint32_t capacity = publisher.current()->conntrack_capacity;
+      for (unsigned w = 0; w < workers; ++w)
+        each.push_back(std::make_unique<Worker>(
+            w, workers, EthIo{handoff.get()}, publisher, counters.lcore(w), rx[w], static_cast<uint16_t>(w),
+            IdlePolicy{.max_sleep_us = o.idle_sleep_max_us},
+            WorkerTables::create(capacity, workers, zone_counts.get(), rte_get_tsc_hz())));
+    } catch (const std::exception& e) {
+      throw daemon::StartupError(e.what());
+    }
+  }
+  ~Workers() {
+    each.clear();
+    handoff.reset();  // frees frames still in flight between workers
+  }
+
+  // ListConnections: each worker lists its own table, a slice per loop.
+  std::vector<ConnectionRecord> list(const ConnectionFilter& f, size_t max) {
+    std::vector<ConnectionRecord> all;
+    for (auto& w : each) {
+      ListingRequest r;
+      r.filter = f;
+      r.max = max - all.size();
+      r.out.reserve(r.max);
+      w->request_listing(r);
+      // A running worker serves it within a few loops. `r` lives on this
+      // stack, so give up only once the worker no longer runs.
+      while (!r.done.load(std::memory_order_acquire)) {
+        if (!w->running()) throw std::runtime_error("vfpathd is stopping: the connection listing was not finished");
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      all.insert(all.end(), r.out.begin(), r.out.end());
+      if (all.size() >= max) break;
+    }
+    return all;
+  }
+};
+
+// Start-up in order of acquisition; every resource gives itself back on the
+// way out, whether start-up failed half-way or the daemon stops cleanly.
+int run(const DaemonOptions& o, const config::v1::Config& config) {
+  cpu_set_t allowed;  // before EAL pins this thread to the main core
+  sched_getaffinity(0, sizeof allowed, &allowed);
+  try {
+    daemon::EalSession eal(o);
+    const unsigned workers = o.worker_cores.empty() ? 1 : static_cast<unsigned>(o.worker_cores.size());
+    rte_mempool* pool = daemon::create_mbuf_pool(o, static_cast<unsigned>(config.ports_size()), workers);
+    daemon::StartedPorts ports(config, workers, pool);
+    SnapshotPublisher publisher(workers);
+    CounterSet counters(workers);
+    std::unique_ptr<control::ConfigStore> store;
+    try {
+      store = std::make_unique<control::ConfigStore>(config, ports.ids(), publisher, counters);
+    } catch (const control::CompileError& e) {
+      throw daemon::StartupError(e.what());
+    }
+    register_telemetry(counters, publisher);
+    Workers pool_of_workers(o, workers, ports.setups(), publisher, counters);
+    control::ControlService service(*store, counters, publisher, control::new_boot_id(),
+                                    [&](const ConnectionFilter& f, size_t max) { return pool_of_workers.list(f, max); });
+    daemon::ControlEndpoint control(service, o, daemon::control_cpus(o, allowed));
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s\n",
+                static_cast<unsigned long long>(config.generation()), config.ports_size(), config.enis_size(),
+                workers, workers == 1 ? "" : "s", control.describe().c_str());
+    std::fflush(stdout);
+
+    if (o.worker_cores.empty()) {
+      pool_of_workers.each[0]->run(g_stop);
+    } else {
+      for (unsigned w = 0; w < workers; ++w) rte_eal_remote_launch(launch_worker, pool_of_workers.each[w].get(), w + 1);
+      while (!g_stop.load(std::memory_order_relaxed)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      rte_eal_mp_wait_lcore();
+    }
+
+    control.shutdown();
+    std::printf("vfpathd: stopping\n%s", counters_report(counters, publisher).c_str());
+    std::fflush(stdout);
+    return 0;
+  } catch (const daemon::StartupError& e) {
+    std::cerr << "vfpathd: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<vfpath::DaemonOptions> options;
+  try {
+    options = vfpath::parse_daemon_options(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "vfpathd: " << e.what() << "\n";
+    return 2;
+  }
+  if (!options) return 0;
+  vfpath::config::v1::Config config;
+  try {
+    config = vfpath::control::load_config_file(options->config_path);
+  } catch (const vfpath::control::ConfigFileError& e) {
+    std::cerr << "vfpathd: configuration refused, nothing started:\n" << e.what() << "\n";
+    return 2;
+  }
+  if (options->check_config) {
+    std::printf("%s: configuration is valid (generation %llu)\n", options->config_path.c_str(),
+                static_cast<unsigned long long>(config.generation()));
+    return 0;
+  }
+  return run(*options, config);
+}

@@ -1,0 +1,245 @@
+// BasicWorker's definitions (worker.h). Included by worker.cc, which
+// instantiates the DPDK Worker, and by tests that instantiate their own Io.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "dataplane/mbuf_frame.h"
+#include "dataplane/worker.h"
+
+namespace vfpath {
+namespace worker_detail {
+
+// Aging: wheel slots or entries visited per loop (conntrack/flow_table.h).
+constexpr uint32_t kAgingBudget = 64;
+// Connection gauges are refreshed every this many loops (cheap, not per packet).
+constexpr uint32_t kGaugeLoops = 4096;
+// Index slots a listing request visits per loop: ~10-20 µs, so a listing of
+// a full table never stalls the worker noticeably.
+constexpr uint32_t kListingSlots = 4096;
+
+}  // namespace worker_detail
+
+template <WorkerIo Io>
+BasicWorker<Io>::BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPublisher& publisher,
+                             LcoreCounters& counters, std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle,
+                             WorkerTables tables)
+    : id_(id), io_(io), publisher_(publisher), counters_(counters), rx_(std::move(rx)), tx_queue_(tx_queue),
+      idle_(idle), pending_(kMaxPorts), burst_(std::make_unique<Burst>()), tables_(std::move(tables)),
+      outbox_(workers) {
+  ctx_.flows = tables_.flows.get();
+  ctx_.fragments = tables_.fragments.get();
+  ctx_.worker = id;
+  ctx_.workers = workers;
+}
+
+template <WorkerIo Io>
+BasicWorker<Io>::~BasicWorker() {
+  for (rte_mbuf*& m : spare_mbufs_)
+    if (m) io_.free(std::exchange(m, nullptr));
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::sync_zones(const Snapshot& s) {
+  for (const EniEntry& e : s.enis) {
+    // The allowance is the ENI's across all workers: the tables share the
+    // per-zone counts (WorkerTables::create).
+    tables_.flows->set_zone(static_cast<uint16_t>(e.counter_slot), e.conntrack);
+  }
+  synced_ = &s;
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::publish_connections(const Snapshot& s) {
+  for (const EniEntry& e : s.enis)
+    counters_.enis[e.counter_slot].connections.set(tables_.flows->zone_count(static_cast<uint16_t>(e.counter_slot)));
+}
+
+template <WorkerIo Io>
+uint32_t BasicWorker<Io>::iterate() {
+  const Snapshot* s = publisher_.current();
+  if (s != synced_) sync_zones(*s);
+  uint32_t received = 0;
+  for (RxQueue q : rx_) received += poll(*s, q);
+  if (ctx_.workers > 1) received += drain_handoffs(*s);
+  tables_.flows->age(io_.now(), worker_detail::kAgingBudget);
+  if (ListingRequest* r = listing_.load(std::memory_order_acquire)) {
+    r->worker = static_cast<uint16_t>(id_);
+    serve_listing_slice(*tables_.flows, *r, io_.now(), worker_detail::kListingSlots);
+    if (r->done.load(std::memory_order_relaxed)) listing_.store(nullptr, std::memory_order_relaxed);
+  }
+  if (++loops_ % worker_detail::kGaugeLoops == 0) publish_connections(*s);
+  publisher_.quiescent(id_);  // s is not used past this point
+  return received;
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::run(const std::atomic<bool>& stop) {
+  publisher_.register_worker(id_);
+  publisher_.online(id_);
+  uint32_t empty_polls = 0, sleep_us = 1;
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (iterate() != 0 || idle_.max_sleep_us == 0) {
+      empty_polls = 0;
+      sleep_us = 1;
+    } else if (++empty_polls > idle_.spin_loops) {
+      publisher_.offline(id_);
+      std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+      publisher_.online(id_);
+      sleep_us = std::min(sleep_us * 2, idle_.max_sleep_us);
+    }
+  }
+  publisher_.offline(id_);
+  publisher_.unregister_worker(id_);
+  // The pool the spares came from may go once run() returns.
+  for (rte_mbuf*& m : spare_mbufs_)
+    if (m) io_.free(std::exchange(m, nullptr));
+  running_.store(false, std::memory_order_release);
+}
+
+template <WorkerIo Io>
+uint16_t BasicWorker<Io>::poll(const Snapshot& s, RxQueue q) {
+  rte_mbuf* mbufs[kBurstSize];
+  const uint16_t n = io_.rx_burst(q.port, q.queue, mbufs, kBurstSize);
+  if (n == 0) return 0;
+  process(s, mbufs, n, q.port, true);
+  return n;
+}
+
+template <WorkerIo Io>
+uint16_t BasicWorker<Io>::drain_handoffs(const Snapshot& s) {
+  uint16_t total = 0;
+  for (unsigned from = 0; from < ctx_.workers; ++from) {
+    if (from == id_) continue;
+    rte_mbuf* mbufs[kBurstSize];
+    const unsigned n = io_.handoff_dequeue(from, id_, mbufs, kBurstSize);
+    // A burst holds frames of one input port: process runs of equal ports.
+    for (unsigned start = 0, end; start < n; start = end) {
+      for (end = start + 1; end < n && mbufs[end]->port == mbufs[start]->port;) ++end;
+      process(s, mbufs + start, static_cast<uint16_t>(end - start), mbufs[start]->port, false);
+    }
+    total = static_cast<uint16_t>(total + n);
+  }
+  return total;
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, uint16_t port, bool from_port) {
+  Burst& b = *burst_;
+  b.count = n;
+  b.in_port = port;
+  uint32_t lengths[kBurstSize];
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    b.frames[i] = frame_of(mbufs[i]);
+    b.verdict[i] = Verdict{};
+    lengths[i] = mbufs[i]->pkt_len;
+    bytes += lengths[i];
+  }
+  if (from_port) account_port_rx(counters_, port, n, bytes);
+  ctx_.now = io_.now();
+  lend_spares(s, mbufs[0]->pool);
+  run_pipeline(b, s, ctx_, &spares_);
+  account_verdicts(counters_, s.enis, b.verdict, lengths, n);
+  for (uint16_t i = 0; i < n; ++i) queue_or_free(s, mbufs[i], b, i);
+  queue_spares(s);
+  flush_all();  // per rx burst: bounds dirty_ (a port enters it at most twice)
+  if (ctx_.workers > 1) flush_handoffs();
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::flush_handoffs() {
+  for (unsigned to = 0; to < ctx_.workers; ++to) {
+    Outbox& o = outbox_[to];
+    if (o.count == 0) continue;
+    const unsigned sent = io_.handoff_enqueue(id_, to, o.mbufs, o.count);
+    account_handoff_full(counters_, o.count - sent);
+    for (unsigned i = sent; i < o.count; ++i) io_.free(o.mbufs[i]);
+    o.count = 0;
+  }
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i) {
+  const Verdict& v = b.verdict[i];
+  if (v.action == Action::kHandoff) {  // untouched: the owner runs the pipeline on it
+    Outbox& o = outbox_[v.owner];
+    o.mbufs[o.count++] = m;  // at most one burst per process(): flushed after it
+    return;
+  }
+  if (v.action != Action::kForward && v.action != Action::kReply) {
+    io_.free(m);
+    return;
+  }
+  if (rte_mbuf* cut = write_back(b.frames[i], m)) io_.free(cut);
+  if (v.out_eni == kUplinkEni) {
+    // Encapsulated frames count on the uplink port only: per-ENI tx means
+    // "delivered to the VM", and the sender already counted them as its rx.
+    request_offload(m, v.tx_offload);
+    return queue(s.overlay->uplink_port, m, kNoCounterSlot);
+  }
+  const EniEntry& out = s.enis[v.out_eni];
+  queue(out.port, m, out.counter_slot);
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::queue(uint16_t port, rte_mbuf* m, uint32_t slot) {
+  Pending& p = pending_[port];
+  if (p.count == 0) dirty_[dirty_count_++] = port;
+  p.mbufs[p.count] = m;
+  p.slots[p.count] = slot;
+  p.bytes[p.count] = m->pkt_len;
+  if (++p.count == kBurstSize) flush(port);
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::lend_spares(const Snapshot& s, rte_mempool* pool) {
+  spares_.used = 0;
+  if (!s.overlay) {
+    spares_.count = 0;
+    return;
+  }
+  // Refill what the last burst sent; a short pool only lends fewer.
+  uint16_t have = 0;
+  for (uint16_t j = 0; j < kSpareFrames; ++j) {
+    if (!spare_mbufs_[j]) spare_mbufs_[j] = io_.alloc(pool);
+    if (!spare_mbufs_[j]) break;
+    spares_.frame[j] = empty_frame_of(spare_mbufs_[j]);
+    spares_.out[j] = kNoEni;
+    spares_.offload[j] = TxOffload::kNone;
+    ++have;
+  }
+  spares_.count = have;
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::queue_spares(const Snapshot& s) {
+  for (uint16_t j = 0; j < spares_.used; ++j) {
+    if (spares_.out[j] != kUplinkEni) continue;  // filled, then dropped: stays a spare
+    rte_mbuf* m = std::exchange(spare_mbufs_[j], nullptr);
+    if (rte_mbuf* cut = write_back(spares_.frame[j], m)) io_.free(cut);
+    request_offload(m, spares_.offload[j]);
+    queue(s.overlay->uplink_port, m, kNoCounterSlot);
+  }
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::flush(uint16_t port) {
+  Pending& p = pending_[port];
+  if (p.count == 0) return;
+  const uint16_t sent = io_.tx_burst(port, tx_queue_, p.mbufs, p.count);
+  account_tx(counters_, port, p.slots, p.bytes, p.count, sent);
+  for (uint16_t i = sent; i < p.count; ++i) io_.free(p.mbufs[i]);
+  p.count = 0;
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::flush_all() {
+  for (uint16_t i = 0; i < dirty_count_; ++i) flush(dirty_[i]);
+  dirty_count_ = 0;
+}
+
+}  // namespace vfpath

@@ -1,0 +1,24 @@
+// A worker's connection tracking: its table (capacity / workers connections)
+// and fragment table. Created before the worker starts, then its alone.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "conntrack/flow_table.h"
+#include "conntrack/fragment_table.h"
+
+namespace vfpath {
+
+struct WorkerTables {
+  std::unique_ptr<ct::FlowTable> flows;
+  std::unique_ptr<ct::FragmentTable> fragments;
+  // `zone_counts`: kMaxEnis entries shared by all workers' tables (the
+  // allowance is per ENI, not per worker); null: the table counts its own.
+  // `ticks_per_second`: the clock the worker's Io reads. Throws
+  // std::runtime_error when memory is short.
+  static WorkerTables create(uint32_t capacity, unsigned workers, ct::SharedZoneCount* zone_counts,
+                             uint64_t ticks_per_second);
+};
+
+}  // namespace vfpath

@@ -1,0 +1,252 @@
+// The poll loop over fake ports and handoff rings (plain-memory mbufs, no
+// EAL): frames in on a port -> frames out on the right port, freed when
+// dropped or refused, and each counted exactly once by the rules of
+// accounting.h (handoffs by their owner, tx_full per ENI, port rx by the
+// worker that read the port).
+#include "dataplane/worker_impl.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "control/compile.h"
+#include "control/config_file.h"
+#include "tests/packet/frames.h"
+
+namespace vfpath::test {
+namespace {
+
+const char* kConfig = R"({
+  "generation": 1,
+  "ports": [{"name": "a", "devargs": "net_null0", "role": "ENI"},
+            {"name": "b", "devargs": "net_null1", "role": "ENI"}],
+  "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16"]}],
+  "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24"},
+              {"id": "sn-2", "vpc": "vpc-1", "ipv4_cidr": "10.0.2.0/24"}],
+  "security_groups": [{"id": "sg-open", "vpc": "vpc-1",
+    "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}],
+    "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}]}],
+  "enis": [
+    {"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"], "security_groups": ["sg-open"]},
+    {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "sn-2", "ipv4": ["10.0.2.10"], "security_groups": ["sg-open"]}]
+})";
+constexpr uint16_t kPortA = 0, kPortB = 1;
+constexpr size_t kUnlimited = std::numeric_limits<size_t>::max();
+
+// An mbuf over its own buffer, as a PMD would hand it over.
+struct alignas(64) FakeMbuf {
+  rte_mbuf m;
+  uint8_t buf[2304];
+};
+
+// The ports, rings and buffers the fake Io reads and writes.
+struct FakeNet {
+  std::map<uint16_t, std::deque<rte_mbuf*>> rx;       // per port (queue 0)
+  std::map<uint16_t, std::vector<rte_mbuf*>> tx;      // per port: what left
+  std::map<uint16_t, size_t> tx_room;                 // per port; absent: unlimited
+  std::map<std::pair<unsigned, unsigned>, std::deque<rte_mbuf*>> rings;
+  size_t ring_room = kUnlimited;
+  std::set<rte_mbuf*> freed;
+  std::vector<std::unique_ptr<FakeMbuf>> storage;
+  uint64_t clock = 1;
+
+  rte_mbuf* make(const Bytes& frame, uint16_t port) {
+    auto fm = std::make_unique<FakeMbuf>();
+    rte_mbuf* m = &fm->m;
+    std::memset(m, 0, sizeof *m);
+    m->buf_addr = fm->buf;
+    m->buf_len = sizeof fm->buf;
+    m->data_off = RTE_PKTMBUF_HEADROOM;
+    m->nb_segs = 1;
+    m->port = port;
+    m->data_len = static_cast<uint16_t>(frame.size());
+    m->pkt_len = static_cast<uint32_t>(frame.size());
+    std::memcpy(fm->buf + m->data_off, frame.data(), frame.size());
+    storage.push_back(std::move(fm));
+    return m;
+  }
+  void arrive(uint16_t port, const Bytes& frame) { rx[port].push_back(make(frame, port)); }
+};
+
+struct FakeIo {
+  FakeNet* net;
+  uint16_t rx_burst(uint16_t port, uint16_t, rte_mbuf** m, uint16_t n) {
+    auto& q = net->rx[port];
+    uint16_t got = 0;
+    for (; got < n && !q.empty(); ++got) m[got] = q.front(), q.pop_front();
+    return got;
+  }
+  uint16_t tx_burst(uint16_t port, uint16_t, rte_mbuf** m, uint16_t n) {
+    auto room = net->tx_room.find(port);
+    const size_t take = std::min<size_t>(n, room == net->tx_room.end() ? kUnlimited : room->second);
+    if (room != net->tx_room.end()) room->second -= take;
+    for (size_t i = 0; i < take; ++i) net->tx[port].push_back(m[i]);
+    return static_cast<uint16_t>(take);
+  }
+  unsigned handoff_enqueue(unsigned from, unsigned to, rte_mbuf** m, unsigned n) {
+    auto& r = net->rings[{from, to}];
+    unsigned put = 0;
+    for (; put < n && r.size() < net->ring_room; ++put) r.push_back(m[put]);
+    return put;
+  }
+  unsigned handoff_dequeue(unsigned from, unsigned to, rte_mbuf** m, unsigned n) {
+    auto& r = net->rings[{from, to}];
+    unsigned got = 0;
+    for (; got < n && !r.empty(); ++got) m[got] = r.front(), r.pop_front();
+    return got;
+  }
+  rte_mbuf* alloc(rte_mempool*) { return net->make({}, 0); }
+  void free(rte_mbuf* m) { EXPECT_TRUE(net->freed.insert(m).second) << "freed twice"; }
+  uint64_t now() { return net->clock++; }
+};
+static_assert(WorkerIo<FakeIo>);
+
+using FakeWorker = BasicWorker<FakeIo>;
+
+// An appliance of `workers` workers over the fake net, every worker polling
+// both ports (queue 0), registered with the publisher like run() does.
+struct Appliance {
+  FakeNet net;
+  SnapshotPublisher publisher;
+  CounterSet counters;
+  std::vector<std::unique_ptr<FakeWorker>> workers;
+  explicit Appliance(unsigned n) : publisher(n), counters(n) {
+    publisher.publish(control::compile_snapshot(control::parse_config_json(kConfig, "test"), {{"a", kPortA}, {"b", kPortB}}));
+    for (unsigned w = 0; w < n; ++w) {
+      workers.push_back(std::make_unique<FakeWorker>(w, n, FakeIo{&net}, publisher, counters.lcore(w),
+                                                     std::vector<RxQueue>{{kPortA, 0}, {kPortB, 0}},
+                                                     static_cast<uint16_t>(w), IdlePolicy{},
+                                                     WorkerTables::create(1024, n, nullptr, 1000000000)));
+      publisher.register_worker(w);
+      publisher.online(w);
+    }
+  }
+  ~Appliance() {
+    workers.clear();
+    for (unsigned w = 0; w < counters.lcores(); ++w) {
+      publisher.offline(w);
+      publisher.unregister_worker(w);
+    }
+  }
+  uint32_t slot(const char* eni) const {
+    const Snapshot& s = *publisher.current();
+    for (size_t i = 0; i < s.enis.size(); ++i)
+      if (s.enis[i].id == eni) return s.enis[i].counter_slot;
+    ADD_FAILURE() << "no ENI " << eni;
+    return 0;
+  }
+  EniTotals eni(const char* name) const { return counters.eni(slot(name)); }
+  uint64_t drops(DropReason r) const { return counters.drops()[static_cast<size_t>(r)]; }
+};
+
+Bytes vm1_to_vm2(uint16_t sport = 1000) {
+  return eth(kRouterMac, kVm1Mac, 0x0800, ipv4("10.0.1.10", "10.0.2.10", 17, udp(sport, 2000, {1, 2, 3, 4})));
+}
+Bytes spoofed_from_vm1() {
+  return eth(kRouterMac, kVm1Mac, 0x0800, ipv4("10.0.1.99", "10.0.2.10", 17, udp(1, 2)));
+}
+
+TEST(Worker, ForwardsAFrameToTheDestinationPortAndCountsItOnBothEnds) {
+  Appliance a(1);
+  const Bytes in = vm1_to_vm2();
+  a.net.arrive(kPortA, in);
+  EXPECT_EQ(a.workers[0]->iterate(), 1u);
+  ASSERT_EQ(a.net.tx[kPortB].size(), 1u);
+  EXPECT_TRUE(a.net.tx[kPortA].empty());
+  EXPECT_TRUE(a.net.freed.empty());
+  const rte_mbuf* out = a.net.tx[kPortB][0];
+  const Bytes got(rte_pktmbuf_mtod(out, const uint8_t*), rte_pktmbuf_mtod(out, const uint8_t*) + out->data_len);
+  EXPECT_EQ(Bytes(got.begin(), got.begin() + 6), mac(kVm2Mac));  // L2 rewritten to vm2
+  EXPECT_EQ(got[14 + 8], 63);                                     // TTL decremented
+  EXPECT_EQ(a.counters.port(kPortA).rx_packets, 1u);
+  EXPECT_EQ(a.counters.port(kPortA).rx_bytes, in.size());
+  EXPECT_EQ(a.counters.port(kPortB).tx_packets, 1u);
+  EXPECT_EQ(a.eni("vm1").rx_packets, 1u);
+  EXPECT_EQ(a.eni("vm1").rx_bytes, in.size());
+  EXPECT_EQ(a.eni("vm2").tx_packets, 1u);
+  EXPECT_EQ(a.eni("vm2").rx_packets, 0u);
+}
+
+TEST(Worker, FreesADroppedFrameAndChargesTheReasonToTheSender) {
+  Appliance a(1);
+  a.net.arrive(kPortA, spoofed_from_vm1());
+  a.workers[0]->iterate();
+  EXPECT_TRUE(a.net.tx[kPortB].empty());
+  EXPECT_EQ(a.net.freed.size(), 1u);
+  EXPECT_EQ(a.drops(DropReason::kSpoofedSrcIp), 1u);
+  EXPECT_EQ(a.eni("vm1").drops[static_cast<size_t>(DropReason::kSpoofedSrcIp)], 1u);
+  EXPECT_EQ(a.eni("vm1").rx_packets, 1u);  // the VM sent it: rx counts what arrived
+  EXPECT_EQ(a.counters.port(kPortB).tx_packets, 0u);
+}
+
+TEST(Worker, AFullTxQueueDropsTheRestAsTxFullOfTheReceivingEni) {
+  Appliance a(1);
+  for (uint16_t p = 0; p < 5; ++p) a.net.arrive(kPortA, vm1_to_vm2(1000 + p));
+  a.net.tx_room[kPortB] = 2;
+  EXPECT_EQ(a.workers[0]->iterate(), 5u);
+  EXPECT_EQ(a.net.tx[kPortB].size(), 2u);
+  EXPECT_EQ(a.net.freed.size(), 3u);
+  EXPECT_EQ(a.counters.port(kPortB).tx_packets, 2u);
+  EXPECT_EQ(a.eni("vm2").tx_packets, 2u);
+  EXPECT_EQ(a.eni("vm2").drops[static_cast<size_t>(DropReason::kTxFull)], 3u);
+  EXPECT_EQ(a.drops(DropReason::kTxFull), 3u);
+  EXPECT_EQ(a.eni("vm1").rx_packets, 5u);
+}
+
+// Whichever worker reads the frame from the port, it is forwarded once and
+// counted once: port rx by the reader, ENI rx by the connection's owner.
+TEST(Worker, AHandedOverFrameIsCountedOnceWhicheverWorkerReadsIt) {
+  int handed_over = 0;
+  for (unsigned reader = 0; reader < 2; ++reader) {
+    SCOPED_TRACE("reader " + std::to_string(reader));
+    Appliance a(2);
+    a.net.rx[kPortA].clear();
+    a.net.arrive(kPortA, vm1_to_vm2());
+    const unsigned other = 1 - reader;
+    a.workers[reader]->iterate();
+    const bool handoff = a.net.rings[{reader, other}].size() == 1;
+    handed_over += handoff;
+    EXPECT_EQ(a.net.tx[kPortB].size(), handoff ? 0u : 1u);
+    a.workers[other]->iterate();
+    ASSERT_EQ(a.net.tx[kPortB].size(), 1u);
+    EXPECT_TRUE(a.net.freed.empty());
+    EXPECT_EQ(a.counters.port(kPortA).rx_packets, 1u);
+    EXPECT_EQ(a.counters.lcore(reader).ports[kPortA].rx_packets.get(), 1u);
+    EXPECT_EQ(a.eni("vm1").rx_packets, 1u);
+    EXPECT_EQ(a.counters.lcore(handoff ? other : reader).enis[a.slot("vm1")].rx_packets.get(), 1u);
+    EXPECT_EQ(a.eni("vm2").tx_packets, 1u);
+  }
+  EXPECT_EQ(handed_over, 1) << "exactly one of the two workers owns the connection";
+}
+
+TEST(Worker, AFullHandoffRingDropsTheFrameAsHandoffFull) {
+  for (unsigned reader = 0; reader < 2; ++reader) {
+    Appliance a(2);
+    a.net.ring_room = 0;
+    a.net.arrive(kPortA, vm1_to_vm2());
+    a.workers[reader]->iterate();
+    if (!a.net.tx[kPortB].empty()) continue;  // this reader owns it: nothing handed over
+    EXPECT_EQ(a.net.freed.size(), 1u);
+    EXPECT_EQ(a.drops(DropReason::kHandoffFull), 1u);
+    EXPECT_EQ(a.eni("vm1").rx_packets, 0u);  // the owner never saw it
+    EXPECT_EQ(a.counters.port(kPortA).rx_packets, 1u);
+    return;
+  }
+  FAIL() << "neither worker handed the frame over";
+}
+
+TEST(Worker, ABurstLargerThanOneRxBurstIsReadOverIterations) {
+  Appliance a(1);
+  for (uint16_t p = 0; p < kBurstSize + 3; ++p) a.net.arrive(kPortA, vm1_to_vm2(static_cast<uint16_t>(1000 + p)));
+  EXPECT_EQ(a.workers[0]->iterate(), kBurstSize);
+  EXPECT_EQ(a.workers[0]->iterate(), 3u);
+  EXPECT_EQ(a.workers[0]->iterate(), 0u);
+  EXPECT_EQ(a.net.tx[kPortB].size(), kBurstSize + 3u);
+  EXPECT_EQ(a.eni("vm2").tx_packets, kBurstSize + 3u);
+}
+
+}  // namespace
+}  // namespace vfpath::test
