@@ -11,8 +11,7 @@
 #include "control/compile_overlay.h"
 #include "control/nacl_config.h"
 #include "control/sg_config.h"
-#include "control/text_address.h"
-#include "control/validate.h"
+#include "control/model.h"
 
 namespace vfpath::control {
 
@@ -93,38 +92,25 @@ void pack_untracked(Snapshot& s) {
   }
 }
 
-ct::ZoneConfig zone_config(const config::v1::EniConntrack& c) {
-  ct::ZoneConfig z;
-  if (c.allowance()) z.allowance = c.allowance();
-  if (c.tcp_established_timeout()) z.timeouts.tcp_established_s = c.tcp_established_timeout();
-  if (c.udp_timeout()) z.timeouts.udp_unreplied_s = c.udp_timeout();
-  if (c.udp_stream_timeout()) z.timeouts.udp_stream_s = c.udp_stream_timeout();
-  z.liberal = c.tcp_liberal();
-  return z;
-}
-
 // The classifiers of one NACL, per direction and family (no hit slots).
-NaclEntry build_nacl_tables(const config::v1::NetworkAcl& n, const acl::nacl::Limits& limits, int i) {
-  std::vector<NaclProblem> problems;
-  acl::nacl::Nacl nacl = build_nacl(n, limits, "network_acls[" + std::to_string(i) + "]", problems);
-  if (!problems.empty()) throw std::logic_error("compile_snapshot: unvalidated NACL " + n.id());
+NaclEntry build_nacl_tables(const NaclModel& n, int i) {
   NaclEntry entry;
-  entry.id = n.id();
-  build_tables(nacl, entry.tables, "network_acls[" + std::to_string(i) + "] (" + n.id() + ")");
+  entry.id = n.id;
+  build_tables(n.rules, entry.tables, "network_acls[" + std::to_string(i) + "] (" + n.id + ")");
   return entry;
 }
 
 // One classifier per NACL, direction and family (reused when the NACL and
 // the limits are as in the last push), and the hit-counter slots laid out
 // table by table: one slot per entry plus the implicit deny.
-void compile_nacls(const config::v1::Config& c, CompileCache& cache, Snapshot& s,
-                   std::map<std::string, uint16_t>& index) {
-  const acl::nacl::Limits limits = nacl_limits(c);
+void compile_nacls(const Model& m, CompileCache& cache, Snapshot& s) {
+  const acl::nacl::Limits limits = nacl_limits(*m.source);
   const std::string limits_key = std::to_string(limits.max_rules_per_direction) + "\n";
   uint32_t next_slot = 0;
-  for (int i = 0; i < c.network_acls_size(); ++i) {
-    const auto& n = c.network_acls(i);
-    NaclEntry entry = *cache.nacls.get(limits_key + n.SerializeAsString(), [&] { return build_nacl_tables(n, limits, i); });
+  for (size_t i = 0; i < m.nacls.size(); ++i) {
+    const NaclModel& n = m.nacls[i];
+    NaclEntry entry = *cache.nacls.get(limits_key + n.source->SerializeAsString(),
+                                       [&] { return build_nacl_tables(n, static_cast<int>(i)); });
     for (auto& by_family : entry.tables)
       for (NaclTable& t : by_family) {
         for (size_t u = 0; u < t.verdicts.size(); ++u) t.hit_slots.push_back(next_slot++);  // positional, then
@@ -133,89 +119,78 @@ void compile_nacls(const config::v1::Config& c, CompileCache& cache, Snapshot& s
     if (next_slot > kMaxNaclHitSlots)
       throw CompileError("network ACLs need " + std::to_string(next_slot) + " rule counters, more than " +
                          std::to_string(kMaxNaclHitSlots));
-    index.emplace(n.id(), static_cast<uint16_t>(s.nacls.size()));
     s.nacls.push_back(std::move(entry));
   }
 }
 
 }  // namespace
 
-std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const PortIds& port_ids,
-                                           const OverlayBinding& overlay, const SetBinding& sets,
-                                           CompileCache* cache) {
+std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_ids, const OverlayBinding& overlay,
+                                           const SetBinding& sets, CompileCache* cache) {
+  const config::v1::Config& c = *m.source;
   CompileCache own_cache;
   if (!cache) cache = &own_cache;
   auto s = std::make_unique<Snapshot>();
-  s->generation = c.generation();
-  s->router_mac = *parse_mac(c.router().mac().empty() ? kDefaultRouterMac : c.router().mac());
+  s->generation = m.generation;
+  s->router_mac = m.router_mac;
   s->router_link_local = link_local_from_mac(s->router_mac);
+  for (const VpcModel& v : m.vpcs) s->vpc_ids.push_back(v.id);
 
-  std::map<std::string, uint16_t> vpc_index, subnet_index;
-  for (const auto& v : c.vpcs()) {
-    vpc_index.emplace(v.id(), static_cast<uint16_t>(s->vpc_ids.size()));
-    s->vpc_ids.push_back(v.id());
-  }
-
-  for (const auto& p : c.ports()) {
-    auto id = port_ids.find(p.name());
-    if (id == port_ids.end()) throw std::logic_error("compile_snapshot: port " + p.name() + " has no DPDK id");
+  for (const PortModel& p : m.ports) {
+    auto id = port_ids.find(p.name);
+    if (id == port_ids.end()) throw std::logic_error("compile_snapshot: port " + p.name + " has no DPDK id");
     if (s->ports.size() <= id->second) s->ports.resize(id->second + 1u);
     PortEntry& e = s->ports[id->second];
-    e.name = p.name();
-    e.role = p.role() == config::v1::ENI ? PortRole::kEni : PortRole::kUplink;
+    e.name = p.name;
+    e.role = p.uplink ? PortRole::kUplink : PortRole::kEni;
   }
 
-  std::map<std::string, uint16_t> nacl_index;
-  compile_nacls(c, *cache, *s, nacl_index);
+  compile_nacls(m, *cache, *s);
 
   std::vector<std::pair<RouteKey, uint16_t>> routes;
-  for (const auto& sn : c.subnets()) {
+  for (const SubnetModel& sn : m.subnets) {
     SubnetEntry e;
-    e.id = sn.id();
-    e.vpc = vpc_index.at(sn.vpc());
-    if (!sn.ipv4_cidr().empty()) {
+    e.id = sn.id;
+    e.vpc = sn.vpc;
+    if (sn.cidr4) {
       e.has_ipv4 = true;
-      e.cidr4 = parse_prefix(sn.ipv4_cidr()).v4;
-      e.gateway4 = subnet_gateway4(sn, e.cidr4);
+      e.cidr4 = *sn.cidr4;
+      e.gateway4 = sn.gateway4;
       routes.emplace_back(make_route_key(e.vpc, 4, reinterpret_cast<const uint8_t*>(&e.gateway4)), kRouterEni);
     }
-    if (!sn.ipv6_cidr().empty()) {
+    if (sn.cidr6) {
       e.has_ipv6 = true;
-      e.cidr6 = parse_prefix(sn.ipv6_cidr()).v6;
-      e.gateway6 = subnet_gateway6(sn, e.cidr6);
+      e.cidr6 = *sn.cidr6;
+      e.gateway6 = sn.gateway6;
       routes.emplace_back(make_route_key(e.vpc, 6, e.gateway6.bytes.data()), kRouterEni);
     }
-    if (!sn.network_acl().empty()) e.nacl = nacl_index.at(sn.network_acl());
-    subnet_index.emplace(sn.id(), static_cast<uint16_t>(s->subnets.size()));
+    if (sn.nacl != kNoNaclIndex) e.nacl = sn.nacl;
     s->subnets.push_back(std::move(e));
   }
 
   std::vector<std::pair<L2Key, uint16_t>> l2;
   std::map<uint16_t, int> enis_on_port;
-  for (const auto& en : c.enis()) {
+  for (const EniModel& en : m.enis) {
     EniEntry e;
     const auto eni = static_cast<uint16_t>(s->enis.size());
-    e.id = en.id();
-    e.mac = *parse_mac(en.mac());
-    e.vlan = static_cast<uint16_t>(en.vlan());
-    e.port = port_ids.at(en.port());
-    e.subnet = subnet_index.at(en.subnet());
-    e.vpc = s->subnets[e.subnet].vpc;
-    e.source_dest_check = !en.has_source_dest_check() || en.source_dest_check();
+    e.id = en.id;
+    e.mac = en.mac;
+    e.vlan = en.vlan;
+    e.port = port_ids.at(en.port);
+    e.subnet = en.subnet;
+    e.vpc = en.vpc;
+    e.source_dest_check = en.source_dest_check;
     e.counter_slot = eni;
-    e.conntrack = zone_config(en.conntrack());
+    e.conntrack = en.conntrack;
     EniCt ct;
     ct.zone = eni;  // assign_counter_slots makes it the stable slot
-    ct.flags = en.conntrack().revalidate() ? eni_ct_flags::kRevalidate : 0;
+    ct.flags = en.revalidate ? eni_ct_flags::kRevalidate : 0;
     s->eni_ct.push_back(ct);
-    for (const auto& a : en.ipv4()) {
-      e.ipv4.push_back(*parse_ipv4(a));
-      routes.emplace_back(make_route_key(e.vpc, 4, reinterpret_cast<const uint8_t*>(&e.ipv4.back())), eni);
-    }
-    for (const auto& a : en.ipv6()) {
-      e.ipv6.push_back(*parse_ipv6(a));
-      routes.emplace_back(make_route_key(e.vpc, 6, e.ipv6.back().bytes.data()), eni);
-    }
+    e.ipv4 = en.ipv4;
+    e.ipv6 = en.ipv6;
+    for (const Ipv4Addr& a : e.ipv4)
+      routes.emplace_back(make_route_key(e.vpc, 4, reinterpret_cast<const uint8_t*>(&a)), eni);
+    for (const Ipv6Addr& a : e.ipv6) routes.emplace_back(make_route_key(e.vpc, 6, a.bytes.data()), eni);
     l2.emplace_back(make_l2_key(e.port, e.vlan, e.mac.bytes.data()), eni);
     enis_on_port[e.port]++;
     s->ports[e.port].only_eni = eni;
@@ -228,7 +203,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
 
   compile_security_groups(c, sets.table ? sets : standalone_address_sets(c), *cache, *s);
   pack_untracked(*s);
-  s->conntrack_capacity = c.conntrack().capacity() ? c.conntrack().capacity() : kDefaultConntrackCapacity;
+  s->conntrack_capacity = m.conntrack_capacity;
 
   auto by_l2 = FlatMap<L2Key, uint16_t>::build(l2);
   auto by_address = FlatMap<RouteKey, uint16_t>::build(routes);
@@ -237,6 +212,15 @@ std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const Po
   s->eni_by_address = std::move(*by_address);
   if (c.has_underlay()) s->overlay = compile_overlay(c, port_ids, overlay, *s);
   return s;
+}
+
+std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& c, const PortIds& port_ids,
+                                           const OverlayBinding& overlay, const SetBinding& sets,
+                                           CompileCache* cache) {
+  ModelBuild built = build_model(c);
+  if (!built.problems.empty())
+    throw std::logic_error("compile_snapshot: invalid configuration: " + built.problems.front().to_string());
+  return compile_snapshot(built.model, port_ids, overlay, sets, cache);
 }
 
 }  // namespace vfpath::control

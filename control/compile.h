@@ -41,15 +41,22 @@ struct SetBinding {
 };
 
 struct CompileCache;  // compile_cache.h
+struct Model;         // model.h
 
-// Precondition: validate_config(config) returned no errors and `ports` has an
-// id for every port of the config; with an underlay, `overlay` binds every
+// Precondition: `model` has no problems (build_model, model.h) and `ports` has
+// an id for every port of it; with an underlay, `overlay` binds every
 // VPC with a VNI; `sets`, when it has a table, binds every address set of the
 // config (without one, the snapshot gets a table of its own). Throws
 // std::logic_error if any is not so (a bug, not bad input), CompileError for
 // resource limits. With a `cache`, classifiers built from the same rules as
 // before are reused. Network ACLs with entries need EAL (rte_acl allocates
 // from its heap).
+std::unique_ptr<Snapshot> compile_snapshot(const Model& model, const PortIds& ports,
+                                           const OverlayBinding& overlay = {}, const SetBinding& sets = {},
+                                           CompileCache* cache = nullptr);
+// The same from the schema message: builds its model first, and throws
+// std::logic_error if it has a problem (callers that take input from users
+// build the model themselves and report its problems).
 std::unique_ptr<Snapshot> compile_snapshot(const config::v1::Config& config, const PortIds& ports,
                                            const OverlayBinding& overlay = {}, const SetBinding& sets = {},
                                            CompileCache* cache = nullptr);

@@ -4,7 +4,7 @@
 
 #include "control/delta.h"
 #include "control/overlay_config.h"
-#include "control/validate.h"
+#include "control/model.h"
 
 namespace vfpath::control {
 
@@ -12,16 +12,20 @@ ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPubl
                          const CounterSet& counters)
     : current_(std::move(initial)), ports_(std::move(ports)), publisher_(publisher), counters_(counters),
       overlay_(underlay_max_mappings(current_.underlay())) {
-  compile_and_publish(config::v1::Config{}, current_);
+  ModelBuild built = build_model(current_);
+  if (!built.problems.empty())
+    throw CompileError("the configuration has " + std::to_string(built.problems.size()) + " problem(s), the first: " +
+                       built.problems.front().to_string());
+  compile_and_publish(config::v1::Config{}, current_, built.model);
 }
 
-void ConfigStore::compile_and_publish(const config::v1::Config& from, const config::v1::Config& c) {
+void ConfigStore::compile_and_publish(const config::v1::Config& from, const config::v1::Config& c, const Model& model) {
   OverlayState::Plan overlay = overlay_.plan(from, c);
   AddressSetState::Plan sets = sets_.plan(c);
   std::unique_ptr<Snapshot> snapshot;
   SlotAssignments slots;
   try {
-    snapshot = compile_snapshot(c, ports_, overlay.binding, sets.binding, &cache_);
+    snapshot = compile_snapshot(model, ports_, overlay.binding, sets.binding, &cache_);
     slots = assign_counter_slots(*snapshot, eni_slots_, hit_slots_, counters_);
   } catch (const CompileError&) {
     cache_.rollback();
@@ -100,14 +104,17 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
   if (next.generation() <= current_.generation())
     out.problems.push_back("generation: " + std::to_string(next.generation()) +
                            " must be higher than the one in force (" + std::to_string(current_.generation()) + ")");
-  for (const auto& e : validate_config(next)) out.problems.push_back(e.to_string());
+  // Parsed once: the problems come from building the model, and the same
+  // model is what gets compiled.
+  ModelBuild built = build_model(next);
+  for (const auto& e : built.problems) out.problems.push_back(e.to_string());
   for (auto& p : port_changes(next)) out.problems.push_back(std::move(p));
   if (!out.problems.empty()) {
     out.status = ApplyOutcome::Status::kInvalid;
     return out;
   }
   try {
-    compile_and_publish(current_, next);
+    compile_and_publish(current_, next, built.model);
   } catch (const CompileError& e) {
     out.status = ApplyOutcome::Status::kInvalid;
     out.problems.push_back(e.what());

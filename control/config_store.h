@@ -20,6 +20,8 @@
 
 namespace vfpath::control {
 
+struct Model;  // model.h
+
 struct ApplyOutcome {
   enum class Status { kApplied, kInvalid, kStale } status = Status::kApplied;
   std::vector<std::string> problems;  // kInvalid: "path: reason"; kStale: why
@@ -49,7 +51,7 @@ class ConfigStore {
   // Compiles `c` with stable counter slots (rebuilding only the classifiers
   // whose rules changed), brings the mapping table and the address sets from
   // `from`'s entries to `c`'s in place, and publishes it.
-  void compile_and_publish(const config::v1::Config& from, const config::v1::Config& c);
+  void compile_and_publish(const config::v1::Config& from, const config::v1::Config& c, const Model& model);
 
   mutable std::mutex mutex_;
   config::v1::Config current_;

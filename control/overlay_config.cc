@@ -119,6 +119,10 @@ class OverlayValidator {
       else if (a->is_unspecified() || a->is_multicast()) error("underlay.ipv6", quoted(u.ipv6()) + " is not a unicast address");
       else local6_ = a;
     }
+    // A family whose address is refused (or no address at all) is the
+    // problem already: peers of that family are not also reported.
+    unsure4_ = u.ipv4().empty() ? u.ipv6().empty() : !local4_;
+    unsure6_ = u.ipv6().empty() ? u.ipv4().empty() : !local6_;
     if (!u.mac().empty()) unicast_mac(u.mac(), "underlay.mac");
     if (u.next_hop_mac().empty()) error("underlay.next_hop_mac", "is empty (the MAC of the underlay gateway)");
     else unicast_mac(u.next_hop_mac(), "underlay.next_hop_mac");
@@ -184,9 +188,11 @@ class OverlayValidator {
     if (!c_.has_underlay()) return;  // reported once, above
     auto a = parse_ip(text);
     if (!a) return error(path, quoted(text) + " is not an IPv4 or IPv6 address");
-    if (a->ipv6 ? !local6_ : !local4_)
+    if (a->ipv6 ? !local6_ : !local4_) {
+      if (a->ipv6 ? unsure6_ : unsure4_) return;
       return error(path, quoted(text) + " is " + (a->ipv6 ? "IPv6" : "IPv4") + " but the underlay has no " +
                              (a->ipv6 ? "ipv6" : "ipv4") + " address");
+    }
     if ((a->ipv6 && *a == encap::UnderlayIp::v6(*local6_)) || (!a->ipv6 && *a == encap::UnderlayIp::v4(*local4_)))
       error(path, quoted(text) + " is this appliance's own underlay address (local ENIs need no mapping)");
   }
@@ -254,6 +260,7 @@ class OverlayValidator {
   std::vector<ConfigError>& errors_;
   std::optional<Ipv4Addr> local4_;
   std::optional<Ipv6Addr> local6_;
+  bool unsure4_ = false, unsure6_ = false;
   std::map<std::string, uint32_t> vpc_vni_;
   std::map<OverlayKey, int> mappings_, routes_;
   std::map<std::string, std::string> group_vpc_;  // security group id -> its VPC

@@ -1,7 +1,7 @@
 // The VPC overlay part of a configuration (underlay, VNIs, mappings, overlay
 // routes): its defaults, its validation, and the canonical keys by which
 // mappings and routes are matched (deltas, the mapping-table diff). Shared by
-// validate.cc, compile.cc, delta.cc and overlay_state.cc so that each rule
+// model.cc, compile.cc, delta.cc and overlay_state.cc so that each rule
 // lives in one place.
 #pragma once
 

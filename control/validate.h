@@ -2,7 +2,8 @@
 // problem is reported (not only the first), each with the field path in the
 // message as written in the config file, e.g.
 //   enis[1].ipv4[0]: "10.0.3.5" is not inside subnet "sn-a" (10.0.1.0/24)
-// A configuration with no errors compiles (compile.h) without failing.
+// It is build_model (model.h) without the model: a configuration with no
+// errors compiles (compile.h) without failing.
 #pragma once
 
 #include <string>
@@ -30,10 +31,5 @@ std::vector<ConfigError> validate_config(const config::v1::Config& config);
 
 // The router MAC when the configuration leaves it empty.
 inline constexpr const char* kDefaultRouterMac = "02:76:66:70:00:01";
-
-// A subnet's gateway: the configured one, else the first host address of the
-// CIDR (AWS reserves .1 for the VPC router). Call only on validated text.
-Ipv4Addr subnet_gateway4(const config::v1::Subnet& s, const Ipv4Prefix& cidr);
-Ipv6Addr subnet_gateway6(const config::v1::Subnet& s, const Ipv6Prefix& cidr);
 
 }  // namespace vfpath::control

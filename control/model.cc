@@ -1,4 +1,4 @@
-#include "control/validate.h"
+#include "control/model.h"
 
 #include <map>
 #include <set>
@@ -15,14 +15,27 @@ namespace {
 
 using config::v1::Config;
 
+ct::ZoneConfig zone_config(const config::v1::EniConntrack& c) {
+  ct::ZoneConfig z;
+  if (c.allowance()) z.allowance = c.allowance();
+  if (c.tcp_established_timeout()) z.timeouts.tcp_established_s = c.tcp_established_timeout();
+  if (c.udp_timeout()) z.timeouts.udp_unreplied_s = c.udp_timeout();
+  if (c.udp_stream_timeout()) z.timeouts.udp_stream_s = c.udp_stream_timeout();
+  z.liberal = c.tcp_liberal();
+  return z;
+}
+
 std::string at(const char* list, int i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
-class Validator {
+// Builds the model while checking it: each step adds what it could parse to
+// `m_` and records what later steps need to know about what it refused.
+class Builder {
  public:
-  explicit Validator(const Config& c) : c_(c) {}
+  explicit Builder(const Config& c) : c_(c) { m_.source = &c; }
 
-  std::vector<ConfigError> run() {
+  ModelBuild run() {
+    m_.generation = c_.generation();
     router();
     ports();
     vpcs();
@@ -36,7 +49,8 @@ class Validator {
     overlay_.port_roles = port_role_;
     overlay_.vpc_cidrs = vpc_cidrs_;
     validate_overlay(c_, overlay_, errors_);
-    return std::move(errors_);
+    m_.router_mac = router_mac_;
+    return ModelBuild{std::move(m_), std::move(errors_)};
   }
 
  private:
@@ -70,6 +84,7 @@ class Validator {
         error(path + ".devargs", quoted(p.devargs()) + " is used by another port");
       if (p.role() != config::v1::ENI && p.role() != config::v1::UPLINK)
         error(path + ".role", "must be ENI or UPLINK");
+      m_.ports.push_back(PortModel{p.name(), p.role() == config::v1::UPLINK});
     }
   }
 
@@ -80,10 +95,20 @@ class Validator {
       if (v.id().empty()) error(path + ".id", "is empty");
       else if (!vpc_cidrs_.emplace(v.id(), std::vector<PrefixParse>{}).second)
         error(path + ".id", quoted(v.id()) + " is used by another VPC");
-      if (v.cidrs_size() == 0) error(path + ".cidrs", "at least one CIDR is needed");
+      else vpc_index_.emplace(v.id(), static_cast<uint16_t>(i));
+      m_.vpcs.push_back(VpcModel{v.id()});
+      // A VPC with a refused CIDR (or none) cannot say what is inside it:
+      // its subnets are not checked against it (the refusal is the problem).
+      if (v.cidrs_size() == 0) {
+        error(path + ".cidrs", "at least one CIDR is needed");
+        vpc_unsure_.insert(v.id());
+      }
       for (int j = 0; j < v.cidrs_size(); ++j) {
         PrefixParse p = parse_prefix(v.cidrs(j));
-        if (!check_prefix(p, path + "." + at("cidrs", j), v.cidrs(j))) continue;
+        if (!check_prefix(p, path + "." + at("cidrs", j), v.cidrs(j))) {
+          vpc_unsure_.insert(v.id());
+          continue;
+        }
         vpc_cidrs_[v.id()].push_back(p);
       }
     }
@@ -97,9 +122,13 @@ class Validator {
       if (n.id().empty()) error(path + ".id", "is empty");
       else if (!nacl_vpc_.emplace(n.id(), n.vpc()).second)
         error(path + ".id", quoted(n.id()) + " is used by another network ACL");
-      if (!vpc_cidrs_.count(n.vpc())) error(path + ".vpc", quoted(n.vpc()) + " is not a configured VPC");
+      if (!vpc_cidrs_.count(n.vpc())) {
+        error(path + ".vpc", quoted(n.vpc()) + " is not a configured VPC");
+        nacl_vpc_unknown_.insert(n.id());  // its subnets are not also told it is another VPC's
+      }
       std::vector<NaclProblem> problems;
-      build_nacl(n, limits, path, problems);
+      m_.nacls.push_back(NaclModel{n.id(), build_nacl(n, limits, path, problems), &n});
+      if (nacl_index_.count(n.id()) == 0) nacl_index_.emplace(n.id(), static_cast<uint16_t>(i));
       for (auto& p : problems) error(std::move(p.path), std::move(p.message));
     }
   }
@@ -112,6 +141,7 @@ class Validator {
       if (l.id().empty()) error(path + ".id", "is empty");
       else if (!lists_.emplace(l.id(), &l).second) error(path + ".id", quoted(l.id()) + " is used by another prefix list");
       const uint32_t max = l.max_entries() ? l.max_entries() : static_cast<uint32_t>(l.cidrs_size());
+      if (max > limits.prefix_list_entries) lists_oversize_.insert(l.id());
       if (max > limits.prefix_list_entries)
         error(path + ".max_entries", std::to_string(max) + " entries exceed the limit of " +
                                          std::to_string(limits.prefix_list_entries) + " per prefix list");
@@ -130,7 +160,10 @@ class Validator {
       if (g.id().empty()) error(path + ".id", "is empty");
       else if (g.id().rfind("default:", 0) == 0) error(path + ".id", quoted(g.id()) + ": \"default:\" names the implicit default groups");
       else if (!sg_vpc_.emplace(g.id(), g.vpc()).second) error(path + ".id", quoted(g.id()) + " is used by another security group");
-      if (!vpc_cidrs_.count(g.vpc())) error(path + ".vpc", quoted(g.vpc()) + " is not a configured VPC");
+      if (!vpc_cidrs_.count(g.vpc())) {
+        error(path + ".vpc", quoted(g.vpc()) + " is not a configured VPC");
+        sg_vpc_unknown_.insert(g.id());
+      }
     }
     for (int i = 0; i < c_.security_groups_size(); ++i) {
       const auto& g = c_.security_groups(i);
@@ -143,6 +176,7 @@ class Validator {
   void sg_rules(const config::v1::SecurityGroup& g, const google::protobuf::RepeatedPtrField<config::v1::SgRule>& rules,
                 const std::string& path, const char* direction, const SgLimits& limits) {
     uint32_t cost = 0;
+    bool cost_unsure = false;  // a list it names was refused for its size: that is the problem
     for (int j = 0; j < rules.size(); ++j) {
       const auto& r = rules[j];
       std::string rp = path + "[" + std::to_string(j) + "]";
@@ -161,18 +195,19 @@ class Validator {
         }
       }
       for (int k = 0; k < r.prefix_lists_size(); ++k)
-        if (!lists_.count(r.prefix_lists(k)))
+        if (lists_oversize_.count(r.prefix_lists(k))) cost_unsure = true;
+        else if (!lists_.count(r.prefix_lists(k)))
           error(rp + "." + at("prefix_lists", k), quoted(r.prefix_lists(k)) + " is not a configured prefix list");
       for (int k = 0; k < r.security_groups_size(); ++k) {
         auto peer = sg_vpc_.find(r.security_groups(k));
         if (peer == sg_vpc_.end())
           error(rp + "." + at("security_groups", k), quoted(r.security_groups(k)) + " is not a configured security group");
-        else if (peer->second != g.vpc())
+        else if (peer->second != g.vpc() && !sg_vpc_unknown_.count(peer->first) && !sg_vpc_unknown_.count(g.id()))
           error(rp + "." + at("security_groups", k), quoted(r.security_groups(k)) + " belongs to VPC " +
                                                          quoted(peer->second) + ", not " + quoted(g.vpc()));
       }
     }
-    if (cost > limits.rules_per_direction)
+    if (cost > limits.rules_per_direction && !cost_unsure)
       error(path, std::to_string(cost) + " " + direction + " rules (one per peer, a prefix list counting its max_entries) exceed the limit of " +
                       std::to_string(limits.rules_per_direction) + " per security group");
   }
@@ -192,7 +227,7 @@ class Validator {
       std::string p = path + "." + at("security_groups", j);
       auto g = sg_vpc_.find(id);
       if (g == sg_vpc_.end()) error(p, quoted(id) + " is not a configured security group");
-      else if (g->second != vpc) error(p, quoted(id) + " belongs to VPC " + quoted(g->second) + ", not the ENI's " + quoted(vpc));
+      else if (g->second != vpc && !sg_vpc_unknown_.count(id)) error(p, quoted(id) + " belongs to VPC " + quoted(g->second) + ", not the ENI's " + quoted(vpc));
       else if (!seen.insert(id).second) error(p, quoted(id) + " is listed twice");
     }
     const auto& ct = e.conntrack();
@@ -211,6 +246,7 @@ class Validator {
     if (cap != 0 && (cap < kMinConntrackCapacity || cap > kMaxConntrackCapacity))
       error("conntrack.capacity", std::to_string(cap) + " is outside " + std::to_string(kMinConntrackCapacity) + ".." +
                                       std::to_string(kMaxConntrackCapacity) + " connections");
+    m_.conntrack_capacity = cap ? cap : kDefaultConntrackCapacity;
   }
 
   bool check_prefix(const PrefixParse& p, const std::string& path, const std::string& text) {
@@ -231,58 +267,93 @@ class Validator {
       const auto& s = c_.subnets(i);
       std::string path = at("subnets", i);
       SubnetInfo info;
+      SubnetModel model;
+      model.id = s.id();
       if (s.id().empty()) error(path + ".id", "is empty");
       else if (subnets_.count(s.id())) error(path + ".id", quoted(s.id()) + " is used by another subnet");
       auto vpc = vpc_cidrs_.find(s.vpc());
       if (vpc == vpc_cidrs_.end()) error(path + ".vpc", quoted(s.vpc()) + " is not a configured VPC");
+      else model.vpc = vpc_index_.at(s.vpc());
       info.vpc = s.vpc();
+      info.index = static_cast<uint16_t>(i);
       if (!s.network_acl().empty()) {
         auto nacl = nacl_vpc_.find(s.network_acl());
         if (nacl == nacl_vpc_.end())
           error(path + ".network_acl", quoted(s.network_acl()) + " is not a configured network ACL");
-        else if (nacl->second != s.vpc())
+        else if (vpc != vpc_cidrs_.end() && !nacl_vpc_unknown_.count(s.network_acl()) && nacl->second != s.vpc())  // an unknown VPC is the problem already
           error(path + ".network_acl", quoted(s.network_acl()) + " belongs to VPC " + quoted(nacl->second) +
                                            ", not " + quoted(s.vpc()));
+        else model.nacl = nacl_index_.at(s.network_acl());
       }
-      if (s.ipv4_cidr().empty() && s.ipv6_cidr().empty())
+      if (s.ipv4_cidr().empty() && s.ipv6_cidr().empty()) {
         error(path, "needs ipv4_cidr, ipv6_cidr or both");
+        info.refused4 = info.refused6 = true;  // its ENIs' addresses are not checked against it
+      }
+      const bool vpc_sure = vpc != vpc_cidrs_.end() && !vpc_unsure_.count(s.vpc());
+      // Returns false when the family's CIDR is refused (its ENIs' addresses
+      // of that family are then not checked against it).
       auto family = [&](const std::string& text, const char* field, bool want_v6, PrefixParse& out) {
-        if (text.empty()) return;
+        if (text.empty()) return true;
         PrefixParse p = parse_prefix(text);
-        if (!check_prefix(p, path + "." + field, text)) return;
-        if (p.is_v6 != want_v6) return error(path + "." + field, quoted(text) + (want_v6 ? " is not IPv6" : " is not IPv4"));
-        if (vpc != vpc_cidrs_.end()) {
+        if (!check_prefix(p, path + "." + field, text)) return false;
+        if (p.is_v6 != want_v6) {
+          error(path + "." + field, quoted(text) + (want_v6 ? " is not IPv6" : " is not IPv4"));
+          return false;
+        }
+        if (vpc_sure) {
           bool within = false;
           for (const auto& v : vpc->second) within = within || inside(v, p);
-          if (!within) return error(path + "." + field, quoted(text) + " is not inside a CIDR of VPC " + quoted(s.vpc()));
+          if (!within) {
+            error(path + "." + field, quoted(text) + " is not inside a CIDR of VPC " + quoted(s.vpc()));
+            return false;
+          }
           for (const auto& [other, other_id] : per_vpc[s.vpc()])
-            if (inside(other, p) || inside(p, other))
-              return error(path + "." + field, quoted(text) + " overlaps subnet " + quoted(other_id));
+            if (inside(other, p) || inside(p, other)) {
+              error(path + "." + field, quoted(text) + " overlaps subnet " + quoted(other_id));
+              return false;
+            }
           per_vpc[s.vpc()].emplace_back(p, s.id());
         }
         out = p;
+        return true;
       };
-      family(s.ipv4_cidr(), "ipv4_cidr", false, info.v4);
-      family(s.ipv6_cidr(), "ipv6_cidr", true, info.v6);
+      if (!family(s.ipv4_cidr(), "ipv4_cidr", false, info.v4)) info.refused4 = true;
+      if (!family(s.ipv6_cidr(), "ipv6_cidr", true, info.v6)) info.refused6 = true;
       if (info.v4.ok) {
-        if (!s.gateway_ipv4().empty() && !parse_ipv4(s.gateway_ipv4()))
+        info.gateway4 = Ipv4Addr::from_host(info.v4.v4.addr.host() + 1);  // AWS: .1 is the VPC router
+        if (s.gateway_ipv4().empty()) {
+        } else if (auto g = parse_ipv4(s.gateway_ipv4()); !g) {
           error(path + ".gateway_ipv4", quoted(s.gateway_ipv4()) + " is not an IPv4 address");
-        else if (info.gateway4 = subnet_gateway4(s, info.v4.v4); !info.v4.v4.contains(info.gateway4))
+        } else if (!info.v4.v4.contains(*g)) {
           error(path + ".gateway_ipv4", quoted(s.gateway_ipv4()) + " is not inside " + quoted(s.ipv4_cidr()));
-      } else if (!s.gateway_ipv4().empty()) {
+        } else {
+          info.gateway4 = *g;
+        }
+        model.cidr4 = info.v4.v4;
+        model.gateway4 = info.gateway4;
+      } else if (!s.gateway_ipv4().empty() && s.ipv4_cidr().empty()) {
         error(path + ".gateway_ipv4", "is set but the subnet has no ipv4_cidr");
       }
       if (info.v6.ok) {
-        if (!s.gateway_ipv6().empty() && !parse_ipv6(s.gateway_ipv6()))
+        info.gateway6 = info.v6.v6.addr;
+        info.gateway6.bytes[15] |= 1;
+        if (s.gateway_ipv6().empty()) {
+        } else if (auto g = parse_ipv6(s.gateway_ipv6()); !g) {
           error(path + ".gateway_ipv6", quoted(s.gateway_ipv6()) + " is not an IPv6 address");
-        else if (info.gateway6 = subnet_gateway6(s, info.v6.v6); !info.v6.v6.contains(info.gateway6))
+        } else if (!info.v6.v6.contains(*g)) {
           error(path + ".gateway_ipv6", quoted(s.gateway_ipv6()) + " is not inside " + quoted(s.ipv6_cidr()));
-      } else if (!s.gateway_ipv6().empty()) {
+        } else {
+          info.gateway6 = *g;
+        }
+        model.cidr6 = info.v6.v6;
+        model.gateway6 = info.gateway6;
+      } else if (!s.gateway_ipv6().empty() && s.ipv6_cidr().empty()) {
         error(path + ".gateway_ipv6", "is set but the subnet has no ipv6_cidr");
       }
       if (!s.id().empty()) subnets_.emplace(s.id(), info);
       if (info.v4.ok) overlay_.gateways.emplace(OverlayKey{s.vpc(), to_string(info.gateway4)}, s.id());
       if (info.v6.ok) overlay_.gateways.emplace(OverlayKey{s.vpc(), to_string(info.gateway6)}, s.id());
+      m_.subnets.push_back(std::move(model));
     }
   }
 
@@ -297,14 +368,22 @@ class Validator {
       std::string path = at("enis", i);
       if (e.id().empty()) error(path + ".id", "is empty");
       else if (!ids.insert(e.id()).second) error(path + ".id", quoted(e.id()) + " is used by another ENI");
+      EniModel model;
+      model.id = e.id();
+      model.port = e.port();
+      model.vlan = static_cast<uint16_t>(e.vlan());
+      model.source_dest_check = !e.has_source_dest_check() || e.source_dest_check();
       auto role = port_role_.find(e.port());
-      if (role == port_role_.end()) error(path + ".port", quoted(e.port()) + " is not a configured port");
+      if (role == port_role_.end()) {
+        if (c_.ports_size() > 0) error(path + ".port", quoted(e.port()) + " is not a configured port");  // else "ports" says it
+      }
       else if (role->second != config::v1::ENI)
         error(path + ".port", quoted(e.port()) + " is not a port with role ENI");
       auto mac = parse_mac(e.mac());
       if (!mac) error(path + ".mac", quoted(e.mac()) + " is not a MAC address (aa:bb:cc:dd:ee:ff)");
       else if (mac->is_multicast()) error(path + ".mac", quoted(e.mac()) + " is a multicast MAC");
       else if (*mac == router_mac_) error(path + ".mac", quoted(e.mac()) + " is the router's MAC");
+      if (mac) model.mac = *mac;
       if (e.vlan() > 4094) error(path + ".vlan", std::to_string(e.vlan()) + " is not a VLAN id (0..4094)");
       if (mac && !l2.emplace(e.port(), e.vlan(), to_string(*mac)).second)
         error(path + ".mac", quoted(e.mac()) + " is already an ENI on port " + quoted(e.port()) +
@@ -312,10 +391,15 @@ class Validator {
       auto sn = subnets_.find(e.subnet());
       if (sn == subnets_.end()) {
         error(path + ".subnet", quoted(e.subnet()) + " is not a configured subnet");
+        m_.enis.push_back(std::move(model));  // positions stay those of the config
         continue;
       }
       const SubnetInfo& s = sn->second;
+      model.subnet = s.index;
+      model.vpc = m_.subnets[s.index].vpc;
       eni_security(e, path, s.vpc);
+      model.conntrack = zone_config(e.conntrack());
+      model.revalidate = e.conntrack().revalidate();
       if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
       if (e.ipv4_size() > static_cast<int>(kMaxAddressesPerEni) || e.ipv6_size() > static_cast<int>(kMaxAddressesPerEni))
         error(path, "at most " + std::to_string(kMaxAddressesPerEni) + " addresses per family");
@@ -323,6 +407,8 @@ class Validator {
         std::string p = path + "." + at("ipv4", j);
         auto a = parse_ipv4(e.ipv4(j));
         if (!a) { error(p, quoted(e.ipv4(j)) + " is not an IPv4 address"); continue; }
+        model.ipv4.push_back(*a);
+        if (s.refused4) continue;  // the subnet's CIDR is the problem
         if (!s.v4.ok) { error(p, "subnet " + quoted(e.subnet()) + " has no IPv4 CIDR"); continue; }
         if (!s.v4.v4.contains(*a)) { error(p, quoted(e.ipv4(j)) + " is not inside subnet " + quoted(e.subnet()) + " (" + c_subnet_cidr(e.subnet(), false) + ")"); continue; }
         uint32_t host_mask = s.v4.v4.len >= 31 ? 0 : (0xffffffffu >> s.v4.v4.len);
@@ -335,11 +421,14 @@ class Validator {
         std::string p = path + "." + at("ipv6", j);
         auto a = parse_ipv6(e.ipv6(j));
         if (!a) { error(p, quoted(e.ipv6(j)) + " is not an IPv6 address"); continue; }
+        model.ipv6.push_back(*a);
+        if (s.refused6) continue;
         if (!s.v6.ok) { error(p, "subnet " + quoted(e.subnet()) + " has no IPv6 CIDR"); continue; }
         if (!s.v6.v6.contains(*a)) { error(p, quoted(e.ipv6(j)) + " is not inside subnet " + quoted(e.subnet()) + " (" + c_subnet_cidr(e.subnet(), true) + ")"); continue; }
         if (*a == s.gateway6) error(p, quoted(e.ipv6(j)) + " is the subnet's gateway");
         else claim(owner, s.vpc, to_string(*a), e.id(), p);
       }
+      m_.enis.push_back(std::move(model));
     }
   }
 
@@ -357,6 +446,8 @@ class Validator {
 
   struct SubnetInfo {
     std::string vpc;
+    uint16_t index = 0;
+    bool refused4 = false, refused6 = false;  // a CIDR given but refused
     PrefixParse v4, v6;
     Ipv4Addr gateway4;
     Ipv6Addr gateway6;
@@ -367,6 +458,13 @@ class Validator {
   MacAddr router_mac_;
   std::map<std::string, config::v1::PortRole> port_role_;
   std::map<std::string, std::vector<PrefixParse>> vpc_cidrs_;
+  std::map<std::string, uint16_t> vpc_index_;
+  std::set<std::string> vpc_unsure_;  // VPCs with a refused CIDR, or none
+  std::map<std::string, uint16_t> nacl_index_;
+  std::set<std::string> nacl_vpc_unknown_;
+  std::set<std::string> sg_vpc_unknown_;   // security groups whose VPC is not configured
+  std::set<std::string> lists_oversize_;   // prefix lists refused for their size
+  Model m_;
   std::map<std::string, SubnetInfo> subnets_;
   std::map<std::string, std::string> nacl_vpc_;  // NACL id -> its VPC
   std::map<std::string, std::string> sg_vpc_;    // security group id -> its VPC
@@ -376,18 +474,8 @@ class Validator {
 
 }  // namespace
 
-std::vector<ConfigError> validate_config(const Config& config) { return Validator(config).run(); }
+ModelBuild build_model(const Config& config) { return Builder(config).run(); }
 
-Ipv4Addr subnet_gateway4(const config::v1::Subnet& s, const Ipv4Prefix& cidr) {
-  if (auto g = parse_ipv4(s.gateway_ipv4())) return *g;
-  return Ipv4Addr::from_host(cidr.addr.host() + 1);
-}
-
-Ipv6Addr subnet_gateway6(const config::v1::Subnet& s, const Ipv6Prefix& cidr) {
-  if (auto g = parse_ipv6(s.gateway_ipv6())) return *g;
-  Ipv6Addr g = cidr.addr;
-  g.bytes[15] |= 1;
-  return g;
-}
+std::vector<ConfigError> validate_config(const Config& config) { return build_model(config).problems; }
 
 }  // namespace vfpath::control
