@@ -87,7 +87,7 @@ void overlay_encap_stage(Burst& b, const Snapshot& s, const RouteResults& routes
     PacketMeta& m = b.meta[i];
     Frame& f = b.frames[i];
     const VpcOverlay& vpc = o.vpcs[s.enis[v.in_eni].vpc];
-    const encap::Mapping& peer = routes.peer[i];
+    const encap::Mapping& peer = routes.peer(i);
     const encap::EncapTemplate& t = *vpc.to(peer.underlay.ipv6);  // resolve_remote checked it exists
     const uint16_t mtu = vpc.inner_mtu(peer.underlay.ipv6);
     const encap::MtuAction action = encap::mtu_action(m, mtu);

@@ -73,7 +73,7 @@ void route_stage(Burst& b, const Snapshot& s, RouteResults& routes) {
     const bool link_local = !v4 && (m.src6().is_link_local() || m.dst6().is_link_local());
     if (target == kNoEni && !link_local && s.overlay) {
       // Not on this appliance: another host's, if the overlay knows it.
-      DropReason r = resolve_remote(s, eni, v.in_eni, m, routes.peer[i], routes.peer_subnet[i]);
+      DropReason r = resolve_remote(s, eni, v.in_eni, m, routes.peer(i), routes.peer_subnet[i]);
       if (r != DropReason::kNone) {
         v.drop_with(r);
         continue;

@@ -5,7 +5,9 @@
 // ACL_RULES, ACL_TRACE, ACL_EXPECTED, optional ACL_SHARDS (default 1).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "acl/classbench.h"
@@ -30,13 +32,22 @@ std::string describe(const classbench::Trace& t, size_t i, uint32_t got, uint32_
 TEST(ClassBench, EveryHeaderGivesTheExpectedFirstMatch) {
   const std::string rules_path = env("ACL_RULES");
   ASSERT_FALSE(rules_path.empty()) << "set ACL_RULES, ACL_TRACE, ACL_EXPECTED";
+  if (std::getenv("ACL_DATA_OPTIONAL") && !std::filesystem::exists(rules_path)) {
+    // The large sets live outside the repository: say so, and let meson
+    // count a skip (77), never a pass.
+    std::printf("data absent: %s (the 100K-rule ClassBench sets are not in the repository)\n", rules_path.c_str());
+    std::fflush(stdout);
+    std::_Exit(77);
+  }
   auto rules = classbench::read_rules(rules_path);
   ASSERT_TRUE(rules.ok()) << rules.error().message;
+  ASSERT_GT(rules.value().rules.size(), 0u) << rules_path << " has no rules";
   auto trace = classbench::read_trace(env("ACL_TRACE"), rules.value().family);
   ASSERT_TRUE(trace.ok()) << trace.error().message;
   auto expected = classbench::read_expected(env("ACL_EXPECTED"));
   ASSERT_TRUE(expected.ok()) << expected.error().message;
   const auto& t = trace.value();
+  ASSERT_GT(t.size(), 0u) << "the trace has no headers";
   ASSERT_EQ(t.size(), expected.value().size());
   const auto want = expected_to_userdata(expected.value());
 

@@ -1,4 +1,4 @@
-// Real captures (../shared/data/pcaps, see its README) through parser and
+// Real captures (tests/data/pcaps, see its README) through parser and
 // tracker, every packet allowed by policy, pickup on, time from the capture.
 // Each case lists one letter per packet, so a change of behaviour on any
 // packet shows: N admitted as new, P passed (tracked or let through while

@@ -349,7 +349,7 @@ TEST(Decap, WhatWeEncapsulateWeDecapsulate) {
     }
 }
 
-// --- real captures (../shared/data/pcaps) -------------------------------------
+// --- real captures (tests/data/pcaps) -----------------------------------------
 
 std::string pcap_path(const std::string& name) {
   const char* dir = std::getenv("VFPATH_SHARED_DATA");

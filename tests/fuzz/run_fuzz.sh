@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pipeline fuzz target with clang (libFuzzer, ASan, UBSan) and runs
-# it for SECONDS, seeded with every frame of ../shared/data/pcaps. Exit 0 when
+# it for SECONDS, seeded with every frame of tests/data/pcaps. Exit 0 when
 # no crash was found; a crash leaves its input in OUT/crash-* and fails.
 #   tests/fuzz/run_fuzz.sh SOURCE_ROOT SHARED_DATA OUT [SECONDS]
 set -euo pipefail

@@ -1,12 +1,15 @@
 #!/usr/bin/python3
-"""Robustness: every frame of the 100 public captures in ../shared/data/pcaps
+"""Robustness: every frame of the 100 public captures in tests/data/pcaps
 (malformed headers, fragments, tunnels, TCP corner cases, ICMP errors) goes
 through vfpathd's parser and pipeline on a net_pcap port. Every frame must be
 accounted for (received = dropped with a reason + forwarded), the malformed
 folder must produce `malformed` drops, and the daemon must still forward a
 good packet afterwards.
 
-usage: shared_pcaps_test.py VFPATHD SHARED_DATA_DIR"""
+usage: shared_pcaps_test.py VFPATHD TEST_DATA_DIR"""
+
+# tests/data/pcaps/README.md lists them; a missing or partial folder is a failure.
+EXPECTED_CAPTURES = 100
 
 import glob
 import os
@@ -24,6 +27,8 @@ VM1, VM2, ROUTER = "02:00:00:00:01:0a", "02:00:00:00:02:0a", "02:76:66:70:00:01"
 def main():
     binary, data = sys.argv[1], sys.argv[2]
     files = sorted(glob.glob(os.path.join(data, "pcaps", "*", "*.pcap*")))
+    if len(files) != EXPECTED_CAPTURES:
+        sys.exit(f"found {len(files)} captures under {data}/pcaps, expected {EXPECTED_CAPTURES}")
     with tempfile.TemporaryDirectory(prefix="vfpath-pcaps-") as tmp:
         frames, malformed_dir = 0, 0
         with PcapWriter(f"{tmp}/all.pcap", linktype=1) as w:
