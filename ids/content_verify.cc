@@ -55,6 +55,9 @@ struct Chain {
         if (from(k + 1, end)) return true;
         set_failed(k + 1, end);
       }
+      // Without `within`, the next content's window only shrinks as `end`
+      // grows, and later occurrences end later: they would fail too.
+      if (!c[k + 1].within) return false;
       s = hit + 1;
     }
     return false;

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "ids/quoted.h"
+
 namespace vfpath::ids {
 namespace {
 
@@ -47,7 +49,7 @@ bool parse_cidr(std::string_view text, Cidr& out, std::string& error) {
     out.family = Family::V6;
     max_len = 128;
   } else {
-    error = "'" + std::string(text) + "' is not an IPv4 or IPv6 address";
+    error = quoted(text) + " is not an IPv4 or IPv6 address";
     return false;
   }
   int len = max_len;
@@ -69,7 +71,7 @@ bool parse_port_atom(std::string_view text, PortRange& out, std::string& error) 
     unsigned n = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
     if (s.empty() || ec != std::errc() || p != s.data() + s.size() || n > 65535) {
-      error = "'" + std::string(s) + "' is not a port 0..65535";
+      error = quoted(s) + " is not a port 0..65535";
       return false;
     }
     v = static_cast<uint16_t>(n);

@@ -6,6 +6,7 @@
 #include "ids/content_verify.h"
 #include "ids/header_parse.h"
 #include "ids/pcre_check.h"
+#include "ids/quoted.h"
 
 namespace vfpath::ids {
 
@@ -200,7 +201,7 @@ bool parse_dsize(std::string_view v, Dsize& out, std::string& error) {
   out = Dsize{};
   auto num = [&](std::string_view s, uint32_t& n) {
     if (!parse_int<uint32_t>(trim(s), 0, 65535, n)) {
-      error = "'" + std::string(trim(s)) + "' is not a size 0..65535";
+      error = quoted(trim(s)) + " is not a size 0..65535";
       return false;
     }
     return true;
@@ -238,7 +239,7 @@ bool parse_flow(std::string_view v, Rule& r, std::string& error) {
     else if (t == "not_established") st = FlowState::NotEstablished;
     else if (t == "stateless") continue;
     else {
-      error = "'" + std::string(t) + "' is not supported (to_server, to_client, from_client, "
+      error = quoted(t) + " is not supported (to_server, to_client, from_client, "
               "from_server, established, not_established, stateless)";
       return false;
     }
@@ -420,7 +421,7 @@ bool parse_one(std::string_view text, Rule& r, Fault& f) {
   else if (fields[0] == "drop") r.action = Action::Drop;
   else if (fields[0] == "pass") r.action = Action::Pass;
   else {
-    f = {"action", "'" + std::string(fields[0]) + "' is not supported (alert, drop, pass)"};
+    f = {"action", quoted(fields[0]) + " is not supported (alert, drop, pass)"};
     return false;
   }
   if (fields[1] == "tcp") r.proto = Proto::Tcp;
@@ -428,12 +429,12 @@ bool parse_one(std::string_view text, Rule& r, Fault& f) {
   else if (fields[1] == "icmp") r.proto = Proto::Icmp;
   else if (fields[1] == "ip") r.proto = Proto::Ip;
   else {
-    f = {"protocol", "'" + std::string(fields[1]) + "' is not supported (tcp, udp, icmp, ip)"};
+    f = {"protocol", quoted(fields[1]) + " is not supported (tcp, udp, icmp, ip)"};
     return false;
   }
   if (fields[4] == "<>") r.bidirectional = true;
   else if (fields[4] != "->") {
-    f = {"direction", "'" + std::string(fields[4]) + "' is not '->' or '<>'"};
+    f = {"direction", quoted(fields[4]) + " is not '->' or '<>'"};
     return false;
   }
   std::string err;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
 
 #include "ids/rule_parser.h"
@@ -196,6 +197,26 @@ alert tcp any any -> any any (dsize:>5; sid:4;)
   EXPECT_FALSE(l.db->programs()[1].verify_contents);  // Hyperscan alone is exact
   EXPECT_TRUE(l.db->programs()[0].verify_contents);
   EXPECT_EQ(l.db->always_rules(), std::vector<uint32_t>{3});
+}
+
+}  // namespace
+}  // namespace vfpath::ids
+
+namespace vfpath::ids {
+namespace {
+
+// A hostile payload for a relative chain: 60,000 'a's and no 'b'. Without
+// the memo this is O(L^3); with it, it finishes at once.
+TEST(Matcher, RelativeChainOnHostilePayloadIsBounded) {
+  Loaded l = load(
+      "alert tcp any any -> any any (content:\"a\"; content:\"a\"; distance:0; "
+      "content:\"a\"; distance:0; content:\"b\"; distance:0; sid:1;)\n");
+  ASSERT_TRUE(l.scratch);
+  const std::string hostile(60000, 'a');
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(sids(l, tcp(hostile)), (std::set<uint32_t>{}));
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+  EXPECT_EQ(sids(l, tcp(hostile + "b")), (std::set<uint32_t>{1}));
 }
 
 }  // namespace
