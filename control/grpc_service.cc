@@ -1,5 +1,7 @@
 #include "control/grpc_service.h"
 
+#include "control/problem_text.h"
+
 #include <grpcpp/health_check_service_interface.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,11 +20,6 @@
 namespace vfpath::control {
 namespace {
 
-std::string join_lines(const std::vector<std::string>& lines) {
-  std::string s;
-  for (const auto& l : lines) s += (s.empty() ? "" : "\n") + l;
-  return s;
-}
 
 }  // namespace
 
@@ -104,9 +101,9 @@ grpc::Status ControlService::Apply(grpc::ServerContext*, const v1::ApplyRequest*
     switch (out.status) {
       case ApplyOutcome::Status::kApplied: return grpc::Status::OK;
       case ApplyOutcome::Status::kStale:
-        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, join_lines(out.problems));
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, join_problems(out.problems));
       case ApplyOutcome::Status::kInvalid:
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, join_lines(out.problems));
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, join_problems(out.problems));
     }
   } catch (const std::exception& e) {
     return grpc::Status(grpc::StatusCode::INTERNAL, std::string("apply failed: ") + e.what());

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "control/config_file.h"
 #include "control/model.h"
+#include "control/problem_text.h"
 #include "control/text_address.h"
 
 namespace vfpath::control {
@@ -297,6 +299,26 @@ TEST(ConfigFile, ErrorsNameTheFileAndAMissingFileIsClear) {
   } catch (const ConfigFileError& e) {
     EXPECT_EQ(std::string(e.what()), path + ": enis[1].ipv4[0]: \"10.0.2.1\" is the subnet's gateway");
   }
+}
+
+}  // namespace
+}  // namespace vfpath::control
+
+namespace vfpath::control {
+namespace {
+
+// A push refused for a thousand problems still tells the client the first
+// ones and how many there are (gRPC drops an over-long status message whole).
+TEST(ProblemText, KeepsWholeLinesWithinTheBudgetAndCountsTheRest) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1100; ++i) lines.push_back("enis[" + std::to_string(i) + "].ipv4[0]: \"10.0.2.20\" already belongs to ENI \"x0\"");
+  const std::string text = join_problems(lines, 1000);
+  EXPECT_LE(text.size(), 1100u);
+  EXPECT_EQ(text.rfind(lines[0], 0), 0u);
+  const size_t kept = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+  EXPECT_NE(text.find("... and " + std::to_string(1100 - kept) + " more problems (1100 in all"), std::string::npos) << text;
+  EXPECT_EQ(join_problems({"a", "b"}), "a\nb");
+  EXPECT_EQ(join_problems({}), "");
 }
 
 }  // namespace

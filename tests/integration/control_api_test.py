@@ -4,7 +4,9 @@ vfpathd forwards an endless stream (net_pcap infinite_rx) from vm1 to vm2
 across a network ACL; 1000 pushes each change that ACL but keep the stream
 allowed, and not one packet is dropped; a push that revokes the rule stops
 the stream from its generation on. Invalid and stale pushes are refused with
-their reasons and change nothing; health, boot id across a restart.
+their reasons and change nothing; so are hostile ones (over the ENI limit,
+over the request size limit, JSON nested 20,000 deep), with traffic still
+flowing; health, boot id across a restart.
 
 usage: control_api_test.py VFPATHD VFPATHCTL [--pushes N]"""
 
@@ -133,6 +135,38 @@ def main():
                 rc, _, err = vfpathctl("apply", path, "--base-generation", "1")
                 check(rc == 1 and f"base generation 1 is not the one in force ({gen})" in err, "a stale push is refused")
                 check(int(json.loads(vfpathctl("get")[1])["generation"]) == gen, "refused pushes changed nothing")
+
+                # Hostile pushes: each refused with a precise error, the
+                # generation in force untouched, the stream still flowing.
+                def still_in_force(what):
+                    tx0 = int(stats()["ports"][1]["tx_packets"])
+                    time.sleep(0.2)
+                    s = stats()
+                    check(int(s["generation"]) == gen and int(s["ports"][1]["tx_packets"]) > tx0,
+                          f"{what}: generation {s['generation']} still in force, traffic flowing")
+
+                many = config(tmp, gen + 1)
+                many["enis"] += [{"id": f"x{i}", "port": "b", "mac": f"02:00:00:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}",
+                                  "subnet": "sn-2", "ipv4": ["10.0.2.20"]} for i in range(1100)]
+                json.dump(many, open(path, "w"))
+                rc, _, err = vfpathctl("apply", path)
+                check(rc == 1 and "enis: at most 1024 ENIs" in err, f"1,100 more ENIs than the limit are refused ({err.splitlines()[0] if err else rc})")
+                still_in_force("after the ENI flood")
+
+                huge = config(tmp, gen + 1)
+                huge["enis"] += [{"id": f"y{i}" + "z" * 200, "port": "b", "mac": "02:00:00:00:02:0b",
+                                  "subnet": "sn-2", "ipv4": ["10.0.2.21"]} for i in range(100000)]
+                json.dump(huge, open(path, "w"))
+                size_mb = os.path.getsize(path) / 1e6
+                rc, _, err = vfpathctl("apply", path)
+                check(rc != 0 and ("larger than max" in err or "RESOURCE_EXHAUSTED" in err or "exceeds" in err),
+                      f"a {size_mb:.0f} MB push (over the 16 MiB request limit) is refused: {err.strip().splitlines()[-1] if err else rc}")
+                still_in_force("after the oversized push")
+
+                open(path, "w").write('{"generation": ' + str(gen + 1) + ', "vpcs": ' + "[" * 20000 + "]" * 20000 + "}")
+                rc, _, err = vfpathctl("apply", path)
+                check(rc != 0 and err.strip() != "", f"JSON nested 20,000 deep is refused: {err.strip().splitlines()[0][:120] if err else rc}")
+                still_in_force("after the deeply nested push")
 
                 json.dump(config(tmp, gen + 1, allow_stream=False), open(path, "w"))
                 rc, _, _ = vfpathctl("apply", path, "--base-generation", str(gen))
