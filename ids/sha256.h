@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4), for cache keys: a rule set's cached database is
+// SHA-256 (OpenSSL libcrypto), for cache keys: a rule set's cached database is
 // found by the digest of its text, so a collision would load the wrong rules.
 // Control path only.
 #pragma once

@@ -12,7 +12,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev zlib1g-dev clang
-  libhyperscan-dev libpcre2-dev
+  libhyperscan-dev libpcre2-dev libssl-dev
   # tests, demo and benchmarks
   iproute2 iputils-ping ethtool tcpdump tshark python3 python3-scapy python3-pyelftools
   # Open vSwitch-DPDK side by side (bench/ovs; its service is never started by the benchmark)

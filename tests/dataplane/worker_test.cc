@@ -69,6 +69,15 @@ struct FakeNet {
     return m;
   }
   void arrive(uint16_t port, const Bytes& frame) { rx[port].push_back(make(frame, port)); }
+  // Buffers neither transmitted, freed, still to be received nor in a ring:
+  // what the worker lost track of.
+  size_t unaccounted() const {
+    size_t held = freed.size();
+    for (const auto& [port, q] : tx) held += q.size();
+    for (const auto& [port, q] : rx) held += q.size();
+    for (const auto& [key, r] : rings) held += r.size();
+    return storage.size() - held;
+  }
 };
 
 struct FakeIo {
@@ -179,6 +188,7 @@ TEST(Worker, FreesADroppedFrameAndChargesTheReasonToTheSender) {
   EXPECT_EQ(a.drops(DropReason::kSpoofedSrcIp), 1u);
   EXPECT_EQ(a.eni("vm1").drops[static_cast<size_t>(DropReason::kSpoofedSrcIp)], 1u);
   EXPECT_EQ(a.eni("vm1").rx_packets, 1u);  // the VM sent it: rx counts what arrived
+  EXPECT_EQ(a.net.unaccounted(), 0u);
   EXPECT_EQ(a.counters.port(kPortB).tx_packets, 0u);
 }
 
@@ -194,6 +204,7 @@ TEST(Worker, AFullTxQueueDropsTheRestAsTxFullOfTheReceivingEni) {
   EXPECT_EQ(a.eni("vm2").drops[static_cast<size_t>(DropReason::kTxFull)], 3u);
   EXPECT_EQ(a.drops(DropReason::kTxFull), 3u);
   EXPECT_EQ(a.eni("vm1").rx_packets, 5u);
+  EXPECT_EQ(a.net.unaccounted(), 0u) << "a refused frame must be freed, not leaked";
 }
 
 // Whichever worker reads the frame from the port, it is forwarded once and
@@ -231,6 +242,7 @@ TEST(Worker, AFullHandoffRingDropsTheFrameAsHandoffFull) {
     if (!a.net.tx[kPortB].empty()) continue;  // this reader owns it: nothing handed over
     EXPECT_EQ(a.net.freed.size(), 1u);
     EXPECT_EQ(a.drops(DropReason::kHandoffFull), 1u);
+    EXPECT_EQ(a.net.unaccounted(), 0u);
     EXPECT_EQ(a.eni("vm1").rx_packets, 0u);  // the owner never saw it
     EXPECT_EQ(a.counters.port(kPortA).rx_packets, 1u);
     return;
@@ -246,6 +258,7 @@ TEST(Worker, ABurstLargerThanOneRxBurstIsReadOverIterations) {
   EXPECT_EQ(a.workers[0]->iterate(), 0u);
   EXPECT_EQ(a.net.tx[kPortB].size(), kBurstSize + 3u);
   EXPECT_EQ(a.eni("vm2").tx_packets, kBurstSize + 3u);
+  EXPECT_EQ(a.net.unaccounted(), 0u);
 }
 
 }  // namespace
