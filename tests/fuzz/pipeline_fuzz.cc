@@ -3,7 +3,7 @@
 // rewrite, overlay encapsulation and MTU) and the uplink pipeline (validated
 // decapsulation) against a small VPC on a VXLAN overlay. Built with ASan and UBSan; the frame sits in
 // an exactly sized allocation after the headroom, so any read past it is a
-// crash. Run by tests/fuzz/run_fuzz.sh.
+// crash. Run by tests/fuzz/run_fuzz.sh (CI) and scripts/fuzz.sh.
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -121,10 +121,51 @@ const Snapshot& snapshot() {
   return s;
 }
 
+// The first input byte steers the frame past the early stages, which raw
+// captures rarely pass (their MACs and addresses are nobody's here): bit 0
+// makes it vm1's on port 0 (to the router's MAC from vm1's; an IPv4 or IPv6
+// packet from vm1's address, its IPv4 header checksum made right), bit 1
+// sends it to the overlay's remote host instead of vm2, bit 2 makes it a
+// reply (from vm2 to vm1). Without bit 0 the frame goes as it is to every
+// port. The rest of the input is the frame.
+void steer(uint8_t how, uint8_t* f, size_t size) {
+  static const uint8_t router[6] = {0x02, 0x76, 0x66, 0x70, 0, 1};
+  if (size < 14) return;
+  std::memcpy(f, router, 6);
+  const MacAddr vm1 = mac(0);
+  std::memcpy(f + 6, vm1.bytes.data(), 6);
+  const uint16_t type = static_cast<uint16_t>(f[12] << 8 | f[13]);
+  const bool reply = how & 4;
+  const uint8_t peer = how & 2 ? 3 : 2;  // 10.0.3.10 / fd00:0:0:3::10 live on host .2 of the overlay
+  if (type == 0x0800 && size >= 34 && (f[14] >> 4) == 4) {
+    const uint8_t src[4] = {10, 0, static_cast<uint8_t>(reply ? peer : 1), 10};
+    const uint8_t dst[4] = {10, 0, static_cast<uint8_t>(reply ? 1 : peer), 10};
+    std::memcpy(f + 26, src, 4);
+    std::memcpy(f + 30, dst, 4);
+    const size_t ihl = (f[14] & 15u) * 4u;
+    if (ihl >= 20 && 14 + ihl <= size) {
+      f[24] = f[25] = 0;
+      uint32_t sum = 0;
+      for (size_t i = 0; i < ihl; i += 2) sum += static_cast<uint32_t>(f[14 + i] << 8 | f[15 + i]);
+      while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+      f[24] = static_cast<uint8_t>(~sum >> 8);
+      f[25] = static_cast<uint8_t>(~sum);
+    }
+  } else if (type == 0x86dd && size >= 54) {
+    uint8_t a[16] = {0xfd, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x10};
+    uint8_t b[16] = {0xfd, 0, 0, 0, 0, 0, 0, peer, 0, 0, 0, 0, 0, 0, 0, 0x10};
+    std::memcpy(f + 22, reply ? b : a, 16);
+    std::memcpy(f + 38, reply ? a : b, 16);
+  }
+}
+
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > 4096) return 0;
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t input_size) {
+  if (input_size < 1 || input_size > 4097) return 0;
+  const uint8_t how = input[0];
+  const uint8_t* data = input + 1;
+  const size_t size = input_size - 1;
   constexpr size_t kHeadroom = 128, kTailroom = 64;
   // One exact allocation: headroom, the frame, tailroom. Stages may write in
   // the head- and tailroom they are told about, never read past the frame.
@@ -133,7 +174,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   PacketMeta m;
   parse_frame(buf.data() + kHeadroom, static_cast<uint32_t>(size), m);
   for (uint16_t port = 0; port < 3; ++port) {
+    if ((how & 1) && port != 0) break;
     std::memcpy(buf.data() + kHeadroom, data, size);
+    if (how & 1) steer(how, buf.data() + kHeadroom, size);
     Burst b;
     b.count = 1;
     b.in_port = port;

@@ -14,8 +14,9 @@ import glob, hashlib, os, sys
 from scapy.all import PcapReader
 for f in glob.glob(os.path.join(sys.argv[1], "*", "*.pcap*")):
     for p in PcapReader(f):
-        b = bytes(p)[:4096]
-        open(os.path.join(sys.argv[2], hashlib.sha1(b).hexdigest()), "wb").write(b)
+        for how in (0, 1, 3, 5):  # pipeline_fuzz.cc's steering byte
+            b = bytes([how]) + bytes(p)[:4096]
+            open(os.path.join(sys.argv[2], hashlib.sha1(b).hexdigest()), "wb").write(b)
 PY
 cd "$out"
 corpora=(corpus)

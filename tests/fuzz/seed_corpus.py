@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Seeds tests/fuzz/corpus/<target> from the repository's own data when it is
-empty: every frame of tests/data/pcaps (parser, pipeline), the example
+empty: every frame of tests/data/pcaps (parser; pipeline with each steering byte), the example
 configurations as JSON and as serialized protobuf (config), the first lines
 of each ClassBench file (classbench). delta starts empty (libFuzzer builds it).
 
@@ -27,7 +27,12 @@ def main():
             from scapy.all import PcapReader
             for f in glob.glob(os.path.join(root, "tests", "data", "pcaps", "*", "*.pcap*")):
                 for p in PcapReader(f):
-                    put(d, bytes(p)[:4096])
+                    frame = bytes(p)[:4096]
+                    if t == "parser":
+                        put(d, frame)
+                    else:  # the first byte steers it (pipeline_fuzz.cc): as is, from vm1, to the overlay, a reply
+                        for how in (0, 1, 3, 5):
+                            put(d, bytes([how]) + frame)
         elif t == "config":
             for f in glob.glob(os.path.join(root, "examples", "*.json")):
                 put(d, b"\x00" + open(f, "rb").read())
