@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "control/sg_config.h"
-#include "control/text_address.h"
+#include "packet/text_address.h"
 
 namespace vfpath::control {
 namespace {

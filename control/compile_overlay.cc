@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "control/overlay_config.h"
-#include "control/text_address.h"
+#include "packet/text_address.h"
 #include "encap/mtu.h"
 
 namespace vfpath::control {

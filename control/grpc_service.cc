@@ -13,7 +13,7 @@
 #include <stdexcept>
 
 #include "acl/nacl.h"
-#include "control/text_address.h"
+#include "packet/text_address.h"
 #include "dataplane/explain.h"
 #include "dataplane/stats_view.h"
 

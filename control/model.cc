@@ -7,7 +7,7 @@
 #include "control/nacl_config.h"
 #include "control/sg_config.h"
 #include "control/overlay_config.h"
-#include "control/text_address.h"
+#include "packet/text_address.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath::control {

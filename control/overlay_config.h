@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "control/text_address.h"
+#include "packet/text_address.h"
 #include "control/validate.h"
 #include "control/vfpath.pb.h"
 #include "encap/encap_template.h"

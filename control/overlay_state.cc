@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "control/overlay_config.h"
-#include "control/text_address.h"
+#include "packet/text_address.h"
 #include "control/validate.h"
 
 namespace vfpath::control {

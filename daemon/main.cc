@@ -42,7 +42,9 @@ int launch_worker(void* arg) {
   return 0;
 }
 
-// The workers and what they share; destroyed before the ports stop.
+// The workers and what they share; destroyed before the ports stop. Member
+// order is destruction order reversed: the workers go first, then the zone
+// counts they share, then the rings (which free frames still in flight).
 struct Workers {
   std::unique_ptr<HandoffRings> handoff;
   std::unique_ptr<ct::SharedZoneCount[]> zone_counts = std::make_unique<ct::SharedZoneCount[]>(kMaxEnis);
@@ -65,11 +67,6 @@ struct Workers {
       throw daemon::StartupError(e.what());
     }
   }
-  ~Workers() {
-    each.clear();
-    handoff.reset();  // frees frames still in flight between workers
-  }
-
   // ListConnections: each worker lists its own table, a slice per loop.
   std::vector<ConnectionRecord> list(const ConnectionFilter& f, size_t max) {
     std::vector<ConnectionRecord> all;

@@ -41,8 +41,7 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
   }
   nacl_stage(b, s, routes);
   conntrack_stage(b, s, ctx);
-  SpareFrames none;
-  overlay_encap_stage(b, s, routes, spares ? *spares : none);
+  overlay_encap_stage(b, s, routes, spares);
   l2_rewrite_stage(b, s);
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ids/quoted.h"
+#include "packet/text_address.h"
 
 namespace vfpath::ids {
 namespace {
@@ -43,10 +44,12 @@ bool parse_cidr(std::string_view text, Cidr& out, std::string& error) {
   std::string addr(text.substr(0, slash));
   out = Cidr{};
   int max_len = 32;
-  if (inet_pton(AF_INET, addr.c_str(), out.addr.data()) == 1) {
+  if (auto a4 = parse_ipv4(addr)) {  // packet/text_address.h: the project's one address parser
     out.family = Family::V4;
-  } else if (inet_pton(AF_INET6, addr.c_str(), out.addr.data()) == 1) {
+    std::memcpy(out.addr.data(), &a4->value, 4);
+  } else if (auto a6 = parse_ipv6(addr)) {
     out.family = Family::V6;
+    std::memcpy(out.addr.data(), a6->bytes.data(), 16);
     max_len = 128;
   } else {
     error = quoted(text) + " is not an IPv4 or IPv6 address";

@@ -46,9 +46,11 @@ void answer_too_big(Burst& b, uint16_t i, const Snapshot& s, uint16_t mtu) {
 // buffer, the others in the burst's spare frames, each encapsulated. All
 // carry the flow hash of the original packet (one underlay path).
 void fragment_and_encapsulate(Burst& b, uint16_t i, const encap::EncapTemplate& t, const encap::UnderlayIp& to,
-                              TxOffload offload, uint16_t mtu, uint32_t hash, SpareFrames& spares) {
+                              TxOffload offload, uint16_t mtu, uint32_t hash, SpareFrames* lent) {
   Verdict& v = b.verdict[i];
   Frame& f = b.frames[i];
+  static SpareFrames none;  // never written: nothing is free in it
+  SpareFrames& spares = lent ? *lent : none;
   const uint16_t free = static_cast<uint16_t>(spares.count - spares.used);
   // The first fragment goes to a scratch buffer (fragment_ipv4 reads the
   // packet while writing), then back over the packet: it is never longer.
@@ -78,7 +80,7 @@ void fragment_and_encapsulate(Burst& b, uint16_t i, const encap::EncapTemplate& 
 
 }  // namespace
 
-void overlay_encap_stage(Burst& b, const Snapshot& s, const RouteResults& routes, SpareFrames& spares) {
+void overlay_encap_stage(Burst& b, const Snapshot& s, const RouteResults& routes, SpareFrames* spares) {
   if (!s.overlay) return;
   const OverlaySnapshot& o = *s.overlay;
   for (uint16_t i = 0; i < b.count; ++i) {

@@ -56,10 +56,10 @@ DropReason resolve_remote(const Snapshot& s, const EniEntry& eni, uint16_t eni_i
 // kUplinkEni gets the inner L2 header (to the peer's MAC, from the router's),
 // the MTU check — too big with DF (and all IPv6): ICMP fragmentation needed /
 // packet too big with the inner MTU back to the VM, counted `mtu_exceeded`;
-// IPv4 without DF: fragmented into `spares` — and the VPC's outer headers to
+// IPv4 without DF: fragmented into `spares` (null: none lent, `mtu_exceeded`) — and the VPC's outer headers to
 // the peer's underlay address (routes.peer). With UDP checksum offload, the
 // verdict (or spares.offload) says what the port must finish.
-void overlay_encap_stage(Burst& b, const Snapshot& s, const RouteResults& routes, SpareFrames& spares);
+void overlay_encap_stage(Burst& b, const Snapshot& s, const RouteResults& routes, SpareFrames* spares);
 
 // On the uplink port (s.overlay set), after parse_stage: ARP requests and
 // neighbour solicitations for our underlay addresses are answered with the

@@ -13,7 +13,7 @@
 #include "control/validate.h"
 #include "dataplane/overlay_snapshot.h"
 #include "dataplane/stats_view.h"
-#include "control/text_address.h"
+#include "packet/text_address.h"
 
 #include <google/protobuf/util/json_util.h>
 

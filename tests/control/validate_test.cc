@@ -10,7 +10,7 @@
 #include "control/config_file.h"
 #include "control/model.h"
 #include "control/problem_text.h"
-#include "control/text_address.h"
+#include "packet/text_address.h"
 
 namespace vfpath::control {
 namespace {

@@ -15,7 +15,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -Wno-deprecated-volatile -I"$src" -I"$out/gen")
 p=$src/packet d=$src/dataplane a=$src/acl c=$src/control
 acl_pure=("$a"/{nacl,nacl_compile,rule_check,cidr,result,method,reference,small_classifier}.cc)
-control_text=("$c"/{model,config_file,text_address,nacl_config,sg_config,overlay_config}.cc "$out/gen/control/vfpath.pb.cc")
+control_text=("$c"/{model,config_file,nacl_config,sg_config,overlay_config}.cc "$p/text_address.cc" "$out/gen/control/vfpath.pb.cc")
 
 proto() {  # the schema's generated code, once
   [ -f "$out/gen/control/vfpath.pb.cc" ] || protoc --proto_path="$c" --cpp_out="$out/gen/control" "$c/vfpath.proto"

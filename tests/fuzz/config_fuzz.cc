@@ -4,14 +4,13 @@
 // way the model is built and must report problems, never crash or throw
 // anything but ConfigFileError; a configuration it accepts must have a
 // model whose references are in range.
-#include <google/protobuf/stubs/logging.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "control/config_file.h"
 #include "control/model.h"
+#include "tests/fuzz/quiet_protobuf.h"
 
 namespace {
 
@@ -23,13 +22,6 @@ void check_model(const vfpath::control::Model& m) {
 }
 
 }  // namespace
-
-// Protobuf logs every malformed UTF-8 string it meets: quiet, so the
-// fuzzer's own output stays readable.
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  google::protobuf::SetLogHandler(nullptr);
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vfpath::control;

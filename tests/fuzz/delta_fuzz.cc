@@ -2,8 +2,6 @@
 // (examples/demo.json's shape), then the result validated: apply_delta
 // reports problems of the delta, the model those of the result; neither may
 // crash, and the base is never changed.
-#include <google/protobuf/stubs/logging.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -11,6 +9,7 @@
 #include "control/config_file.h"
 #include "control/delta.h"
 #include "control/model.h"
+#include "tests/fuzz/quiet_protobuf.h"
 
 namespace {
 
@@ -28,13 +27,6 @@ const char* kBase = R"({
 })";
 
 }  // namespace
-
-// Protobuf logs every malformed UTF-8 string it meets: quiet, so the
-// fuzzer's own output stays readable.
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  google::protobuf::SetLogHandler(nullptr);
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vfpath::control;

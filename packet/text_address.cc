@@ -1,4 +1,4 @@
-#include "control/text_address.h"
+#include "packet/text_address.h"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace vfpath::control {
+namespace vfpath {
 
 std::optional<MacAddr> parse_mac(std::string_view t) {
   if (t.size() != 17) return std::nullopt;
@@ -82,4 +82,4 @@ std::string to_string(const Ipv6Addr& a) {
   return buf;
 }
 
-}  // namespace vfpath::control
+}  // namespace vfpath

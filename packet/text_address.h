@@ -9,7 +9,7 @@
 
 #include "packet/addr.h"
 
-namespace vfpath::control {
+namespace vfpath {
 
 std::optional<MacAddr> parse_mac(std::string_view text);
 std::optional<Ipv4Addr> parse_ipv4(std::string_view text);
@@ -28,4 +28,4 @@ std::string to_string(const MacAddr& m);
 std::string to_string(Ipv4Addr a);
 std::string to_string(const Ipv6Addr& a);
 
-}  // namespace vfpath::control
+}  // namespace vfpath
