@@ -150,26 +150,30 @@ Result<Nacl> Nacl::from_specs(std::span<const RuleSpec> ingress,
 Status Nacl::add(Direction dir, const RuleSpec& spec) {
   auto rule = validate(spec);
   if (!rule) return rule.error();
+  return add(dir, rule.value());
+}
+
+Status Nacl::add(Direction dir, const NaclRule& rule) {
   std::vector<NaclRule>& list = rules_[index(dir)];
   const auto pos = std::lower_bound(
-      list.begin(), list.end(), rule.value().number,
+      list.begin(), list.end(), rule.number,
       [](const NaclRule& r, uint16_t number) { return r.number < number; });
-  if (pos != list.end() && pos->number == rule.value().number) {
+  if (pos != list.end() && pos->number == rule.number) {
     return make_error(Errc::kDuplicateRuleNumber,
-                      "rule number " + std::to_string(spec.number) + " already exists");
+                      "rule number " + std::to_string(rule.number) + " already exists");
   }
   const size_t same_family = static_cast<size_t>(
       std::count_if(list.begin(), list.end(), [&](const NaclRule& r) {
-        return r.cidr.family == rule.value().cidr.family;
+        return r.cidr.family == rule.cidr.family;
       }));
   if (same_family >= limits_.max_rules_per_direction) {
     return make_error(Errc::kRuleLimitExceeded,
-                      at(spec) + "would exceed the limit of " +
+                      "rule " + std::to_string(rule.number) + ": would exceed the limit of " +
                           std::to_string(limits_.max_rules_per_direction) + " IPv" +
-                          std::to_string(static_cast<int>(rule.value().cidr.family)) +
+                          std::to_string(static_cast<int>(rule.cidr.family)) +
                           " rules per direction");
   }
-  list.insert(pos, rule.value());
+  list.insert(pos, rule);
   return Ok{};
 }
 

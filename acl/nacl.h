@@ -101,6 +101,9 @@ class Nacl final {
   // Adds one entry: validate() errors, plus kDuplicateRuleNumber (same
   // number in this direction) and kRuleLimitExceeded.
   Status add(Direction dir, const RuleSpec& spec);
+  // The same for an entry validate() made (a typed model's): only the
+  // number and limit checks.
+  Status add(Direction dir, const NaclRule& rule);
   // false if there is no such entry.
   bool remove(Direction dir, uint16_t number);
 

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "control/model.h"
 #include "control/sg_config.h"
-#include "packet/text_address.h"
 
 namespace vfpath::control {
 namespace {
@@ -14,18 +14,15 @@ namespace {
 using Canonical = AddressSetState::Canonical;
 using SetEntries = AddressSetState::SetEntries;
 
-SetEntries entries_of(const config::v1::Config& c) {
+SetEntries entries_of(const Model& m) {
   SetEntries out;
-  for (const auto& [name, cidrs] : SgModel(c).address_sets()) {
+  for (const auto& [name, cidrs] : SgModel(m).address_sets()) {
     auto& set = out[name];
-    for (const auto& text : cidrs) {
-      const PrefixParse p = parse_prefix(text);
-      if (!p.ok) throw std::logic_error("address sets: unvalidated CIDR " + text + " in " + name);
+    for (const acl::Cidr& c : cidrs) {
       PrefixAddr a;
-      a.ipv6 = p.is_v6;
-      if (p.is_v6) std::copy(p.v6.addr.bytes.begin(), p.v6.addr.bytes.end(), a.addr.bytes);
-      else a.addr.words[0] = p.v4.addr.value.raw();
-      set.emplace(a.ipv6, a.addr.qwords[0], a.addr.qwords[1], p.is_v6 ? p.v6.len : p.v4.len);
+      a.ipv6 = c.family == acl::Family::kIpv6;
+      std::copy(c.addr.bytes.begin(), c.addr.bytes.end(), a.addr.bytes);  // IPv4: bytes 0..3, the rest zero
+      set.emplace(a.ipv6, a.addr.qwords[0], a.addr.qwords[1], c.len);
     }
   }
   return out;
@@ -51,7 +48,7 @@ void put_all(AddressSets& table, const std::vector<AddressSetState::Entry>& puts
 
 }  // namespace
 
-AddressSetState::Plan AddressSetState::plan(const config::v1::Config& next) const {
+AddressSetState::Plan AddressSetState::plan(const Model& next) const {
   Plan p;
   p.entries = entries_of(next);
   const SetEntries& before = entries_;
@@ -116,9 +113,9 @@ void AddressSetState::apply(Plan&& p) {
   keys_.commit(std::move(p.keys));
 }
 
-SetBinding standalone_address_sets(const config::v1::Config& config) {
+SetBinding standalone_address_sets(const Model& model) {
   AddressSetState state;
-  AddressSetState::Plan p = state.plan(config);
+  AddressSetState::Plan p = state.plan(model);
   SetBinding binding = p.binding;
   state.apply(std::move(p));
   return binding;

@@ -20,10 +20,11 @@
 
 #include "control/compile.h"
 #include "control/counter_slots.h"
-#include "control/vfpath.pb.h"
 #include "acl/address_sets.h"
 
 namespace vfpath::control {
+
+struct Model;  // model.h
 
 class AddressSetState {
  public:
@@ -46,10 +47,10 @@ class AddressSetState {
     std::vector<Entry> removals, puts;    // otherwise: the in-place delta
   };
 
-  // What pushing `next` (validated) changes against the sets the table
+  // What pushing `next` (a model without problems) changes against the sets the table
   // holds (none at start-up). Changes nothing in force. Throws CompileError
   // when the sets need more than AddressSets::kMaxSets keys.
-  Plan plan(const config::v1::Config& next) const;
+  Plan plan(const Model& next) const;
 
   // Applies the plan and keeps its keys and entries. Call after compiling
   // with plan.binding and before publishing that snapshot. Puts go first
@@ -66,8 +67,8 @@ class AddressSetState {
   SetEntries entries_;                             // what the table holds, by set name
 };
 
-// The sets of `config` in a table of their own, keys 0..n-1: for compiling a
+// The sets of `model` in a table of their own, keys 0..n-1: for compiling a
 // configuration outside the config store (tests, tools).
-SetBinding standalone_address_sets(const config::v1::Config& config);
+SetBinding standalone_address_sets(const Model& model);
 
 }  // namespace vfpath::control

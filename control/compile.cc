@@ -9,7 +9,6 @@
 #include "control/address_set_state.h"
 #include "control/compile_cache.h"
 #include "control/compile_overlay.h"
-#include "control/nacl_config.h"
 #include "control/sg_config.h"
 #include "control/model.h"
 
@@ -64,12 +63,12 @@ SgPolicy build_policy(const ExpandedPolicy& expanded, const SetBinding& sets, co
 
 // One policy per distinct (VPC, group set); ENIs point at theirs. A policy
 // whose groups' rules (and set keys) are as in the last push is reused.
-void compile_security_groups(const config::v1::Config& c, const SetBinding& sets, CompileCache& cache, Snapshot& s) {
-  SgModel model(c);
+void compile_security_groups(const Model& m, const SetBinding& sets, CompileCache& cache, Snapshot& s) {
+  SgModel model(m);
   std::map<std::string, uint16_t> by_set;
-  for (int i = 0; i < c.enis_size(); ++i) {
+  for (size_t i = 0; i < m.enis.size(); ++i) {
     EniEntry& e = s.enis[i];
-    std::vector<std::string> groups = model.groups_of(i);
+    std::vector<std::string> groups = model.groups_of(static_cast<int>(i));
     e.security_groups = groups;
     std::sort(groups.begin(), groups.end());
     std::string key = s.vpc_ids[e.vpc];
@@ -104,12 +103,12 @@ NaclEntry build_nacl_tables(const NaclModel& n, int i) {
 // the limits are as in the last push), and the hit-counter slots laid out
 // table by table: one slot per entry plus the implicit deny.
 void compile_nacls(const Model& m, CompileCache& cache, Snapshot& s) {
-  const acl::nacl::Limits limits = nacl_limits(*m.source);
+  const acl::nacl::Limits& limits = m.nacl_limits;
   const std::string limits_key = std::to_string(limits.max_rules_per_direction) + "\n";
   uint32_t next_slot = 0;
   for (size_t i = 0; i < m.nacls.size(); ++i) {
     const NaclModel& n = m.nacls[i];
-    NaclEntry entry = *cache.nacls.get(limits_key + n.source->SerializeAsString(),
+    NaclEntry entry = *cache.nacls.get(limits_key + n.cache_key,
                                        [&] { return build_nacl_tables(n, static_cast<int>(i)); });
     for (auto& by_family : entry.tables)
       for (NaclTable& t : by_family) {
@@ -127,7 +126,6 @@ void compile_nacls(const Model& m, CompileCache& cache, Snapshot& s) {
 
 std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_ids, const OverlayBinding& overlay,
                                            const SetBinding& sets, CompileCache* cache) {
-  const config::v1::Config& c = *m.source;
   CompileCache own_cache;
   if (!cache) cache = &own_cache;
   auto s = std::make_unique<Snapshot>();
@@ -201,7 +199,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
   for (const auto& [port, count] : enis_on_port)
     if (count > 1) s->ports[port].only_eni = kNoEni;
 
-  compile_security_groups(c, sets.table ? sets : standalone_address_sets(c), *cache, *s);
+  compile_security_groups(m, sets.table ? sets : standalone_address_sets(m), *cache, *s);
   pack_untracked(*s);
   s->conntrack_capacity = m.conntrack_capacity;
 
@@ -210,7 +208,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
   if (!by_l2 || !by_address) throw std::logic_error("compile_snapshot: duplicate key in a validated config");
   s->eni_by_l2 = std::move(*by_l2);
   s->eni_by_address = std::move(*by_address);
-  if (c.has_underlay()) s->overlay = compile_overlay(c, port_ids, overlay, *s);
+  if (m.underlay) s->overlay = compile_overlay(m, *m.underlay, port_ids, overlay, *s);
   return s;
 }
 

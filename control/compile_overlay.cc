@@ -5,22 +5,21 @@
 #include <stdexcept>
 
 #include "control/overlay_config.h"
-#include "packet/text_address.h"
 #include "encap/mtu.h"
 
 namespace vfpath::control {
 namespace {
 
-std::optional<encap::EncapTemplate> build_template(const config::v1::Underlay& u, const MacAddr& local_mac,
+std::optional<encap::EncapTemplate> build_template(const UnderlayModel& u, const MacAddr& local_mac,
                                                    const encap::UnderlayIp& local, uint32_t vni) {
   encap::EncapSpec spec;
-  spec.type = tunnel_type(u);
+  spec.type = u.tunnel;
   spec.local = local;
   spec.local_mac = local_mac;
-  spec.next_hop_mac = *parse_mac(u.next_hop_mac());
+  spec.next_hop_mac = u.next_hop_mac;
   spec.vni = vni;
-  spec.udp_checksum = udp_checksum_mode(u, local.ipv6);
-  spec.udp_dst_port = tunnel_udp_port(u);
+  spec.udp_checksum = local.ipv6 ? u.checksum6 : u.checksum4;
+  spec.udp_dst_port = u.udp_port;
   auto t = encap::EncapTemplate::build(spec);
   if (!t) throw std::logic_error("compile_overlay: template refused for VNI " + std::to_string(vni));
   return t;
@@ -35,39 +34,38 @@ void add_length(std::vector<uint8_t>& lengths, uint8_t len) {
 
 }  // namespace
 
-std::shared_ptr<const OverlaySnapshot> compile_overlay(const config::v1::Config& c, const PortIds& ports,
+std::shared_ptr<const OverlaySnapshot> compile_overlay(const Model& m, const UnderlayModel& u, const PortIds& ports,
                                                        const OverlayBinding& binding, const Snapshot& s) {
-  const config::v1::Underlay& u = c.underlay();
   if (!binding.mappings) throw std::logic_error("compile_overlay: an underlay without a mapping table");
   auto o = std::make_shared<OverlaySnapshot>();
-  o->uplink_port = ports.at(u.port());
+  o->uplink_port = ports.at(u.port);
   o->mappings = binding.mappings;
-  const MacAddr local_mac = u.mac().empty() ? s.router_mac : *parse_mac(u.mac());
+  const MacAddr local_mac = u.mac ? *u.mac : s.router_mac;
   o->underlay_mac = local_mac;
   std::optional<encap::UnderlayIp> local4, local6;
-  if (!u.ipv4().empty()) local4 = encap::UnderlayIp::v4(*parse_ipv4(u.ipv4()));
-  if (!u.ipv6().empty()) local6 = encap::UnderlayIp::v6(*parse_ipv6(u.ipv6()));
+  if (u.ipv4) local4 = encap::UnderlayIp::v4(*u.ipv4);
+  if (u.ipv6) local6 = encap::UnderlayIp::v6(*u.ipv6);
 
   encap::DecapConfig& d = o->decap;
   d.has_v4 = local4.has_value();
   d.has_v6 = local6.has_value();
   if (local4) d.local_v4 = Ipv4Addr{be32::from_raw(local4->addr.words[0])};
   if (local6) d.local_v6 = Ipv6Addr::from(local6->addr.bytes);
-  const bool geneve = tunnel_type(u) == encap::TunnelType::kGeneve;
-  d.vxlan_port = geneve ? 0 : tunnel_udp_port(u);
-  d.geneve_port = geneve ? tunnel_udp_port(u) : 0;
+  const bool geneve = u.tunnel == encap::TunnelType::kGeneve;
+  d.vxlan_port = geneve ? 0 : u.udp_port;
+  d.geneve_port = geneve ? u.udp_port : 0;
 
   o->vpc_of_key.assign(kMaxOverlayVpcs, 0xffff);
   o->vpcs.resize(s.vpc_ids.size());
-  const uint16_t mtu = underlay_mtu(u);
-  for (int i = 0; i < c.vpcs_size(); ++i) {
-    const auto& v = c.vpcs(i);
+  const uint16_t mtu = u.mtu;
+  for (size_t i = 0; i < m.vpcs.size(); ++i) {
+    const VpcModel& v = m.vpcs[i];
     VpcOverlay& vo = o->vpcs[i];
-    if (v.vni() == 0) continue;
-    auto key = binding.vpc_keys.find(v.id());
+    if (v.vni == 0) continue;
+    auto key = binding.vpc_keys.find(v.id);
     if (key == binding.vpc_keys.end() || key->second >= kMaxOverlayVpcs)
-      throw std::logic_error("compile_overlay: VPC " + v.id() + " has no mapping-table key");
-    vo.vni = v.vni();
+      throw std::logic_error("compile_overlay: VPC " + v.id + " has no mapping-table key");
+    vo.vni = v.vni;
     vo.table_key = key->second;
     o->vpc_of_key[vo.table_key] = static_cast<uint16_t>(i);
     if (!o->vnis.add(vo.vni, vo.table_key)) throw std::logic_error("compile_overlay: VNI map full");

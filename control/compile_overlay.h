@@ -6,13 +6,15 @@
 #include <memory>
 
 #include "control/compile.h"
+#include "control/model.h"
 #include "dataplane/overlay_snapshot.h"
 
 namespace vfpath::control {
 
-// `s` is the snapshot compiled so far (VPCs, subnets, ENIs). Preconditions
-// as compile_snapshot's; throws std::logic_error when they do not hold.
-std::shared_ptr<const OverlaySnapshot> compile_overlay(const config::v1::Config& c, const PortIds& ports,
+// `u` is the model's underlay; `s` the snapshot compiled so far (VPCs,
+// subnets, ENIs). Preconditions as compile_snapshot's; throws
+// std::logic_error when they do not hold.
+std::shared_ptr<const OverlaySnapshot> compile_overlay(const Model& m, const UnderlayModel& u, const PortIds& ports,
                                                        const OverlayBinding& binding, const Snapshot& s);
 
 }  // namespace vfpath::control

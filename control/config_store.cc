@@ -16,12 +16,12 @@ ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPubl
   if (!built.problems.empty())
     throw CompileError("the configuration has " + std::to_string(built.problems.size()) + " problem(s), the first: " +
                        built.problems.front().to_string());
-  compile_and_publish(config::v1::Config{}, current_, built.model);
+  compile_and_publish(built.model);
 }
 
-void ConfigStore::compile_and_publish(const config::v1::Config& from, const config::v1::Config& c, const Model& model) {
-  OverlayState::Plan overlay = overlay_.plan(from, c);
-  AddressSetState::Plan sets = sets_.plan(c);
+void ConfigStore::compile_and_publish(const Model& model) {
+  OverlayState::Plan overlay = overlay_.plan(model);
+  AddressSetState::Plan sets = sets_.plan(model);
   std::unique_ptr<Snapshot> snapshot;
   SlotAssignments slots;
   try {
@@ -114,7 +114,7 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
     return out;
   }
   try {
-    compile_and_publish(current_, next, built.model);
+    compile_and_publish(built.model);
   } catch (const CompileError& e) {
     out.status = ApplyOutcome::Status::kInvalid;
     out.problems.push_back(e.what());

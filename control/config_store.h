@@ -48,10 +48,10 @@ class ConfigStore {
   ApplyOutcome apply_locked(const config::v1::Config& next, std::optional<uint64_t> base,
                             std::vector<std::string> problems);
 
-  // Compiles `c` with stable counter slots (rebuilding only the classifiers
-  // whose rules changed), brings the mapping table and the address sets from
-  // `from`'s entries to `c`'s in place, and publishes it.
-  void compile_and_publish(const config::v1::Config& from, const config::v1::Config& c, const Model& model);
+  // Compiles `model` with stable counter slots (rebuilding only the
+  // classifiers whose rules changed), brings the mapping table and the
+  // address sets to its entries in place, and publishes it.
+  void compile_and_publish(const Model& model);
 
   mutable std::mutex mutex_;
   config::v1::Config current_;

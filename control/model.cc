@@ -28,11 +28,25 @@ ct::ZoneConfig zone_config(const config::v1::EniConntrack& c) {
 std::string at(const char* list, int i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
+acl::Cidr cidr_of(const PrefixParse& p) {
+  acl::Cidr c;
+  if (p.is_v6) {
+    c.family = acl::Family::kIpv6;
+    c.addr.bytes = p.v6.addr.bytes;
+    c.len = p.v6.len;
+  } else {
+    c.family = acl::Family::kIpv4;
+    c.addr = acl::Address::v4(p.v4.addr.host());
+    c.len = p.v4.len;
+  }
+  return c;
+}
+
 // Builds the model while checking it: each step adds what it could parse to
 // `m_` and records what later steps need to know about what it refused.
 class Builder {
  public:
-  explicit Builder(const Config& c) : c_(c) { m_.source = &c; }
+  explicit Builder(const Config& c) : c_(c) {}
 
   ModelBuild run() {
     m_.generation = c_.generation();
@@ -48,7 +62,10 @@ class Builder {
     overlay_.router_mac = router_mac_;
     overlay_.port_roles = port_role_;
     overlay_.vpc_cidrs = vpc_cidrs_;
-    validate_overlay(c_, overlay_, errors_);
+    overlay_.vpc_index = vpc_index_;
+    overlay_.group_vpc = sg_vpc_;
+    overlay_.group_index = sg_index_;
+    build_overlay(c_, overlay_, m_, errors_);
     m_.router_mac = router_mac_;
     return ModelBuild{std::move(m_), std::move(errors_)};
   }
@@ -116,6 +133,7 @@ class Builder {
 
   void network_acls() {
     const acl::nacl::Limits limits = nacl_limits(c_);
+    m_.nacl_limits = limits;
     for (int i = 0; i < c_.network_acls_size(); ++i) {
       const auto& n = c_.network_acls(i);
       std::string path = at("network_acls", i);
@@ -127,7 +145,7 @@ class Builder {
         nacl_vpc_unknown_.insert(n.id());  // its subnets are not also told it is another VPC's
       }
       std::vector<NaclProblem> problems;
-      m_.nacls.push_back(NaclModel{n.id(), build_nacl(n, limits, path, problems), &n});
+      m_.nacls.push_back(NaclModel{n.id(), build_nacl(n, limits, path, problems), n.SerializeAsString()});
       if (nacl_index_.count(n.id()) == 0) nacl_index_.emplace(n.id(), static_cast<uint16_t>(i));
       for (auto& p : problems) error(std::move(p.path), std::move(p.message));
     }
@@ -140,6 +158,8 @@ class Builder {
       std::string path = at("prefix_lists", i);
       if (l.id().empty()) error(path + ".id", "is empty");
       else if (!lists_.emplace(l.id(), &l).second) error(path + ".id", quoted(l.id()) + " is used by another prefix list");
+      else list_index_.emplace(l.id(), static_cast<uint16_t>(i));
+      PrefixListModel model{l.id(), {}};
       const uint32_t max = l.max_entries() ? l.max_entries() : static_cast<uint32_t>(l.cidrs_size());
       if (max > limits.prefix_list_entries) lists_oversize_.insert(l.id());
       if (max > limits.prefix_list_entries)
@@ -148,7 +168,11 @@ class Builder {
       if (l.max_entries() && static_cast<uint32_t>(l.cidrs_size()) > l.max_entries())
         error(path + ".cidrs", std::to_string(l.cidrs_size()) + " entries exceed its max_entries " +
                                    std::to_string(l.max_entries()));
-      for (int j = 0; j < l.cidrs_size(); ++j) check_prefix(parse_prefix(l.cidrs(j)), path + "." + at("cidrs", j), l.cidrs(j));
+      for (int j = 0; j < l.cidrs_size(); ++j) {
+        PrefixParse p = parse_prefix(l.cidrs(j));
+        if (check_prefix(p, path + "." + at("cidrs", j), l.cidrs(j))) model.cidrs.push_back(cidr_of(p));
+      }
+      m_.prefix_lists.push_back(std::move(model));
     }
   }
 
@@ -160,6 +184,12 @@ class Builder {
       if (g.id().empty()) error(path + ".id", "is empty");
       else if (g.id().rfind("default:", 0) == 0) error(path + ".id", quoted(g.id()) + ": \"default:\" names the implicit default groups");
       else if (!sg_vpc_.emplace(g.id(), g.vpc()).second) error(path + ".id", quoted(g.id()) + " is used by another security group");
+      else sg_index_.emplace(g.id(), static_cast<uint16_t>(i));
+      SecurityGroupModel model;
+      model.id = g.id();
+      if (auto v = vpc_index_.find(g.vpc()); v != vpc_index_.end()) model.vpc = v->second;
+      model.cache_key = g.SerializeAsString();
+      m_.security_groups.push_back(std::move(model));
       if (!vpc_cidrs_.count(g.vpc())) {
         error(path + ".vpc", quoted(g.vpc()) + " is not a configured VPC");
         sg_vpc_unknown_.insert(g.id());
@@ -168,13 +198,14 @@ class Builder {
     for (int i = 0; i < c_.security_groups_size(); ++i) {
       const auto& g = c_.security_groups(i);
       std::string path = at("security_groups", i);
-      sg_rules(g, g.ingress(), path + ".ingress", "ingress", limits);
-      sg_rules(g, g.egress(), path + ".egress", "egress", limits);
+      sg_rules(g, g.ingress(), path + ".ingress", "ingress", limits, m_.security_groups[i].ingress);
+      sg_rules(g, g.egress(), path + ".egress", "egress", limits, m_.security_groups[i].egress);
     }
   }
 
   void sg_rules(const config::v1::SecurityGroup& g, const google::protobuf::RepeatedPtrField<config::v1::SgRule>& rules,
-                const std::string& path, const char* direction, const SgLimits& limits) {
+                const std::string& path, const char* direction, const SgLimits& limits,
+                std::vector<SgRuleModel>& out) {
     uint32_t cost = 0;
     bool cost_unsure = false;  // a list it names was refused for its size: that is the problem
     for (int j = 0; j < rules.size(); ++j) {
@@ -183,21 +214,28 @@ class Builder {
       cost += sg_rule_cost(r, lists_);
       if (r.cidrs_size() + r.prefix_lists_size() + r.security_groups_size() == 0)
         error(rp, "needs at least one peer (cidrs, prefix_lists or security_groups)");
+      SgRuleModel model;
       // Protocol, ports and ICMP once; then each CIDR.
       auto shape = acl::nacl::validate(sg_rule_spec(r, "0.0.0.0/0", 1));
       if (!shape) error(rp, strip_rule_number(shape.error().message));
+      else model.match = shape.value();
       for (int k = 0; k < r.cidrs_size(); ++k) {
         PrefixParse p = parse_prefix(r.cidrs(k));
         check_prefix(p, rp + "." + at("cidrs", k), r.cidrs(k));
         if (shape && p.ok) {
           auto full = acl::nacl::validate(sg_rule_spec(r, r.cidrs(k), 1));
           if (!full) error(rp + "." + at("cidrs", k), strip_rule_number(full.error().message));
+          else {
+            model.cidrs.push_back(full.value().cidr);
+            model.cidr_text.push_back(r.cidrs(k));
+          }
         }
       }
       for (int k = 0; k < r.prefix_lists_size(); ++k)
         if (lists_oversize_.count(r.prefix_lists(k))) cost_unsure = true;
-        else if (!lists_.count(r.prefix_lists(k)))
+        else if (auto l = list_index_.find(r.prefix_lists(k)); l == list_index_.end())
           error(rp + "." + at("prefix_lists", k), quoted(r.prefix_lists(k)) + " is not a configured prefix list");
+        else model.prefix_lists.push_back(l->second);
       for (int k = 0; k < r.security_groups_size(); ++k) {
         auto peer = sg_vpc_.find(r.security_groups(k));
         if (peer == sg_vpc_.end())
@@ -205,7 +243,9 @@ class Builder {
         else if (peer->second != g.vpc() && !sg_vpc_unknown_.count(peer->first) && !sg_vpc_unknown_.count(g.id()))
           error(rp + "." + at("security_groups", k), quoted(r.security_groups(k)) + " belongs to VPC " +
                                                          quoted(peer->second) + ", not " + quoted(g.vpc()));
+        else model.groups.push_back(sg_index_.at(peer->first));
       }
+      out.push_back(std::move(model));
     }
     if (cost > limits.rules_per_direction && !cost_unsure)
       error(path, std::to_string(cost) + " " + direction + " rules (one per peer, a prefix list counting its max_entries) exceed the limit of " +
@@ -216,7 +256,7 @@ class Builder {
     return m.rfind("rule 1: ", 0) == 0 ? m.substr(8) : m;
   }
 
-  void eni_security(const config::v1::Eni& e, const std::string& path, const std::string& vpc) {
+  void eni_security(const config::v1::Eni& e, const std::string& path, const std::string& vpc, EniModel& model) {
     const SgLimits limits = sg_limits(c_);
     if (static_cast<uint32_t>(e.security_groups_size()) > limits.groups_per_eni)
       error(path + ".security_groups", std::to_string(e.security_groups_size()) + " groups exceed the limit of " +
@@ -229,6 +269,7 @@ class Builder {
       if (g == sg_vpc_.end()) error(p, quoted(id) + " is not a configured security group");
       else if (g->second != vpc && !sg_vpc_unknown_.count(id)) error(p, quoted(id) + " belongs to VPC " + quoted(g->second) + ", not the ENI's " + quoted(vpc));
       else if (!seen.insert(id).second) error(p, quoted(id) + " is listed twice");
+      else if (auto index = sg_index_.find(id); index != sg_index_.end()) model.security_groups.push_back(index->second);
     }
     const auto& ct = e.conntrack();
     auto range = [&](uint32_t v, uint32_t lo, uint32_t hi, const char* field) {
@@ -397,7 +438,7 @@ class Builder {
       const SubnetInfo& s = sn->second;
       model.subnet = s.index;
       model.vpc = m_.subnets[s.index].vpc;
-      eni_security(e, path, s.vpc);
+      eni_security(e, path, s.vpc, model);
       model.conntrack = zone_config(e.conntrack());
       model.revalidate = e.conntrack().revalidate();
       if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
@@ -469,6 +510,8 @@ class Builder {
   std::map<std::string, std::string> nacl_vpc_;  // NACL id -> its VPC
   std::map<std::string, std::string> sg_vpc_;    // security group id -> its VPC
   std::map<std::string, const config::v1::PrefixList*> lists_;
+  std::map<std::string, uint16_t> list_index_;  // prefix list id -> index in the model
+  std::map<std::string, uint16_t> sg_index_;    // security group id -> index in the model
   OverlayFacts overlay_;  // what the overlay checks need from the rest
 };
 

@@ -7,9 +7,8 @@
 // compile_snapshot (compile.h) reads a model with no problems and cannot
 // fail on it except for resources (CompileError).
 //
-// Not yet typed here: the security groups and prefix lists (sg_config.h
-// expands them from the schema) and the overlay (overlay_config.h); the
-// model keeps the source message for them.
+// Nothing downstream reads the schema message again: the model owns copies
+// of what it needs (ids, and as cache keys the serialized NACLs and groups).
 #pragma once
 
 #include <cstdint>
@@ -17,10 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "acl/cidr.h"
 #include "acl/nacl.h"
 #include "conntrack/flow_table.h"
 #include "control/validate.h"
 #include "control/vfpath.pb.h"
+#include "encap/encap_template.h"
 #include "packet/addr.h"
 
 namespace vfpath::control {
@@ -34,12 +35,66 @@ struct PortModel {
 
 struct VpcModel {
   std::string id;
+  uint32_t vni = 0;  // 0: not on the overlay
 };
 
 struct NaclModel {
   std::string id;
   acl::nacl::Nacl rules;
-  const config::v1::NetworkAcl* source = nullptr;  // its serialization keys the classifier cache
+  std::string cache_key;  // the NACL as pushed (serialized): keys the classifier cache
+};
+
+struct PrefixListModel {
+  std::string id;
+  std::vector<acl::Cidr> cidrs;
+};
+
+// One rule of a security group: what it matches (protocol, destination
+// ports, ICMP type/code; its number and CIDR are unused) and its peers.
+struct SgRuleModel {
+  acl::nacl::NaclRule match;
+  std::vector<acl::Cidr> cidrs;
+  std::vector<std::string> cidr_text;  // as written, beside cidrs: Explain names the peer so
+  std::vector<uint16_t> prefix_lists;  // indices in Model::prefix_lists
+  std::vector<uint16_t> groups;        // indices in Model::security_groups
+};
+
+struct SecurityGroupModel {
+  std::string id;
+  uint16_t vpc = 0;
+  std::vector<SgRuleModel> ingress, egress;
+  std::string cache_key;  // the group as pushed (serialized): equal keys, equal rules
+};
+
+struct UnderlayModel {
+  std::string port;  // a port of role UPLINK
+  std::optional<Ipv4Addr> ipv4;
+  std::optional<Ipv6Addr> ipv6;
+  std::optional<MacAddr> mac;  // unset: the router's
+  MacAddr next_hop_mac;
+  uint16_t mtu = 1500;
+  uint32_t max_mappings = 0;
+  encap::TunnelType tunnel = encap::TunnelType::kVxlan;
+  uint16_t udp_port = 0;
+  encap::UdpChecksumMode checksum4 = encap::UdpChecksumMode::kZero;  // towards IPv4 peers
+  encap::UdpChecksumMode checksum6 = encap::UdpChecksumMode::kSoftware;
+};
+
+// An address of another host's ENI (a full-length table entry).
+struct MappingModel {
+  uint16_t vpc = 0;
+  encap::UnderlayIp ip;
+  encap::UnderlayIp underlay_ip;
+  MacAddr mac;
+  std::vector<uint16_t> security_groups;  // indices; empty: its VPC's default group
+};
+
+struct OverlayRouteModel {
+  uint16_t vpc = 0;
+  encap::UnderlayIp prefix;  // canonical
+  uint8_t prefix_len = 0;
+  encap::UnderlayIp underlay_ip;
+  MacAddr mac;  // the configured one, else the router's
 };
 
 struct SubnetModel {
@@ -62,14 +117,12 @@ struct EniModel {
   bool source_dest_check = true;
   std::vector<Ipv4Addr> ipv4;
   std::vector<Ipv6Addr> ipv6;
+  std::vector<uint16_t> security_groups;  // indices in Model::security_groups; empty: its VPC's default group
   ct::ZoneConfig conntrack;
   bool revalidate = false;
 };
 
 struct Model {
-  // The message the model was built from: the parts not typed yet read it.
-  // Must outlive the model.
-  const config::v1::Config* source = nullptr;
   uint64_t generation = 0;
   MacAddr router_mac;
   uint32_t conntrack_capacity = kDefaultConntrackCapacity;
@@ -78,6 +131,12 @@ struct Model {
   std::vector<NaclModel> nacls;
   std::vector<SubnetModel> subnets;
   std::vector<EniModel> enis;
+  acl::nacl::Limits nacl_limits;
+  std::vector<PrefixListModel> prefix_lists;
+  std::vector<SecurityGroupModel> security_groups;
+  std::optional<UnderlayModel> underlay;
+  std::vector<MappingModel> mappings;  // the valid ones (a model with problems is not compiled)
+  std::vector<OverlayRouteModel> overlay_routes;
 };
 
 struct ModelBuild {

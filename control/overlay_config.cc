@@ -1,5 +1,7 @@
 #include "control/overlay_config.h"
 
+#include "control/model.h"
+
 #include <set>
 
 #include "encap/mtu.h"
@@ -66,10 +68,8 @@ std::string at(const char* list, int i) { return std::string(list) + "[" + std::
 
 class OverlayValidator {
  public:
-  OverlayValidator(const Config& c, const OverlayFacts& f, std::vector<ConfigError>& errors)
-      : c_(c), f_(f), errors_(errors) {
-    for (const auto& g : c.security_groups()) group_vpc_.emplace(g.id(), g.vpc());
-  }
+  OverlayValidator(const Config& c, const OverlayFacts& f, Model& m, std::vector<ConfigError>& errors)
+      : c_(c), f_(f), m_(m), errors_(errors) {}
 
   void run() {
     if (c_.has_underlay()) underlay();
@@ -102,6 +102,14 @@ class OverlayValidator {
 
   void underlay() {
     const Underlay& u = c_.underlay();
+    UnderlayModel& model = m_.underlay.emplace();
+    model.port = u.port();
+    model.mtu = underlay_mtu(u);
+    model.max_mappings = underlay_max_mappings(u);
+    model.tunnel = tunnel_type(u);
+    model.udp_port = tunnel_udp_port(u);
+    model.checksum4 = udp_checksum_mode(u, false);
+    model.checksum6 = udp_checksum_mode(u, true);
     auto role = f_.port_roles.find(u.port());
     if (u.port().empty()) error("underlay.port", "is empty (a port with role UPLINK)");
     else if (role == f_.port_roles.end()) error("underlay.port", quoted(u.port()) + " is not a configured port");
@@ -123,9 +131,11 @@ class OverlayValidator {
     // problem already: peers of that family are not also reported.
     unsure4_ = u.ipv4().empty() ? u.ipv6().empty() : !local4_;
     unsure6_ = u.ipv6().empty() ? u.ipv4().empty() : !local6_;
-    if (!u.mac().empty()) unicast_mac(u.mac(), "underlay.mac");
+    model.ipv4 = local4_;
+    model.ipv6 = local6_;
+    if (!u.mac().empty()) model.mac = unicast_mac(u.mac(), "underlay.mac");
     if (u.next_hop_mac().empty()) error("underlay.next_hop_mac", "is empty (the MAC of the underlay gateway)");
-    else unicast_mac(u.next_hop_mac(), "underlay.next_hop_mac");
+    else if (auto m = unicast_mac(u.next_hop_mac(), "underlay.next_hop_mac")) model.next_hop_mac = *m;
     if (u.mtu() && (u.mtu() < kMinUnderlayMtu || u.mtu() > kMaxUnderlayMtu))
       error("underlay.mtu", std::to_string(u.mtu()) + " is outside " + std::to_string(kMinUnderlayMtu) + ".." +
                                 std::to_string(kMaxUnderlayMtu));
@@ -148,7 +158,8 @@ class OverlayValidator {
     for (int i = 0; i < c_.vpcs_size(); ++i) {
       const auto& v = c_.vpcs(i);
       bool has_v6 = false;
-      for (const auto& cidr : v.cidrs()) has_v6 = has_v6 || parse_prefix(cidr).is_v6;
+      if (auto cidrs = f_.vpc_cidrs.find(v.id()); cidrs != f_.vpc_cidrs.end())
+        for (const PrefixParse& p : cidrs->second) has_v6 = has_v6 || p.is_v6;
       if (v.vni() && has_v6) {
         error("underlay.mtu", std::to_string(underlay_mtu(u)) + " leaves " + std::to_string(inner) +
                                   " bytes for inner packets, below the 1280 IPv6 needs (VPC " + quoted(v.id()) +
@@ -171,7 +182,10 @@ class OverlayValidator {
       }
       auto [it, fresh] = seen.emplace(v.vni(), v.id());
       if (!fresh) error(path, std::to_string(v.vni()) + " is already the VNI of VPC " + quoted(it->second));
-      else vpc_vni_.emplace(v.id(), v.vni());
+      else {
+        vpc_vni_.emplace(v.id(), v.vni());
+        m_.vpcs[i].vni = v.vni();
+      }
     }
   }
 
@@ -184,25 +198,29 @@ class OverlayValidator {
 
   // The host a mapping or route points to: a unicast address of a family we
   // have an underlay address of, and not our own.
-  void underlay_peer(const std::string& text, const std::string& path) {
-    if (!c_.has_underlay()) return;  // reported once, above
+  // Returns the address when it is one of those.
+  std::optional<encap::UnderlayIp> underlay_peer(const std::string& text, const std::string& path) {
+    if (!c_.has_underlay()) return std::nullopt;  // reported once, above
     auto a = parse_ip(text);
-    if (!a) return error(path, quoted(text) + " is not an IPv4 or IPv6 address");
+    if (!a) return error(path, quoted(text) + " is not an IPv4 or IPv6 address"), std::nullopt;
     if (a->ipv6 ? !local6_ : !local4_) {
-      if (a->ipv6 ? unsure6_ : unsure4_) return;
+      if (a->ipv6 ? unsure6_ : unsure4_) return std::nullopt;
       return error(path, quoted(text) + " is " + (a->ipv6 ? "IPv6" : "IPv4") + " but the underlay has no " +
-                             (a->ipv6 ? "ipv6" : "ipv4") + " address");
+                             (a->ipv6 ? "ipv6" : "ipv4") + " address"), std::nullopt;
     }
     if ((a->ipv6 && *a == encap::UnderlayIp::v6(*local6_)) || (!a->ipv6 && *a == encap::UnderlayIp::v4(*local4_)))
-      error(path, quoted(text) + " is this appliance's own underlay address (local ENIs need no mapping)");
+      return error(path, quoted(text) + " is this appliance's own underlay address (local ENIs need no mapping)"), std::nullopt;
+    return a;
   }
 
   void mapping(int i) {
     const auto& m = c_.mappings(i);
     const std::string path = at("mappings", i);
     const bool vpc_ok = overlay_vpc(m.vpc(), path + ".vpc");
+    bool ok = vpc_ok;
     auto ip = parse_ip(m.ip());
     if (!ip) {
+      ok = false;
       error(path + ".ip", quoted(m.ip()) + " is not an IPv4 or IPv6 address");
     } else if (vpc_ok) {
       const OverlayKey key = *mapping_key(m.vpc(), m.ip());
@@ -210,6 +228,7 @@ class OverlayValidator {
       for (const PrefixParse& p : f_.vpc_cidrs.at(m.vpc()))
         inside = inside || (p.is_v6 == ip->ipv6 && (ip->ipv6 ? p.v6.contains(Ipv6Addr::from(ip->addr.bytes))
                                                                 : p.v4.contains(Ipv4Addr{be32::from_raw(ip->addr.words[0])})));
+      ok = false;
       if (!inside) error(path + ".ip", quoted(m.ip()) + " is not inside a CIDR of VPC " + quoted(m.vpc()));
       else if (auto e = f_.local_addresses.find(key); e != f_.local_addresses.end())
         error(path + ".ip", quoted(m.ip()) + " is the address of local ENI " + quoted(e->second) +
@@ -219,24 +238,35 @@ class OverlayValidator {
       else if (auto [it, fresh] = mappings_.emplace(key, i); !fresh)
         error(path + ".ip", quoted(m.ip()) + " in VPC " + quoted(m.vpc()) + " is already mapped by mappings[" +
                                 std::to_string(it->second) + "]");
+      else ok = true;
     }
-    underlay_peer(m.underlay_ip(), path + ".underlay_ip");
-    unicast_mac(m.mac(), path + ".mac");
+    MappingModel model;
+    auto peer = underlay_peer(m.underlay_ip(), path + ".underlay_ip");
+    auto mac = unicast_mac(m.mac(), path + ".mac");
     for (int j = 0; j < m.security_groups_size(); ++j) {
       const std::string& g = m.security_groups(j);
-      auto vpc = group_vpc_.find(g);
-      if (vpc == group_vpc_.end())
+      auto vpc = f_.group_vpc.find(g);
+      if (vpc == f_.group_vpc.end())
         error(path + ".security_groups[" + std::to_string(j) + "]", quoted(g) + " is not a configured security group");
       else if (vpc->second != m.vpc())
         error(path + ".security_groups[" + std::to_string(j) + "]",
               quoted(g) + " belongs to VPC " + quoted(vpc->second) + ", not " + quoted(m.vpc()));
+      else if (auto index = f_.group_index.find(g); index != f_.group_index.end())
+        model.security_groups.push_back(index->second);
     }
+    if (!ok || !peer || !mac) return;
+    model.vpc = f_.vpc_index.at(m.vpc());
+    model.ip = *ip;
+    model.underlay_ip = *peer;
+    model.mac = *mac;
+    m_.mappings.push_back(std::move(model));
   }
 
   void route(int i) {
     const auto& r = c_.overlay_routes(i);
     const std::string path = at("overlay_routes", i);
     const bool vpc_ok = overlay_vpc(r.vpc(), path + ".vpc");
+    bool ok = false;
     PrefixParse p = parse_prefix(r.prefix());
     if (p.host_bits) error(path + ".prefix", quoted(r.prefix()) + " has host bits set past the prefix length");
     else if (!p.ok) error(path + ".prefix", quoted(r.prefix()) + " is not a CIDR (e.g. 0.0.0.0/0 or fd00:20::/56)");
@@ -250,26 +280,36 @@ class OverlayValidator {
       else if (auto [it, fresh] = routes_.emplace(*route_key(r.vpc(), r.prefix()), i); !fresh)
         error(path + ".prefix", quoted(r.prefix()) + " in VPC " + quoted(r.vpc()) + " is already routed by overlay_routes[" +
                                     std::to_string(it->second) + "]");
+      else ok = true;
     }
-    underlay_peer(r.underlay_ip(), path + ".underlay_ip");
-    if (!r.mac().empty()) unicast_mac(r.mac(), path + ".mac");
+    auto peer = underlay_peer(r.underlay_ip(), path + ".underlay_ip");
+    std::optional<MacAddr> mac = f_.router_mac;
+    if (!r.mac().empty()) mac = unicast_mac(r.mac(), path + ".mac");
+    if (!ok || !peer || !mac) return;
+    OverlayRouteModel model;
+    model.vpc = f_.vpc_index.at(r.vpc());
+    model.prefix = p.is_v6 ? encap::UnderlayIp::v6(p.v6.addr) : encap::UnderlayIp::v4(p.v4.addr);
+    model.prefix_len = p.is_v6 ? p.v6.len : p.v4.len;
+    model.underlay_ip = *peer;
+    model.mac = *mac;
+    m_.overlay_routes.push_back(model);
   }
 
   const Config& c_;
   const OverlayFacts& f_;
+  Model& m_;
   std::vector<ConfigError>& errors_;
   std::optional<Ipv4Addr> local4_;
   std::optional<Ipv6Addr> local6_;
   bool unsure4_ = false, unsure6_ = false;
   std::map<std::string, uint32_t> vpc_vni_;
   std::map<OverlayKey, int> mappings_, routes_;
-  std::map<std::string, std::string> group_vpc_;  // security group id -> its VPC
 };
 
 }  // namespace
 
-void validate_overlay(const Config& c, const OverlayFacts& facts, std::vector<ConfigError>& errors) {
-  OverlayValidator(c, facts, errors).run();
+void build_overlay(const Config& c, const OverlayFacts& facts, Model& model, std::vector<ConfigError>& errors) {
+  OverlayValidator(c, facts, model, errors).run();
 }
 
 }  // namespace vfpath::control

@@ -45,17 +45,24 @@ using OverlayKey = std::pair<std::string, std::string>;
 std::optional<OverlayKey> mapping_key(const std::string& vpc, const std::string& ip);
 std::optional<OverlayKey> route_key(const std::string& vpc, const std::string& prefix);
 
-// What validate_config learnt from the rest of the configuration.
+struct Model;  // model.h
+
+// What build_model learnt from the rest of the configuration.
 struct OverlayFacts {
   MacAddr router_mac;
   std::map<std::string, config::v1::PortRole> port_roles;
-  std::map<std::string, std::vector<PrefixParse>> vpc_cidrs;
+  std::map<std::string, std::vector<PrefixParse>> vpc_cidrs;  // the accepted CIDRs
+  std::map<std::string, uint16_t> vpc_index;                  // VPC id -> index in the model
+  std::map<std::string, std::string> group_vpc;               // security group id -> its VPC id
+  std::map<std::string, uint16_t> group_index;                // security group id -> index in the model
   std::map<OverlayKey, std::string> local_addresses;  // (VPC, address) -> ENI id
   std::map<OverlayKey, std::string> gateways;         // (VPC, address) -> subnet id
 };
 
-// Appends every problem of the underlay, the VNIs, the mappings and the
-// overlay routes, each with its field path.
-void validate_overlay(const config::v1::Config& c, const OverlayFacts& facts, std::vector<ConfigError>& errors);
+// Builds the underlay, the VPCs' VNIs, the mappings and the overlay routes
+// into `model` (its VPCs already there), appending every problem with its
+// field path.
+void build_overlay(const config::v1::Config& c, const OverlayFacts& facts, Model& model,
+                   std::vector<ConfigError>& errors);
 
 }  // namespace vfpath::control

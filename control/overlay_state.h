@@ -13,10 +13,12 @@
 
 #include "control/compile.h"
 #include "control/counter_slots.h"
-#include "control/vfpath.pb.h"
+#include "control/overlay_config.h"
 #include "encap/mapping_table.h"
 
 namespace vfpath::control {
+
+struct Model;  // model.h
 
 class OverlayState {
  public:
@@ -30,17 +32,26 @@ class OverlayState {
     encap::Mapping value;
   };
 
+  // What the table holds for one (VPC id, canonical prefix).
+  struct Target {
+    encap::OverlayAddr addr;
+    uint8_t prefix_len = 0;
+    encap::Mapping value;
+    bool operator==(const Target&) const = default;
+  };
+
   struct Plan {
+    std::map<OverlayKey, Target> entries;  // every entry of `next`: what the table holds after apply()
     CounterSlots::Assignment keys;
     OverlayBinding binding;      // for compile_snapshot
-    std::vector<Entry> removals;  // in `current`, not in `next`
+    std::vector<Entry> removals;  // in the table, not in `next`
     std::vector<Entry> puts;      // new or changed in `next`
   };
 
-  // What pushing `next` changes, against `current` (the configuration whose
-  // entries the table holds; empty at start-up). Both validated. Changes
-  // nothing. Throws CompileError when more than kMaxOverlayVpcs VPCs need keys.
-  Plan plan(const config::v1::Config& current, const config::v1::Config& next) const;
+  // What pushing `next` (a model without problems) changes against what
+  // the table holds (nothing at start-up). Changes nothing. Throws
+  // CompileError when more than kMaxOverlayVpcs VPCs need keys.
+  Plan plan(const Model& next) const;
 
   // Applies the plan — removals first, so the table never holds more than
   // max(current, next) entries — and keeps its keys. Call after compiling
@@ -53,10 +64,13 @@ class OverlayState {
   uint32_t capacity() const { return capacity_; }
 
  private:
+  static std::map<OverlayKey, Target> entries_of(const Model& m);
+
   uint32_t capacity_;
   encap::MappingTable table_;
   CounterSlots keys_;
   std::map<std::string, uint16_t> current_keys_;
+  std::map<OverlayKey, Target> entries_;  // what the table holds
 };
 
 }  // namespace vfpath::control

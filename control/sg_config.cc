@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "control/compile.h"
+#include "control/model.h"
 #include "control/nacl_config.h"
 
 namespace vfpath::control {
@@ -38,10 +39,16 @@ namespace {
 
 std::string default_key(const std::string& vpc) { return "default:" + vpc; }
 
-acl::nacl::NaclRule set_rule_match(const config::v1::SgRule& rule, int32_t number) {
-  auto r = acl::nacl::validate(sg_rule_spec(rule, "0.0.0.0/0", number));
-  if (!r.ok()) throw std::logic_error("SgModel::expand: unvalidated rule: " + r.error().message);
-  return r.value();
+acl::Cidr host_cidr(Ipv4Addr a) { return acl::Cidr{acl::Family::kIpv4, acl::Address::v4(a.host()), 32}; }
+
+acl::Cidr host_cidr(const Ipv6Addr& a) {
+  acl::Cidr c{acl::Family::kIpv6, {}, 128};
+  c.addr.bytes = a.bytes;
+  return c;
+}
+
+acl::Cidr host_cidr(const encap::UnderlayIp& a) {
+  return a.ipv6 ? host_cidr(Ipv6Addr::from(a.addr.bytes)) : host_cidr(Ipv4Addr{be32::from_raw(a.addr.words[0])});
 }
 
 // True when `r` allows every port of protocol `proto` (6 or 17) from/to
@@ -52,34 +59,40 @@ bool opens_all(const acl::nacl::NaclRule& r, uint8_t proto) {
   return r.protocol == proto && r.ports.lo == 0 && r.ports.hi == 65535;
 }
 
+// The implicit default group's rules: all protocols, allow.
+acl::nacl::NaclRule allow_all() {
+  acl::nacl::RuleSpec spec;
+  spec.action = acl::nacl::Action::kAllow;
+  spec.number = 1;
+  spec.cidr = "0.0.0.0/0";
+  return acl::nacl::validate(spec).value();
+}
+
 }  // namespace
 
 std::string group_set_name(const std::string& group_key) { return "sg:" + group_key; }
 std::string prefix_list_set_name(const std::string& id) { return "pl:" + id; }
 
-SgModel::SgModel(const config::v1::Config& c) {
-  for (const auto& g : c.security_groups()) groups_.emplace(g.id(), &g);
-  for (const auto& l : c.prefix_lists()) lists_.emplace(l.id(), &l);
-  std::map<std::string, std::string> subnet_vpc;
-  for (const auto& s : c.subnets()) subnet_vpc.emplace(s.id(), s.vpc());
-  for (const auto& e : c.enis()) {
-    std::vector<std::string> groups(e.security_groups().begin(), e.security_groups().end());
-    if (groups.empty()) groups.push_back(default_key(subnet_vpc.at(e.subnet())));
+SgModel::SgModel(const Model& m) : model_(m) {
+  for (const auto& g : m.security_groups) groups_.emplace(g.id, &g);
+  auto members_of = [&](const std::vector<uint16_t>& groups, uint16_t vpc) {
+    std::vector<std::string> keys;
+    for (uint16_t g : groups) keys.push_back(m.security_groups[g].id);
+    if (keys.empty()) keys.push_back(default_key(m.vpcs[vpc].id));
+    return keys;
+  };
+  for (const EniModel& e : m.enis) {
+    std::vector<std::string> groups = members_of(e.security_groups, e.vpc);
     for (const auto& g : groups) {
-      auto& m = members_[g];
-      m.insert(m.end(), e.ipv4().begin(), e.ipv4().end());
-      m.insert(m.end(), e.ipv6().begin(), e.ipv6().end());
+      auto& members = members_[g];
+      for (const Ipv4Addr& a : e.ipv4) members.push_back(host_cidr(a));
+      for (const Ipv6Addr& a : e.ipv6) members.push_back(host_cidr(a));
     }
     eni_groups_.push_back(std::move(groups));
   }
   // ENIs on other hosts (overlay mappings) are members as well.
-  for (const auto& m : c.mappings()) {
-    std::vector<std::string> groups(m.security_groups().begin(), m.security_groups().end());
-    if (groups.empty()) groups.push_back(default_key(m.vpc()));
-    for (const auto& g : groups) members_[g].push_back(m.ip());
-  }
-  for (auto& [key, addrs] : members_)
-    for (auto& a : addrs) a += a.find(':') == std::string::npos ? "/32" : "/128";
+  for (const MappingModel& mapping : m.mappings)
+    for (const auto& g : members_of(mapping.security_groups, mapping.vpc)) members_[g].push_back(host_cidr(mapping.ip));
 }
 
 ExpandedPolicy SgModel::expand(const std::vector<std::string>& groups, const std::string& vpc) const {
@@ -91,36 +104,46 @@ ExpandedPolicy SgModel::expand(const std::vector<std::string>& groups, const std
     if (number > acl::nacl::kMaxRuleNumber)
       throw CompileError("the security groups of one ENI expand to more than " +
                          std::to_string(acl::nacl::kMaxRuleNumber) + " (rule, peer) pairs");
-    return number;
+    return static_cast<uint16_t>(number);
   };
-  auto add = [&](acl::nacl::Direction dir, const config::v1::SgRule& rule, const std::string& cidr, SgRuleRef ref) {
-    auto status = out.nacl.add(dir, sg_rule_spec(rule, cidr, next_number()));
-    if (!status.ok()) throw std::logic_error("SgModel::expand: unvalidated rule: " + status.error().message);
+  auto add = [&](acl::nacl::Direction dir, const acl::nacl::NaclRule& match, const acl::Cidr& cidr, SgRuleRef ref) {
+    acl::nacl::NaclRule r = match;
+    r.number = next_number();
+    r.cidr = cidr;
+    auto status = out.nacl.add(dir, r);
+    if (!status.ok()) throw std::logic_error("SgModel::expand: " + status.error().message);
     out.refs.push_back(std::move(ref));
   };
-  auto add_set = [&](acl::nacl::Direction dir, const config::v1::SgRule& rule, std::string set, SgRuleRef ref) {
-    out.set_rules.push_back(SetRuleSpec{dir, set_rule_match(rule, next_number()), std::move(set)});
+  auto add_set = [&](acl::nacl::Direction dir, const acl::nacl::NaclRule& match, std::string set, SgRuleRef ref) {
+    acl::nacl::NaclRule r = match;
+    r.number = next_number();
+    r.cidr = acl::Cidr{};  // unused: the set is the peer
+    out.set_rules.push_back(SetRuleSpec{dir, r, std::move(set)});
     out.refs.push_back(std::move(ref));
   };
-  auto add_rule = [&](const std::string& group, acl::nacl::Direction dir, int index, const config::v1::SgRule& rule) {
-    for (const auto& cidr : rule.cidrs()) add(dir, rule, cidr, {group, dir, index, cidr});
-    for (const auto& id : rule.prefix_lists())
-      add_set(dir, rule, prefix_list_set_name(id), {group, dir, index, "prefix list " + id});
-    for (const auto& id : rule.security_groups())
-      add_set(dir, rule, group_set_name(id), {group, dir, index, "group " + id});
+  auto add_rule = [&](const std::string& group, acl::nacl::Direction dir, int index, const SgRuleModel& rule) {
+    for (size_t k = 0; k < rule.cidrs.size(); ++k) add(dir, rule.match, rule.cidrs[k], {group, dir, index, rule.cidr_text[k]});
+    for (uint16_t l : rule.prefix_lists) {
+      const std::string& id = model_.prefix_lists[l].id;
+      add_set(dir, rule.match, prefix_list_set_name(id), {group, dir, index, "prefix list " + id});
+    }
+    for (uint16_t g : rule.groups) {
+      const std::string& id = model_.security_groups[g].id;
+      add_set(dir, rule.match, group_set_name(id), {group, dir, index, "group " + id});
+    }
   };
   for (const auto& g : groups) {
     if (g == default_key(vpc)) {
-      config::v1::SgRule all;
-      all.set_protocol("-1");
+      const acl::nacl::NaclRule all = allow_all();
       add_set(acl::nacl::Direction::kIngress, all, group_set_name(g), {"default", acl::nacl::Direction::kIngress, -1, "default group"});
       for (const char* cidr : {"0.0.0.0/0", "::/0"})
-        add(acl::nacl::Direction::kEgress, all, cidr, {"default", acl::nacl::Direction::kEgress, -1, cidr});
+        add(acl::nacl::Direction::kEgress, all, acl::parse_cidr(cidr, acl::HostBits::kReject).value(),
+            {"default", acl::nacl::Direction::kEgress, -1, cidr});
       continue;
     }
-    const auto& sg = *groups_.at(g);
-    for (int i = 0; i < sg.ingress_size(); ++i) add_rule(g, acl::nacl::Direction::kIngress, i, sg.ingress(i));
-    for (int i = 0; i < sg.egress_size(); ++i) add_rule(g, acl::nacl::Direction::kEgress, i, sg.egress(i));
+    const SecurityGroupModel& sg = *groups_.at(g);
+    for (size_t i = 0; i < sg.ingress.size(); ++i) add_rule(g, acl::nacl::Direction::kIngress, static_cast<int>(i), sg.ingress[i]);
+    for (size_t i = 0; i < sg.egress.size(); ++i) add_rule(g, acl::nacl::Direction::kEgress, static_cast<int>(i), sg.egress[i]);
   }
   for (int fam = 0; fam < 2; ++fam) {
     const auto family = fam ? acl::Family::kIpv6 : acl::Family::kIpv4;
@@ -153,22 +176,22 @@ std::string SgModel::fingerprint(const std::vector<std::string>& groups, const s
       key_of(group_set_name(g));
       continue;
     }
-    const auto& sg = *groups_.at(g);
-    field(sg.SerializeAsString());
-    for (const auto* rules : {&sg.ingress(), &sg.egress()})
-      for (const auto& r : *rules) {
-        for (const auto& id : r.prefix_lists()) key_of(prefix_list_set_name(id));
-        for (const auto& id : r.security_groups()) key_of(group_set_name(id));
+    const SecurityGroupModel& sg = *groups_.at(g);
+    field(sg.cache_key);
+    for (const auto* rules : {&sg.ingress, &sg.egress})
+      for (const SgRuleModel& r : *rules) {
+        for (uint16_t l : r.prefix_lists) key_of(prefix_list_set_name(model_.prefix_lists[l].id));
+        for (uint16_t peer : r.groups) key_of(group_set_name(model_.security_groups[peer].id));
       }
   }
   return out;
 }
 
-std::map<std::string, std::vector<std::string>> SgModel::address_sets() const {
-  std::map<std::string, std::vector<std::string>> out;
+std::map<std::string, std::vector<acl::Cidr>> SgModel::address_sets() const {
+  std::map<std::string, std::vector<acl::Cidr>> out;
   for (const auto& [id, group] : groups_) out[group_set_name(id)];
   for (const auto& [key, addrs] : members_) out[group_set_name(key)] = addrs;
-  for (const auto& [id, list] : lists_) out[prefix_list_set_name(id)].assign(list->cidrs().begin(), list->cidrs().end());
+  for (const PrefixListModel& list : model_.prefix_lists) out[prefix_list_set_name(list.id)] = list.cidrs;
   return out;
 }
 

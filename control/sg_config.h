@@ -26,10 +26,13 @@
 #include <string>
 #include <vector>
 
+#include "acl/cidr.h"
 #include "acl/nacl.h"
 #include "control/vfpath.pb.h"
 
 namespace vfpath::control {
+
+struct SecurityGroupModel;  // model.h
 
 struct SgLimits {
   uint32_t rules_per_direction = 60;
@@ -80,32 +83,38 @@ struct ExpandedPolicy {
 std::string group_set_name(const std::string& group_key);
 std::string prefix_list_set_name(const std::string& id);
 
-// The configuration's groups, indexed for expansion. Call only on a
-// validated configuration.
+struct Model;  // model.h
+
+// The model's groups, indexed for expansion. Reads a model with no problems;
+// the model must outlive it.
 class SgModel {
  public:
-  explicit SgModel(const config::v1::Config& config);
+  explicit SgModel(const Model& model);
+
   // The effective groups of ENI i: its own, or "default:<vpc>" for its
   // VPC's implicit default group.
   const std::vector<std::string>& groups_of(int eni) const { return eni_groups_[eni]; }
+
   // The policy of a set of groups (as groups_of gives them) in VPC `vpc`.
   // Throws CompileError when the expansion exceeds the classifier's rule numbers.
   ExpandedPolicy expand(const std::vector<std::string>& groups, const std::string& vpc) const;
+
   // What expand(groups, vpc) is built from — the groups' rules and the keys
   // of the sets they name — as one string: equal strings, equal policies.
   std::string fingerprint(const std::vector<std::string>& groups, const std::string& vpc,
                           const std::map<std::string, uint16_t>& set_keys) const;
-  // Every address set of the configuration — each group's members (/32,
-  // /128), each prefix list's CIDRs, each VPC's default group — by name, as
-  // CIDR text. A group or list nobody references is a set all the same.
-  std::map<std::string, std::vector<std::string>> address_sets() const;
+
+  // Every address set of the model — each group's members (/32, /128),
+  // each prefix list's CIDRs, each VPC's default group — by name. A group or
+  // list nobody references is a set all the same.
+  std::map<std::string, std::vector<acl::Cidr>> address_sets() const;
 
  private:
-  std::map<std::string, const config::v1::SecurityGroup*> groups_;
-  std::map<std::string, const config::v1::PrefixList*> lists_;
+  const Model& model_;
+  std::map<std::string, const SecurityGroupModel*> groups_;
   std::vector<std::vector<std::string>> eni_groups_;
-  // group key ("" + vpc for a default group) -> member addresses as CIDR text
-  std::map<std::string, std::vector<std::string>> members_;
+  // group key ("default:" + vpc for a default group) -> member addresses
+  std::map<std::string, std::vector<acl::Cidr>> members_;
 };
 
 }  // namespace vfpath::control

@@ -18,6 +18,7 @@
 
 #include "control/compile.h"
 #include "control/config_file.h"
+#include "control/model.h"
 #include "control/overlay_state.h"
 #include "bench/dataplane/load_burst.h"
 #include "dataplane/pipeline.h"
@@ -71,7 +72,7 @@ struct Fixture {
 
   Fixture(Profile p, bool v6) {
     auto c = control::parse_config_json(config(v6), "bench");
-    auto plan = overlay.plan(config::v1::Config{}, c);
+    auto plan = overlay.plan(control::build_model(c).model);
     snap = control::compile_snapshot(c, {{"a", kPortA}, {"b", kPortB}, {"u", kPortU}}, plan.binding);
     overlay.apply(std::move(plan));
     // The peer's own template, to build what it sends us.

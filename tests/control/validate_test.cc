@@ -9,6 +9,7 @@
 
 #include "control/config_file.h"
 #include "control/model.h"
+#include "control/overlay_config.h"
 #include "control/problem_text.h"
 #include "packet/text_address.h"
 
@@ -276,6 +277,129 @@ TEST(ConfigValidation, EachInvalidSecurityGroupConfigGetsItsExactError) {
     want.insert(want.end(), c.also.begin(), c.also.end());
     EXPECT_EQ(problems(c.json), want);
   }
+}
+
+// Groups and prefix lists typed: every peer a value or an index, each ENI's
+// groups by index, an ENI without groups left empty (its VPC's default).
+TEST(ConfigModel, SecurityGroupsAndPrefixListsAreTyped) {
+  const ModelBuild b = build_model(parse_config_json(with_e2(R"(, "security_groups": ["sg-admin", "sg-web"])"), "cfg.json"));
+  ASSERT_TRUE(b.problems.empty());
+  const Model& m = b.model;
+  ASSERT_EQ(m.prefix_lists.size(), 1u);
+  EXPECT_EQ(m.prefix_lists[0].id, "pl-office");
+  ASSERT_EQ(m.prefix_lists[0].cidrs.size(), 2u);
+  EXPECT_EQ(acl::to_string(m.prefix_lists[0].cidrs[0]), "192.0.2.0/24");
+  EXPECT_EQ(acl::to_string(m.prefix_lists[0].cidrs[1]), "2001:db8::/32");
+
+  ASSERT_EQ(m.security_groups.size(), 2u);
+  const SecurityGroupModel& web = m.security_groups[0];
+  EXPECT_EQ(web.id, "sg-web");
+  EXPECT_EQ(web.vpc, 0);
+  ASSERT_EQ(web.ingress.size(), 2u);
+  const SgRuleModel& http = web.ingress[0];
+  EXPECT_EQ(http.match.protocol, 6);
+  EXPECT_EQ(http.match.ports, (acl::PortRange{80, 80}));
+  ASSERT_EQ(http.cidrs.size(), 1u);
+  EXPECT_EQ(acl::to_string(http.cidrs[0]), "10.0.0.0/16");
+  EXPECT_EQ(http.cidr_text, std::vector<std::string>{"10.0.0.0/16"});
+  EXPECT_EQ(http.prefix_lists, std::vector<uint16_t>{0});
+  EXPECT_TRUE(http.groups.empty());
+  const SgRuleModel& ping = web.ingress[1];
+  EXPECT_EQ(ping.match.protocol, 1);
+  EXPECT_EQ(ping.match.icmp_type, 8);
+  EXPECT_EQ(ping.match.icmp_code, -1);
+  EXPECT_TRUE(ping.cidrs.empty());
+  EXPECT_EQ(ping.groups, std::vector<uint16_t>{1});  // sg-admin, declared after the group that names it
+  ASSERT_EQ(web.egress.size(), 1u);
+  EXPECT_EQ(web.egress[0].match.protocol, acl::nacl::kAnyProtocol);
+  const SecurityGroupModel& admin = m.security_groups[1];
+  EXPECT_TRUE(admin.ingress.empty());
+  ASSERT_EQ(admin.egress.size(), 1u);
+  EXPECT_EQ(admin.egress[0].match.ports, (acl::PortRange{22, 22}));
+  EXPECT_NE(web.cache_key, admin.cache_key);
+
+  EXPECT_TRUE(m.enis[0].security_groups.empty());
+  EXPECT_EQ(m.enis[1].security_groups, (std::vector<uint16_t>{1, 0}));  // in the ENI's order
+}
+
+// The same group pushed twice has the same cache key; a changed rule does not.
+TEST(ConfigModel, AGroupsCacheKeyFollowsItsRules) {
+  const Model a = build_model(parse_config_json(kWithGroups, "cfg.json")).model;
+  const Model same = build_model(parse_config_json(kWithGroups, "cfg.json")).model;
+  const Model changed = build_model(parse_config_json(replace(kWithGroups, R"({"from": 22, "to": 22})", R"({"from": 22, "to": 23})"), "cfg.json")).model;
+  ASSERT_EQ(a.security_groups.size(), 2u);
+  ASSERT_EQ(changed.security_groups.size(), 2u);
+  EXPECT_EQ(a.security_groups[1].cache_key, same.security_groups[1].cache_key);
+  EXPECT_NE(a.security_groups[1].cache_key, changed.security_groups[1].cache_key);
+  EXPECT_EQ(a.security_groups[0].cache_key, changed.security_groups[0].cache_key);
+}
+
+// The overlay typed: VNIs, the underlay with its defaults (VXLAN on 4789,
+// no UDP checksum towards IPv4 peers, computed towards IPv6 ones), mappings
+// and routes as addresses, a route without MAC taking the router's.
+TEST(ConfigModel, TheOverlayIsTypedWithItsDefaults) {
+  const ModelBuild b = build_model(parse_config_json(kValidOverlay, "cfg.json"));
+  ASSERT_TRUE(b.problems.empty());
+  const Model& m = b.model;
+  ASSERT_EQ(m.vpcs.size(), 3u);
+  EXPECT_EQ(m.vpcs[0].vni, 100u);
+  EXPECT_EQ(m.vpcs[1].vni, 200u);
+  EXPECT_EQ(m.vpcs[2].vni, 0u);  // not on the overlay
+  ASSERT_TRUE(m.underlay);
+  const UnderlayModel& u = *m.underlay;
+  EXPECT_EQ(u.port, "up");
+  ASSERT_TRUE(u.ipv4);
+  EXPECT_EQ(to_string(*u.ipv4), "192.168.100.1");
+  EXPECT_FALSE(u.ipv6);
+  EXPECT_FALSE(u.mac);
+  EXPECT_EQ(to_string(u.next_hop_mac), "02:00:00:00:ff:01");
+  EXPECT_EQ(u.mtu, 1500);
+  EXPECT_EQ(u.max_mappings, kDefaultMaxMappings);
+  EXPECT_EQ(u.tunnel, encap::TunnelType::kVxlan);
+  EXPECT_EQ(u.udp_port, 4789);
+  EXPECT_EQ(u.checksum4, encap::UdpChecksumMode::kZero);
+  EXPECT_EQ(u.checksum6, encap::UdpChecksumMode::kSoftware);
+
+  ASSERT_EQ(m.mappings.size(), 2u);
+  EXPECT_EQ(m.mappings[0].vpc, 0);
+  EXPECT_EQ(m.mappings[0].ip, encap::UnderlayIp::v4(*parse_ipv4("10.0.3.10")));
+  EXPECT_EQ(m.mappings[1].ip, encap::UnderlayIp::v6(*parse_ipv6("fd00:10:0:3::10")));
+  EXPECT_EQ(m.mappings[1].underlay_ip, encap::UnderlayIp::v4(*parse_ipv4("192.168.100.2")));
+  EXPECT_EQ(to_string(m.mappings[1].mac), "02:00:00:00:03:0a");
+  EXPECT_TRUE(m.mappings[0].security_groups.empty());
+
+  ASSERT_EQ(m.overlay_routes.size(), 1u);
+  EXPECT_EQ(m.overlay_routes[0].prefix_len, 0);
+  EXPECT_EQ(m.overlay_routes[0].underlay_ip, encap::UnderlayIp::v4(*parse_ipv4("192.168.100.9")));
+  EXPECT_EQ(m.overlay_routes[0].mac, m.router_mac);
+}
+
+TEST(ConfigModel, GeneveAndExplicitUnderlayChoicesAreKept) {
+  const ModelBuild b = build_model(parse_config_json(
+      replace(kValidOverlay, R"("next_hop_mac": "02:00:00:00:ff:01")",
+              R"("next_hop_mac": "02:00:00:00:ff:01", "encapsulation": "GENEVE", "mtu": 9000, "udp_checksum": "OFFLOAD", "mac": "02:00:00:00:ff:02")"),
+      "cfg.json"));
+  ASSERT_TRUE(b.problems.empty()) << b.problems.front().message;
+  const UnderlayModel& u = *b.model.underlay;
+  EXPECT_EQ(u.tunnel, encap::TunnelType::kGeneve);
+  EXPECT_EQ(u.udp_port, 6081);
+  EXPECT_EQ(u.mtu, 9000);
+  EXPECT_EQ(u.checksum4, encap::UdpChecksumMode::kOffload);
+  EXPECT_EQ(u.checksum6, encap::UdpChecksumMode::kOffload);
+  ASSERT_TRUE(u.mac);
+  EXPECT_EQ(to_string(*u.mac), "02:00:00:00:ff:02");
+}
+
+// A model with problems holds none of the refused items: a mapping with a
+// bad address is not among the mappings.
+TEST(ConfigModel, ARefusedMappingIsNotInTheModel) {
+  const ModelBuild b = build_model(parse_config_json(kValidOverlay, "cfg.json"));
+  ASSERT_EQ(b.model.mappings.size(), 2u);
+  config::v1::Config c = parse_config_json(kValidOverlay, "cfg.json");
+  c.mutable_mappings(0)->set_ip("10.9.3.10");  // outside the VPC
+  const ModelBuild bad = build_model(c);
+  ASSERT_EQ(bad.problems.size(), 1u);
+  EXPECT_EQ(bad.model.mappings.size(), 1u);
 }
 
 TEST(ConfigValidation, EveryProblemIsReportedNotJustTheFirst) {

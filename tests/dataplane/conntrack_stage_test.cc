@@ -10,6 +10,7 @@
 #include "control/address_set_state.h"
 #include "control/compile.h"
 #include "control/config_file.h"
+#include "control/model.h"
 #include "dataplane/pipeline.h"
 #include "tests/packet/frames.h"
 
@@ -301,7 +302,7 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
   const auto before = with(R"(["sg-open"])", R"(["10.0.1.8/29"])", 1);
   const auto after = with(R"(["sg-open", "sg-client"])", R"(["10.0.1.8/29", "10.0.1.32/27"])", 2);
   control::AddressSetState sets;
-  auto plan = sets.plan(before);
+  auto plan = sets.plan(control::build_model(before).model);
   Runner r(control::compile_snapshot(before, {{"a", 0}, {"b", 1}, {"c", 2}, {"d", 3}}, {}, plan.binding));
   sets.apply(std::move(plan));
   r.zones();
@@ -323,7 +324,7 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
 
   // vm4 joins sg-client and the list grows: the sets change in place; the
   // snapshot (and every compiled classifier) stays as it was.
-  auto delta = sets.plan(after);
+  auto delta = sets.plan(control::build_model(after).model);
   EXPECT_EQ(delta.binding.table.get(), r.snap().address_sets.get()) << "the same table, changed in place";
   EXPECT_EQ(delta.puts.size(), 2u);
   EXPECT_TRUE(delta.removals.empty());
@@ -336,7 +337,7 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
   });
 
   // And back: new connections are refused, tracked ones go on.
-  sets.apply(sets.plan(before));
+  sets.apply(sets.plan(control::build_model(before).model));
   r.run_all({
       {"vm4 left sg-client: a new connection is refused", 3,
        from(4, v4("10.0.1.40", "10.0.2.10", 6, tcp_seg(41004, 80, kSyn, 1, 0))), DropReason::kSgDeny},
@@ -348,7 +349,7 @@ TEST(ConntrackStage, GroupAndPrefixListPeersAreSetsChangedInPlace) {
   // connections against the sets as well: vm4's is cut, vm1's (still a
   // member) goes on.
   const auto strict = with(R"(["sg-open"])", R"(["10.0.1.8/29"])", 3, true);
-  auto again = sets.plan(strict);
+  auto again = sets.plan(control::build_model(strict).model);
   EXPECT_TRUE(again.puts.empty() && again.removals.empty()) << "the sets did not change";
   r.replace(control::compile_snapshot(strict, {{"a", 0}, {"b", 1}, {"c", 2}, {"d", 3}}, {}, again.binding));
   sets.apply(std::move(again));

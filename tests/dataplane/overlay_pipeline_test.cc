@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "control/config_file.h"
+#include "control/model.h"
 #include "control/overlay_state.h"
 #include "dataplane/explain.h"
 #include "packet/parser.h"
@@ -58,7 +59,7 @@ struct Appliance {
   std::unique_ptr<Snapshot> s;
   Appliance() {
     auto c = control::parse_config_json(kConfig, "test");
-    auto plan = overlay.plan(config::v1::Config{}, c);
+    auto plan = overlay.plan(control::build_model(c).model);
     s = control::compile_snapshot(c, {{"a", kPortA}, {"b", kPortB}, {"u", kPortU}}, plan.binding);
     overlay.apply(std::move(plan));
   }
