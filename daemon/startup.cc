@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "dataplane/fragment_hold.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath::daemon {
@@ -61,8 +62,9 @@ EalSession::EalSession(const DaemonOptions& o) {
 EalSession::~EalSession() { rte_eal_cleanup(); }
 
 rte_mempool* create_mbuf_pool(const DaemonOptions& o, unsigned ports, unsigned workers) {
-  // Per port and worker: rx ring + tx ring + a burst in flight; plus the per-core caches.
-  const unsigned size = o.mbufs ? o.mbufs : 2048 * ports * workers + 1024 * (workers + 1);
+  // Per port and worker: rx ring + tx ring + a burst in flight; plus the
+  // per-core caches and each worker's hold of early fragments.
+  const unsigned size = o.mbufs ? o.mbufs : 2048 * ports * workers + 1024 * (workers + 1) + kHoldCapacity * workers;
   rte_mempool* pool = rte_pktmbuf_pool_create("vfpath_mbufs", size, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                               static_cast<int>(rte_socket_id()));
   if (!pool) throw StartupError(std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno));

@@ -27,7 +27,7 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
     e.rx_bytes.add(run_bytes);
   };
   for (uint16_t i = 0; i < n; ++i) {
-    if (v[i].action == Action::kHandoff) continue;  // the owner counts it
+    if (v[i].action == Action::kHandoff || v[i].action == Action::kHold) continue;  // counted when decided
     const bool has_eni = v[i].in_eni < enis.size();
     if (has_eni) {
       if (v[i].in_eni != run_eni) {

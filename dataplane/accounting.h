@@ -24,7 +24,8 @@ void account_port_rx(LcoreCounters& c, uint16_t port, uint16_t packets, uint64_t
 // received): the sending ENI's rx, every drop by reason, globally and charged
 // to the sending ENI (or, for overlay ingress with no sender, to the ENI it
 // was for), and the NACL entries that decided. kHandoff verdicts count
-// nothing: the owner worker runs the pipeline on them and counts them once.
+// nothing: the owner worker runs the pipeline on them and counts them once;
+// nor do kHold verdicts: they are counted when the held fragment is decided.
 void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Verdict* v,
                       const uint32_t* lengths, uint16_t n);
 

@@ -22,6 +22,7 @@ enum class Action : uint8_t {
   kForward,       // to out_eni (on its port), after L2 rewrite; kUplinkEni: encapsulated, to the uplink
   kReply,         // a reply built in place goes back to in_eni
   kHandoff,       // another worker owns the connection: hand it to verdict.owner
+  kHold,          // a fragment ahead of its first fragment: kept, resumed once that is decided
 };
 
 // What connection tracking made of a packet, per checked ENI (Explain, tests).
@@ -33,6 +34,7 @@ enum class CtNote : uint8_t {
   kRelated,       // an ICMP error about a tracked connection
   kRevalidated,   // a tracked connection re-checked after a policy change
   kFragment,      // a non-first fragment following its first fragment
+  kIcmpAllowed,   // an ICMP error about nothing this zone tracks, allowed as ICMP by a rule (sg_rule)
 };
 
 // What a transmitting port must finish for a frame: with UDP checksum offload

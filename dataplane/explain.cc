@@ -150,7 +150,8 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
         }
   }
   static constexpr const char* kNotes[] = {"", "new connection", "established", "untracked (all-open both ways)",
-                                          "related", "revalidated", "fragment"};
+                                          "related", "revalidated", "fragment",
+                                          "ICMP error allowed as ICMP (not related here)"};
   // sg_deny comes from the egress pass unless that pass let the packet on.
   const int denied_pass = v.drop != DropReason::kSgDeny ? -1 : v.ct[0] != CtNote::kNone ? 1 : 0;
   for (int pass = 0; pass < 2; ++pass) {

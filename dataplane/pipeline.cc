@@ -15,11 +15,12 @@ ScratchContext::ScratchContext(uint32_t capacity, uint32_t workers, uint32_t wor
   ctx = PipelineContext{flows.get(), fragments.get(), 1, worker, workers};
 }
 
-void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares) {
+void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares, RouteResults* routes_out) {
   const PortEntry* port = s.port(b.in_port);
   const bool overlay_in = port && port->role == PortRole::kUplink && s.overlay &&
                           b.in_port == s.overlay->uplink_port;
-  RouteResults routes;
+  RouteResults own;
+  RouteResults& routes = routes_out ? *routes_out : own;
   routes.reset(b.count);
   if (overlay_in) {
     // From another host: unwrapped (or handed to the connection's owner
@@ -41,6 +42,13 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
   }
   nacl_stage(b, s, routes);
   conntrack_stage(b, s, ctx);
+  overlay_encap_stage(b, s, routes, spares);
+  l2_rewrite_stage(b, s);
+}
+
+void resume_held_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, RouteResults& routes,
+                           SpareFrames* spares) {
+  follow_first_fragments(b, s, ctx, false);
   overlay_encap_stage(b, s, routes, spares);
   l2_rewrite_stage(b, s);
 }

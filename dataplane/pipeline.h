@@ -21,6 +21,9 @@ struct PipelineContext {
   uint64_t now = 0;                        // in the tables' ticks, read once per burst
   uint32_t worker = 0;                     // this worker's index among `workers`
   uint32_t workers = 1;                    // connections are spread over this many owners
+  // A non-first fragment whose first fragment has not been seen: kHold (the
+  // caller keeps it, see fragment_hold.h) rather than `fragment_orphan`.
+  bool hold_early_fragments = false;
 };
 
 // A context with tables of its own, for callers outside the workers
@@ -40,6 +43,17 @@ struct ScratchContext {
 // has been counted or changed yet; the owner runs the whole pipeline on it).
 // `spares`: empty frames lent for IPv4 fragmentation before encapsulation
 // (burst.h); null lends none (such a packet is then `mtu_exceeded`).
-void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares = nullptr);
+// `routes`: where routing's per-packet results go (the caller's, to keep
+// those of held fragments); null: the pipeline's own.
+void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares = nullptr,
+                  RouteResults* routes = nullptr);
+
+// Resumes fragments the pipeline left as kHold, restored into `b` as they
+// were left (frames, meta, verdicts, and their `routes`), once their first
+// fragment has been decided: each follows its first fragment as an in-order
+// fragment would (still no first fragment: `fragment_orphan`), then the
+// stages after conntrack run. Never kHold again.
+void resume_held_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, RouteResults& routes,
+                           SpareFrames* spares = nullptr);
 
 }  // namespace vfpath

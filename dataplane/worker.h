@@ -77,6 +77,18 @@ class BasicWorker final {
   // Frees a dropped frame, or queues it for its output port or owner worker.
   void queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
   void queue(uint16_t port, rte_mbuf* m, uint32_t slot);
+  // A fragment the pipeline left as kHold (ahead of its first fragment):
+  // kept in the hold, or dropped and counted when the hold refuses it.
+  void hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i, uint32_t rx_length);
+  // The first fragments of datagrams[0, n) were decided: their held
+  // fragments follow now, in bursts of one input port.
+  void resume_held(const Snapshot& s, const ct::FragmentKey* datagrams, uint16_t n);
+  void resume_run(const Snapshot& s, HeldFragment* f, uint16_t n);
+  // Counts a held fragment dropped for `r` (its ENIs only if it was held
+  // under this snapshot's generation) and frees it.
+  void drop_held(const Snapshot& s, HeldFragment& f, DropReason r);
+  void expire_held(const Snapshot& s);
+  void free_held();
   // Overlay: lends the burst spare mbufs for fragments (from the rx pool),
   // and queues those the pipeline filled.
   void lend_spares(const Snapshot& s, rte_mempool* pool);
@@ -115,6 +127,7 @@ class BasicWorker final {
   std::vector<Outbox> outbox_;  // per owner worker
   SpareFrames spares_;          // lent to each burst (overlay fragments)
   rte_mbuf* spare_mbufs_[kSpareFrames] = {};
+  RouteResults routes_;         // the pipeline's, read for fragments it holds
 };
 
 using Worker = BasicWorker<EthIo>;

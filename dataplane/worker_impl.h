@@ -34,12 +34,22 @@ BasicWorker<Io>::BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPubli
   ctx_.fragments = tables_.fragments.get();
   ctx_.worker = id;
   ctx_.workers = workers;
+  ctx_.hold_early_fragments = tables_.held != nullptr;
 }
 
 template <WorkerIo Io>
 BasicWorker<Io>::~BasicWorker() {
   for (rte_mbuf*& m : spare_mbufs_)
     if (m) io_.free(std::exchange(m, nullptr));
+  free_held();
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::free_held() {
+  if (!tables_.held) return;
+  HeldFragment f[kBurstSize];
+  while (const uint32_t n = tables_.held->take_any(f, kBurstSize))
+    for (uint32_t i = 0; i < n; ++i) io_.free(f[i].mbuf);
 }
 
 template <WorkerIo Io>
@@ -66,6 +76,7 @@ uint32_t BasicWorker<Io>::iterate() {
   for (RxQueue q : rx_) received += poll(*s, q);
   if (ctx_.workers > 1) received += drain_handoffs(*s);
   tables_.flows->age(io_.now(), worker_detail::kAgingBudget);
+  if (tables_.held && !tables_.held->empty()) expire_held(*s);
   if (ListingRequest* r = listing_.load(std::memory_order_acquire)) {
     r->worker = static_cast<uint16_t>(id_);
     serve_listing_slice(*tables_.flows, *r, io_.now(), worker_detail::kListingSlots);
@@ -94,9 +105,10 @@ void BasicWorker<Io>::run(const std::atomic<bool>& stop) {
   }
   publisher_.offline(id_);
   publisher_.unregister_worker(id_);
-  // The pool the spares came from may go once run() returns.
+  // The pool the spares and held fragments came from may go once run() returns.
   for (rte_mbuf*& m : spare_mbufs_)
     if (m) io_.free(std::exchange(m, nullptr));
+  free_held();
   running_.store(false, std::memory_order_release);
 }
 
@@ -142,12 +154,115 @@ void BasicWorker<Io>::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, u
   if (from_port) account_port_rx(counters_, port, n, bytes);
   ctx_.now = io_.now();
   lend_spares(s, mbufs[0]->pool);
-  run_pipeline(b, s, ctx_, &spares_);
+  run_pipeline(b, s, ctx_, &spares_, &routes_);
+  // Fragments held are counted when they are decided (resume_run).
   account_verdicts(counters_, s.enis, b.verdict, lengths, n);
-  for (uint16_t i = 0; i < n; ++i) queue_or_free(s, mbufs[i], b, i);
+  ct::FragmentKey firsts[kBurstSize];
+  uint16_t first_count = 0;
+  const bool holding = tables_.held && !tables_.held->empty();
+  for (uint16_t i = 0; i < n; ++i) {
+    if (b.verdict[i].action == Action::kHold) {
+      hold(s, mbufs[i], b, i, lengths[i]);
+      continue;
+    }
+    if (holding && b.meta[i].has(meta_flags::kFirstFragment)) firsts[first_count++] = datagram_of(b.meta[i]);
+    queue_or_free(s, mbufs[i], b, i);
+  }
   queue_spares(s);
   flush_all();  // per rx burst: bounds dirty_ (a port enters it at most twice)
   if (ctx_.workers > 1) flush_handoffs();
+  // The burst is done with: its first fragments' followers may use it.
+  if (first_count) resume_held(s, firsts, first_count);
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i, uint32_t rx_length) {
+  const Verdict& v = b.verdict[i];
+  const PacketMeta& meta = b.meta[i];
+  HeldFragment f;
+  f.meta = meta;
+  f.mbuf = m;
+  f.frame = b.frames[i];
+  f.verdict = v;
+  if (v.out_eni == kUplinkEni) f.peer = routes_.peer(i);
+  f.peer_subnet = routes_.peer_subnet[i];
+  f.in_port = b.in_port;
+  f.rx_length = rx_length;
+  const uint16_t charged = v.in_eni < s.enis.size() ? v.in_eni : v.out_eni;
+  f.eni_slot = charged < s.enis.size() ? s.enis[charged].counter_slot : kMaxEnis;
+  f.begin = meta.frag_offset;
+  f.end = static_cast<uint16_t>(meta.frag_offset + (meta.l3_offset + meta.l3_length - meta.l4_offset));
+  f.generation = s.generation;
+  f.datagram = datagram_of(meta);
+  const FragmentHold::Kept kept = tables_.held->keep(f, ctx_.now);
+  if (kept == FragmentHold::Kept::kKept) return;
+  drop_held(s, f, kept == FragmentHold::Kept::kOverlap ? DropReason::kFragmentOverlap : DropReason::kFragmentHoldFull);
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::drop_held(const Snapshot& s, HeldFragment& f, DropReason r) {
+  Verdict v = f.verdict;
+  v.drop_with(r);
+  if (f.generation != s.generation) {  // its indexes are another snapshot's
+    v.in_eni = v.out_eni = kNoEni;
+    v.nacl_hit[0] = v.nacl_hit[1] = 0;
+  }
+  account_verdicts(counters_, s.enis, &v, &f.rx_length, 1);
+  io_.free(f.mbuf);
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::resume_held(const Snapshot& s, const ct::FragmentKey* datagrams, uint16_t n) {
+  HeldFragment taken[kBurstSize];
+  for (uint16_t d = 0; d < n; ++d) {
+    while (const uint32_t got = tables_.held->take(datagrams[d], taken, kBurstSize)) {
+      // Runs of one input port: a burst holds frames of one port.
+      for (uint32_t start = 0, end; start < got; start = end) {
+        for (end = start + 1; end < got && taken[end].in_port == taken[start].in_port;) ++end;
+        resume_run(s, taken + start, static_cast<uint16_t>(end - start));
+      }
+    }
+  }
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::resume_run(const Snapshot& s, HeldFragment* f, uint16_t n) {
+  Burst& b = *burst_;
+  rte_mbuf* mbufs[kBurstSize];
+  uint32_t lengths[kBurstSize];
+  uint16_t live = 0;
+  for (uint16_t k = 0; k < n; ++k) {
+    if (f[k].generation != s.generation) {  // its verdict's ENIs are another snapshot's
+      drop_held(s, f[k], DropReason::kFragmentOrphan);
+      continue;
+    }
+    b.frames[live] = f[k].frame;
+    b.meta[live] = f[k].meta;
+    b.verdict[live] = f[k].verdict;
+    if (f[k].verdict.out_eni == kUplinkEni) routes_.peer(live) = f[k].peer;
+    routes_.peer_subnet[live] = f[k].peer_subnet;
+    mbufs[live] = f[k].mbuf;
+    lengths[live] = f[k].rx_length;
+    ++live;
+  }
+  if (live == 0) return;
+  b.count = live;
+  b.in_port = f[0].in_port;
+  ctx_.now = io_.now();
+  lend_spares(s, mbufs[0]->pool);
+  resume_held_fragments(b, s, ctx_, routes_, &spares_);
+  account_verdicts(counters_, s.enis, b.verdict, lengths, live);
+  for (uint16_t i = 0; i < live; ++i) queue_or_free(s, mbufs[i], b, i);
+  queue_spares(s);
+  flush_all();
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::expire_held(const Snapshot& s) {
+  HeldFragment f[kBurstSize];
+  const uint64_t now = io_.now();
+  while (const uint32_t n = tables_.held->take_expired(now, f, kBurstSize))
+    for (uint32_t i = 0; i < n; ++i) drop_held(s, f[i], DropReason::kFragmentTimeout);
 }
 
 template <WorkerIo Io>

@@ -1,5 +1,5 @@
 // A worker's connection tracking: its table (capacity / workers connections)
-// and fragment table. Created before the worker starts, then its alone.
+// fragment table, and its hold of fragments that came early. Created before the worker starts, then its alone.
 #pragma once
 
 #include <cstdint>
@@ -7,12 +7,14 @@
 
 #include "conntrack/flow_table.h"
 #include "conntrack/fragment_table.h"
+#include "dataplane/fragment_hold.h"
 
 namespace vfpath {
 
 struct WorkerTables {
   std::unique_ptr<ct::FlowTable> flows;
   std::unique_ptr<ct::FragmentTable> fragments;
+  std::unique_ptr<FragmentHold> held;  // fragments ahead of their first
   // `zone_counts`: kMaxEnis entries shared by all workers' tables (the
   // allowance is per ENI, not per worker); null: the table counts its own.
   // `ticks_per_second`: the clock the worker's Io reads. Throws

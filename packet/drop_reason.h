@@ -34,15 +34,17 @@ enum class DropReason : uint8_t {
   kSgDeny = 17,            // no security-group rule allows the first packet of a connection
   kTcpInvalid = 18,        // a TCP segment the connection's state does not admit (window, flags)
   kConntrackFull = 19,     // a new connection over the table capacity or the ENI's allowance
-  kIcmpUnrelated = 20,     // an ICMP error that quotes no tracked connection
-  kFragmentOrphan = 21,    // a non-first fragment whose first fragment was not seen (or timed out)
-  kFragmentOverlap = 22,   // a non-first fragment overlapping the first fragment's headers
+  kIcmpUnrelated = 20,     // an ICMP error quoting no connection the zone tracks, and no rule allows it as ICMP
+  kFragmentOrphan = 21,    // a non-first fragment whose first fragment was not seen and that could not be held
+  kFragmentOverlap = 22,   // a fragment overlapping the first fragment's headers or a fragment held before it
   kHandoffFull = 23,       // the ring to the connection's owner worker was full
   kBadEncap = 24,          // on the uplink: not well-formed VXLAN/Geneve to our underlay address
   kBadVni = 25,            // encapsulated with a VNI no VPC has
   kNoMapping = 26,         // no mapping or route for the destination (or the inner source)
   kUnderlaySpoof = 27,     // outer source is not the host that owns the inner source
   kMtuExceeded = 28,       // too big for the underlay with DF set; ICMP frag-needed/PTB sent back
+  kFragmentTimeout = 29,   // held for its first fragment (it came first), which did not come in time
+  kFragmentHoldFull = 30,  // came before its first fragment, and the worker's or its ENI's hold was full
   kCount                   // number of reasons; keep last
 };
 
@@ -84,6 +86,8 @@ inline constexpr DropReasonName kDropReasons[] = {
   {DropReason::kNoMapping, "no_mapping"},
   {DropReason::kUnderlaySpoof, "underlay_spoof"},
   {DropReason::kMtuExceeded, "mtu_exceeded"},
+  {DropReason::kFragmentTimeout, "fragment_timeout"},
+  {DropReason::kFragmentHoldFull, "fragment_hold_full"},
 };
 
 namespace drop_reason_detail {

@@ -26,7 +26,7 @@ inline constexpr uint8_t kIpOptions = 0x20;     // IPv4 options or IPv6 extensio
 
 struct alignas(64) PacketMeta {
   uint16_t l3_offset;     // start of ARP/IP header in the frame
-  uint16_t l4_offset;     // start of the upper-layer header; 0 when none
+  uint16_t l4_offset;     // start of the upper-layer header (a non-first fragment: of its data); 0 when none
   uint16_t l3_length;     // IP total length from the header (ARP: 28)
   uint16_t vlan_tci;      // host order; valid with kVlan
   PacketKind kind;

@@ -109,6 +109,7 @@ DropReason parse_ipv4(const uint8_t* frame, uint32_t off, uint32_t readable, uin
   if (frag_offset != 0) {
     // RFC 1858: an offset of 8 bytes can only serve to overwrite TCP flags.
     if (ip->protocol == kProtoTcp && frag_offset == 8) return DropReason::kMalformed;
+    m.l4_offset = static_cast<uint16_t>(off + header_len);  // its share of the datagram's payload
     return DropReason::kNone;  // non-first fragment: no upper-layer header here
   }
   if (more) m.flags |= meta_flags::kFirstFragment;
@@ -167,6 +168,7 @@ DropReason parse_ipv6(const uint8_t* frame, uint32_t off, uint32_t readable, uin
           if (frag_offset != 0) {
             m.flags |= meta_flags::kIpOptions;
             m.l4_proto = next;
+            m.l4_offset = static_cast<uint16_t>(pos + ext_len);  // its share of the datagram's payload
             return DropReason::kNone;  // non-first fragment: no upper-layer header here
           }
           m.flags |= meta_flags::kFirstFragment;

@@ -20,6 +20,7 @@
 #include "control/config_file.h"
 #include "packet/parser.h"
 #include "bench/dataplane/load_burst.h"
+#include "dataplane/fragment_hold.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/stages/stages.h"
 #include "tests/packet/frames.h"
@@ -83,6 +84,18 @@ std::string config_with_nacls() {
   return c;
 }
 
+// Flow f: vm1 to 10.0.2.1<f % 4>, (source port, destination port) distinct
+// per destination address.
+std::pair<uint16_t, uint16_t> ports_of(int f) {
+  const int n = f / 4;
+  return {static_cast<uint16_t>(1024 + n % 64000), static_cast<uint16_t>(80 + n / 64000)};
+}
+Bytes frame_of_flow(int f, uint8_t proto, const Bytes& l4, test::Ip4Opts o = {}) {
+  Bytes p = test::eth(test::kRouterMac, test::kVm1Mac, 0x0800, test::ipv4("10.0.1.10", "10.0.2.1" + std::to_string(f % 4), proto, l4, o));
+  p.resize(std::max<size_t>(p.size(), 60), 0);
+  return p;
+}
+
 struct Fixture {
   std::unique_ptr<Snapshot> snap;
   std::vector<Bytes> frames;  // one per flow, 64 bytes with the FCS excluded (60 on the wire + padding)
@@ -102,14 +115,8 @@ struct Fixture {
     snap = control::compile_snapshot(control::parse_config_json(text, "bench"), {{"a", 0}, {"b", 1}});
     routes.reset(kBurstSize);
     for (int f = 0; f < flows; ++f) {
-      std::string dst = "10.0.2.1" + std::to_string(f % 4);
-      const int n = f / 4;  // (source port, destination port) distinct per destination address
-      const auto sport = static_cast<uint16_t>(1024 + n % 64000), dport = static_cast<uint16_t>(80 + n / 64000);
-      Bytes p = test::eth(test::kRouterMac, test::kVm1Mac, 0x0800,
-                          test::ipv4("10.0.1.10", dst, proto,
-                                     proto == 6 ? test::tcp(sport, dport, 0x10, 5, Bytes(6)) : test::udp(sport, dport, Bytes(18))));
-      p.resize(60, 0);
-      frames.push_back(std::move(p));
+      const auto [sport, dport] = ports_of(f);
+      frames.push_back(frame_of_flow(f, proto, proto == 6 ? test::tcp(sport, dport, 0x10, 5, Bytes(6)) : test::udp(sport, dport, Bytes(18))));
     }
     for (size_t done = 0; done < frames.size(); done += kBurstSize) {
       load();
@@ -241,6 +248,64 @@ void BM_Pipeline_TrackedTcp10K(benchmark::State& state) {
   state.counters["forwarded"] = forwarded / static_cast<double>(kBurstSize);  // 1: none refused as tcp_invalid
 }
 BENCHMARK(BM_Pipeline_TrackedTcp10K);
+
+// Fragmented traffic of the same established flows: every datagram in two
+// fragments, in order (the first: a hit in both zones and a first-fragment
+// record per zone; the second: the record looked up per zone), beside
+// BM_Pipeline_Tracked10K's unfragmented datagrams.
+void BM_Pipeline_Fragmented10K(benchmark::State& state) {
+  Fixture fx;
+  std::vector<Bytes> fragments;
+  for (int f = 0; f < kFlows; ++f) {
+    const auto [sport, dport] = ports_of(f);
+    const auto id = static_cast<uint16_t>(f);
+    fragments.push_back(frame_of_flow(f, 17, test::udp(sport, dport, Bytes(24), 56), {.frag = 0x2000, .id = id}));
+    fragments.push_back(frame_of_flow(f, 17, Bytes(24), {.frag = 0x0004, .id = id}));
+  }
+  fx.frames = std::move(fragments);
+  fx.next = 0;
+  // The clock moves 1 µs a burst, as a worker's does: with a frozen one all
+  // first-fragment records would tie for eviction in a full table.
+  time_on(state, fx, [](Fixture& f) { f.scratch.ctx.now += 1000; }, whole_pipeline);
+  fx.load();
+  whole_pipeline(fx);
+  int forwarded = 0;
+  for (const Verdict& v : fx.burst.verdict) forwarded += v.action == Action::kForward;
+  state.counters["forwarded"] = forwarded / static_cast<double>(kBurstSize);  // 1: every fragment followed its first
+}
+BENCHMARK(BM_Pipeline_Fragmented10K);
+
+// The hold of fragments that came before their first (the worker's side of
+// reordered traffic): 32 fragments of one datagram kept, then taken when its
+// first fragment is decided, with the hold already holding `occupancy`
+// fragments of other datagrams (its scans are linear). Per fragment; the
+// pipeline then runs on them as on in-order fragments (BM_Pipeline_Fragmented10K).
+void BM_FragmentHold_KeepAndTake(benchmark::State& state) {
+  const auto occupancy = static_cast<uint32_t>(state.range(0));
+  FragmentHold hold(kHoldCapacity, kHoldCapacity, 1u << 30);
+  auto fragment = [](uint32_t id, uint16_t k) {
+    HeldFragment f;
+    f.mbuf = reinterpret_cast<rte_mbuf*>(uintptr_t{64} * (k + 1));
+    f.datagram.id = id;
+    f.begin = static_cast<uint16_t>(8 * k + 8);
+    f.end = static_cast<uint16_t>(8 * k + 16);
+    return f;
+  };
+  for (uint32_t i = 0; i < occupancy; ++i) hold.keep(fragment(1000 + i, 0), 0);
+  std::vector<HeldFragment> batch;
+  for (uint16_t k = 0; k < kBurstSize; ++k) batch.push_back(fragment(1, k));
+  HeldFragment out[kBurstSize];
+  uint64_t cycles = 0;
+  for (auto _ : state) {
+    const uint64_t t0 = __rdtsc();
+    for (const HeldFragment& f : batch) hold.keep(f, 1);
+    benchmark::DoNotOptimize(hold.take(batch[0].datagram, out, kBurstSize));
+    cycles += __rdtsc() - t0;
+  }
+  report(state, cycles);
+  state.counters["bytes/held"] = sizeof(HeldFragment);
+}
+BENCHMARK(BM_FragmentHold_KeepAndTake)->Arg(0)->Arg(64)->Arg(192);
 
 // All-open groups both ways: untracked, the pipeline without table work (the
 // baseline beside the tracked figures).

@@ -3,22 +3,27 @@
 // receiver ENI's zone with its ingress groups (a packet between two local
 // ENIs passes both, as in AWS, and is tracked in both zones). Per pass:
 //   1. TCP/UDP allowed all-open both ways is untracked (AWS): no table work;
-//      ICMP errors must quote a tracked connection (RELATED);
+//      an ICMP error quoting a connection this zone tracks is RELATED; one
+//      quoting nothing the zone knows meets the zone's rules as ICMP and is
+//      never tracked — so a third party's error (a router's frag-needed or
+//      packet-too-big) passes on the receiver's connection alone, the
+//      sender's egress rules still applying to it;
 //   2. the rest: flow keys and hashes, one bulk lookup;
 //   3. a hit is tracked (TCP windows, timers); with `revalidate` on and an
 //      older policy generation, re-checked first;
 //   4. a miss (or a TCP reopen) is classified against the security groups in
 //      runs of one table, and admitted if allowed — in the sender's zone
 //      only after the receiver's pass let the packet through.
-// Then non-first fragments follow their first fragment (fragments_pass, after
-// both passes, so the two may share a burst), and the entries made for a
+// Then first fragments record what they met and non-first fragments follow
+// it (after both passes, so the two may share a burst; one that came first
+// is held by the caller and resumed later), and the entries made for a
 // packet dropped after all are erased: a refused connection holds no table
 // space or allowance.
 // Each pass is four functions, one concern each (gather, track_hits,
 // decide_misses with the security-group decision of sg_decision.h, admit),
 // compiled per family mix of the burst (families.h).
 // Drops: sg_deny, tcp_invalid, conntrack_full, icmp_unrelated,
-// fragment_orphan, fragment_overlap.
+// fragment_orphan, fragment_overlap; a fragment ahead of its first is kHold.
 #include "conntrack/related.h"
 #include "conntrack/tracker.h"
 #include "packet/net_headers.h"
@@ -112,7 +117,7 @@ void gather(PassState& st, Batch& q) {
     if (!is_local_eni(s, eni)) continue;
     const EniCt& ec = s.eni_ct[eni];
     const PacketMeta& m = b.meta[i];
-    if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;  // decided last: fragments_pass
+    if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;  // decided last: follow_first_fragments
     // Untracked TCP/UDP first: it needs no key at all.
     const int fam = is_ipv6<F>(m) ? 2 : 0;
     if ((m.l4_proto == wire::kProtoTcp && (ec.untracked >> fam & 1)) ||
@@ -127,8 +132,14 @@ void gather(PassState& st, Batch& q) {
       ct::EntryId id = ct::kNoEntry;
       if (ct::related_key(f.data, f.len, m, ec.zone, inner))
         id = flows.lookup(inner.key, ct::flow_hash(inner.key), st.ctx.now);
-      if (id == ct::kNoEntry) v.drop_with(DropReason::kIcmpUnrelated);
-      else v.ct[st.pass] = CtNote::kRelated;
+      if (id != ct::kNoEntry) {
+        v.ct[st.pass] = CtNote::kRelated;
+      } else if (const uint16_t rule = sg_rule_allowing(s, *s.sg_policies[ec.sg_policy], st.dir, m, false)) {
+        v.sg_rule[st.pass] = rule;  // e.g. a router's frag-needed: related only in the receiver's zone
+        v.ct[st.pass] = CtNote::kIcmpAllowed;
+      } else {
+        v.drop_with(DropReason::kIcmpUnrelated);
+      }
       continue;
     }
     if (k.status != ct::KeyStatus::kOk) {  // kNoPorts cannot pass the parser; kNotIp is not forwarded
@@ -246,27 +257,18 @@ void run_pass(PassState& st) {
   if (q.misses) decide_misses<F>(st, q);
 }
 
-// Non-first fragments follow what their first fragment met in each zone;
-// first fragments record what they met. Last, so a first fragment and its
+// First fragments record what they met in each zone, for their later
+// fragments (follow_first_fragments). Last, so a first fragment and its
 // followers may share a burst.
-void fragments_pass(Burst& b, const Snapshot& s, PipelineContext& ctx) {
+void record_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   for (uint16_t i = 0; i < b.count; ++i) {
     const PacketMeta& m = b.meta[i];
-    if (!m.has(meta_flags::kFragment)) continue;
-    Verdict& v = b.verdict[i];
+    if (!m.has(meta_flags::kFragment) || m.frag_offset != 0) continue;
+    const Verdict& v = b.verdict[i];
+    if (v.ct[0] == CtNote::kNone && v.ct[1] == CtNote::kNone && v.drop == DropReason::kNone) continue;
     const uint16_t enis[2] = {v.in_eni, v.out_eni};
-    if (m.frag_offset == 0) {
-      if (v.ct[0] == CtNote::kNone && v.ct[1] == CtNote::kNone && v.drop == DropReason::kNone) continue;
-      for (int pass = 0; pass < 2; ++pass)
-        if (is_local_eni(s, enis[pass])) record_first_fragment(ctx, m, s.eni_ct[enis[pass]].zone, v.drop);
-      continue;
-    }
-    for (int pass = 0; pass < 2 && v.action == Action::kForward; ++pass) {
-      if (!is_local_eni(s, enis[pass])) continue;
-      const DropReason r = ctx.fragments->verdict(ct::fragment_key_of(m, s.eni_ct[enis[pass]].zone), m.frag_offset, ctx.now);
-      if (r != DropReason::kNone) v.drop_with(r);
-      else v.ct[pass] = CtNote::kFragment;
-    }
+    for (int pass = 0; pass < 2; ++pass)
+      if (is_local_eni(s, enis[pass])) record_first_fragment(ctx, m, s.eni_ct[enis[pass]].zone, v.drop);
   }
 }
 
@@ -288,12 +290,34 @@ void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
     if (b.verdict[a.i].action == Action::kForward)
       admit_one(egress, a.i, ct::KeyResult{a.key, a.side, ct::KeyStatus::kOk}, a.hash, a.pkt);
   }
-  fragments_pass(b, s, ctx);
+  record_first_fragments(b, s, ctx);
+  follow_first_fragments(b, s, ctx, true);
   // A dropped packet holds no entry in either zone.
   for (uint16_t i = 0; i < b.count; ++i) {
     if (b.verdict[i].action != Action::kDrop) continue;
     for (auto* c : created)
       if (c[i] != ct::kNoEntry) ctx.flows->erase(c[i]);
+  }
+}
+
+void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, bool may_hold) {
+  for (uint16_t i = 0; i < b.count; ++i) {
+    const PacketMeta& m = b.meta[i];
+    Verdict& v = b.verdict[i];
+    if (!m.has(meta_flags::kFragment) || m.frag_offset == 0) continue;
+    if (v.action == Action::kHold) v.action = Action::kForward;
+    const uint16_t enis[2] = {v.in_eni, v.out_eni};
+    for (int pass = 0; pass < 2 && v.action == Action::kForward; ++pass) {
+      if (!is_local_eni(s, enis[pass])) continue;
+      const DropReason r = ctx.fragments->verdict(ct::fragment_key_of(m, s.eni_ct[enis[pass]].zone), m.frag_offset, ctx.now);
+      if (r == DropReason::kFragmentOrphan && may_hold && ctx.hold_early_fragments) {
+        v.action = Action::kHold;  // the first fragment will tell, in every zone
+      } else if (r != DropReason::kNone) {
+        v.drop_with(r);
+      } else {
+        v.ct[pass] = CtNote::kFragment;
+      }
+    }
   }
 }
 

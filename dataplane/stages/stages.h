@@ -94,6 +94,13 @@ void nacl_stage(Burst& b, const Snapshot& s, const RouteResults& routes);
 // worker owns become kHandoff first.
 void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
 
+// Non-first fragments still forwarded, or kHold (resumed: they become
+// kForward first), follow what their first fragment met in each zone: its
+// drop reason, or CtNote::kFragment; `fragment_overlap` when one starts
+// inside the first fragment's transport header. No first fragment seen:
+// kHold when `may_hold` and ctx.hold_early_fragments, else `fragment_orphan`.
+void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, bool may_hold);
+
 // Writes the L2 header of every forwarded frame and reply: destination = the
 // ENI's MAC, source = the router's MAC, the ENI's VLAN tag (or none).
 void l2_rewrite_stage(Burst& b, const Snapshot& s);

@@ -152,6 +152,12 @@ std::vector<Case> cases() {
       {"a host route that is also a mapping", replace(kValidOverlay, R"("prefix": "0.0.0.0/0")", R"("prefix": "10.0.3.10/32")"), "overlay_routes[0].prefix: \"10.0.3.10/32\" is the address of mappings[0]: one of the two"},
       {"more mappings than the table holds", replace(kValidOverlay, R"("next_hop_mac": "02:00:00:00:ff:01")", R"("next_hop_mac": "02:00:00:00:ff:01", "max_mappings": 2)"), "mappings: 3 mappings and overlay routes, more than underlay.max_mappings (2)"},
       {"more NACL entries than the limit", replace(v, "\"generation\": 3,", "\"generation\": 3, \"limits\": {\"nacl_rules_per_direction\": 1},"), "network_acls[0].ingress[1]: rule 110: would exceed the limit of 1 IPv4 rules per direction"},
+      {"entries far over the limit: the first named, the rest counted in one line",
+       replace(replace(v, "\"generation\": 3,", "\"generation\": 3, \"limits\": {\"nacl_rules_per_direction\": 1},"),
+               R"("icmp": {"type": 8, "code": -1}}],)",
+               R"("icmp": {"type": 8, "code": -1}}, {"rule_number": 120, "action": "DENY", "cidr": "10.9.0.0/16"}],)"),
+       "network_acls[0].ingress[1]: rule 110: would exceed the limit of 1 IPv4 rules per direction",
+       {"network_acls[0].ingress: 2 entries over the limit of 1 per family (limits.nacl_rules_per_direction raises it)"}},
   };
 }
 

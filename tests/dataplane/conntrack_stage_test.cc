@@ -174,6 +174,79 @@ TEST(ConntrackStage, IcmpEchoNeedsARuleAndErrorsMustBeRelated) {
   });
 }
 
+// A third party's ICMP error — a router's frag-needed or packet-too-big
+// (here vm3, all-open, in the path as a NAT instance would be) — quotes a
+// connection only its receiver tracks: RELATED there, and the sender's
+// egress rules judge it as ICMP. Both directions of the connection, both
+// families; an error quoting what nobody tracks, from a sender whose rules do
+// not allow it or to a receiver whose rules do not, is still dropped.
+std::string dual_stack(std::string text) {
+  auto sub = [&](const std::string& from, const std::string& to) {
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+  };
+  sub(R"("cidrs": ["0.0.0.0/0"])", R"("cidrs": ["0.0.0.0/0", "::/0"])");
+  sub(R"("cidrs": ["10.0.0.0/16"])", R"("cidrs": ["10.0.0.0/16", "fd00:10::/32"])");
+  sub(R"("ipv4_cidr": "10.0.1.0/24")", R"("ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64")");
+  sub(R"("ipv4_cidr": "10.0.2.0/24")", R"("ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64")");
+  for (const char* host : {"1.10", "2.10", "2.20", "1.40"}) {
+    const std::string v4addr = std::string("10.0.") + host, h(host);
+    const std::string v6addr = "fd00:10:0:" + h.substr(0, 1) + "::" + h.substr(2);
+    sub("\"ipv4\": [\"" + v4addr + "\"]", "\"ipv4\": [\"" + v4addr + "\"], \"ipv6\": [\"" + v6addr + "\"]");
+  }
+  return text;
+}
+Bytes from6(int vm, const Bytes& ip) { return eth(kRouterMac, kMacs[vm - 1], 0x86dd, ip); }
+
+TEST(ConntrackStage, ThirdPartyIcmpErrorsAreRelatedOnTheReceiversConnection) {
+  Runner r(compile(dual_stack(config(kWebRules, false))));
+  r.zones();
+  const Bytes to_web = v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(40000, 80, kSyn, 100, 0));
+  const Bytes from_web = v4("10.0.2.10", "10.0.1.10", 6, tcp_seg(80, 40000, kSynAck, 5000, 101));
+  const Bytes to_web6 = ipv6("fd00:10:0:1::10", "fd00:10:0:2::10", 6, tcp_seg(40000, 80, kSyn, 100, 0));
+  const Bytes from_web6 = ipv6("fd00:10:0:2::10", "fd00:10:0:1::10", 6, tcp_seg(80, 40000, kSynAck, 5000, 101));
+  auto frag_needed = [](const std::string& from, const std::string& to, const Bytes& quoted) {
+    return v4(from, to, 1, icmp4(3, 4, 0, 1400, quoted));
+  };
+  auto too_big = [](const std::string& from, const std::string& to, const Bytes& quoted) {
+    return icmp6_packet(from, to, icmp6_body(2, 0, 0, 1280, quoted));
+  };
+  constexpr auto kAllowed = CtNote::kIcmpAllowed, kRelated = CtNote::kRelated;
+  r.run_all({
+      {"vm1 connects to vm2:80", 0, from(1, to_web), kOk, kNew, kNew},
+      {"vm2 answers", 1, from(2, from_web), kOk, kEst, kEst},
+      {"vm1 connects to vm2:80 over IPv6", 0, from6(1, to_web6), kOk, kNew, kNew},
+      {"vm2 answers over IPv6", 1, from6(2, from_web6), kOk, kEst, kEst},
+      {"a router's frag-needed to vm1 about vm1's packet: RELATED at vm1 (no ingress rule), vm3's egress allows ICMP", 2,
+       from(3, frag_needed("10.0.2.20", "10.0.1.10", to_web)), kOk, kAllowed, kRelated},
+      {"and to vm2 about vm2's reply: RELATED at vm2", 2, from(3, frag_needed("10.0.2.20", "10.0.2.10", from_web)), kOk,
+       kAllowed, kRelated},
+      {"packet-too-big to vm1 about vm1's IPv6 packet", 2, from6(3, too_big("fd00:10:0:2::20", "fd00:10:0:1::10", to_web6)),
+       kOk, kAllowed, kRelated},
+      {"and to vm2 about its IPv6 reply", 2, from6(3, too_big("fd00:10:0:2::20", "fd00:10:0:2::10", from_web6)), kOk,
+       kAllowed, kRelated},
+      {"an error quoting a flow vm1 never had: vm1's rules do not allow ICMP in", 2,
+       from(3, frag_needed("10.0.2.20", "10.0.1.10", v4("10.0.1.10", "10.0.2.10", 6, tcp_seg(41000, 80, kSyn, 1, 0)))),
+       DropReason::kIcmpUnrelated},
+      {"the same over IPv6", 2,
+       from6(3, too_big("fd00:10:0:2::20", "fd00:10:0:1::10",
+                        ipv6("fd00:10:0:1::10", "fd00:10:0:2::10", 6, tcp_seg(41000, 80, kSyn, 1, 0)))),
+       DropReason::kIcmpUnrelated},
+      {"vm1 sends UDP to vm3 (untracked at vm3, tracked at vm1)", 0, from(1, v4("10.0.1.10", "10.0.2.20", 17, udp(5000, 53))),
+       kOk, kNew, kUntracked},
+      {"vm3's port unreachable: nothing tracked at vm3, its rules allow it; RELATED at vm1", 2,
+       from(3, v4("10.0.2.20", "10.0.1.10", 1, icmp4(3, 3, 0, 0, v4("10.0.1.10", "10.0.2.20", 17, udp(5000, 53))))), kOk,
+       kAllowed, kRelated},
+      {"vm2 (no egress rule) cannot send a third party's error about vm1's connection", 1,
+       from(2, frag_needed("10.0.2.10", "10.0.1.10", v4("10.0.1.10", "10.0.2.20", 17, udp(5000, 53)))),
+       DropReason::kIcmpUnrelated},
+      {"an error to vm3 about nothing: vm1's egress and vm3's ingress both allow ICMP", 0,
+       from(1, frag_needed("10.0.1.10", "10.0.2.20", v4("10.0.2.20", "10.0.1.99", 17, udp(1, 2)))), kOk, kAllowed, kAllowed},
+  });
+  // Errors are never tracked: only the two connections and the UDP flow hold entries at vm1.
+  EXPECT_EQ(r.flows().zone_count(0), 3u);
+  EXPECT_EQ(r.flows().zone_count(2), 0u);
+}
+
 TEST(ConntrackStage, FragmentsFollowTheirFirstFragment) {
   Runner r(compile(config(kWebRules, false)));
   r.zones();
@@ -202,6 +275,121 @@ TEST(ConntrackStage, FragmentsFollowTheirFirstFragment) {
       {"a fragment at offset 16 would overwrite its TCP header: overlap", 0, from(1, frag(4, 0x2002, Bytes(24), 6)),
        DropReason::kFragmentOverlap},
   });
+}
+
+// Fragments ahead of their first fragment, as a worker sees them: the
+// pipeline leaves each as kHold; once the first fragment is decided, the held
+// ones resumed (resume_held_fragments, as the worker does) meet exactly what
+// it met — allowed, or refused by the same security-group port rule.
+struct Parked {
+  std::vector<uint8_t> buf = std::vector<uint8_t>(2048);  // outlives the burst, as a held mbuf
+  Frame frame;
+  PacketMeta meta;
+  Verdict verdict;
+};
+
+Parked through_pipeline(const Snapshot& snap, PipelineContext& ctx, uint16_t port, const Bytes& frame) {
+  Parked p;
+  std::copy(frame.begin(), frame.end(), p.buf.begin() + 128);
+  Burst b;
+  b.count = 1;
+  b.in_port = port;
+  b.frames[0] = Frame{p.buf.data() + 128, static_cast<uint16_t>(frame.size()), 128, 1024, static_cast<uint32_t>(frame.size())};
+  ctx.now += 1000000;
+  run_pipeline(b, snap, ctx);
+  p.frame = b.frames[0];
+  p.meta = b.meta[0];
+  p.verdict = b.verdict[0];
+  return p;
+}
+
+std::vector<Verdict> resume(const Snapshot& snap, PipelineContext& ctx, uint16_t port, std::vector<Parked>& held) {
+  Burst b;
+  RouteResults routes;
+  b.count = static_cast<uint16_t>(held.size());
+  b.in_port = port;
+  routes.reset(b.count);
+  for (size_t i = 0; i < held.size(); ++i) {
+    b.frames[i] = held[i].frame;
+    b.meta[i] = held[i].meta;
+    b.verdict[i] = held[i].verdict;
+  }
+  ctx.now += 1000000;
+  resume_held_fragments(b, snap, ctx, routes);
+  return {b.verdict, b.verdict + b.count};
+}
+
+TEST(ConntrackStage, FragmentsAheadOfTheirFirstAreHeldThenMeetWhatItMet) {
+  Runner r(compile(dual_stack(config(kWebRules, false))));
+  r.zones();
+  r.ctx().hold_early_fragments = true;
+  auto v4frag = [](const char* dst, uint8_t proto, uint16_t id, uint16_t word, const Bytes& l4) {
+    Ip4Opts o;
+    o.id = id;
+    o.frag = word;
+    return from(1, v4("10.0.1.10", dst, proto, l4, o));
+  };
+  auto v6frag = [](const char* dst, uint8_t proto, uint8_t id, uint16_t offset, bool more, const Bytes& l4) {
+    Bytes payload = frag6(proto, offset, more);
+    payload[7] = id;
+    append(payload, l4);
+    return from6(1, ipv6("fd00:10:0:1::10", dst, 44, payload));
+  };
+  const Bytes syn24 = [] { Bytes b = tcp_seg(40000, 80, kSyn, 1, 0); b.resize(24); return b; }();
+  const Bytes syn22 = [] { Bytes b = tcp_seg(40001, 22, kSyn, 1, 0); b.resize(24); return b; }();
+  struct Case {
+    const char* proves;
+    std::vector<Bytes> later;  // in arrival order, all before the first fragment
+    Bytes first;
+    DropReason expect;
+  };
+  const std::vector<Case> cases = {
+      {"UDP to vm3 in order 3-2-1: all leave",
+       {v4frag("10.0.2.20", 17, 21, 0x000a, Bytes(16)), v4frag("10.0.2.20", 17, 21, 0x2005, Bytes(40))},
+       v4frag("10.0.2.20", 17, 21, 0x2000, udp(4000, 53, Bytes(32), 96)), kOk},
+      {"UDP to vm2, which allows no UDP, 2-1: the follower is refused like the first",
+       {v4frag("10.0.2.10", 17, 22, 0x0005, Bytes(16))}, v4frag("10.0.2.10", 17, 22, 0x2000, udp(4000, 53, Bytes(32), 56)),
+       DropReason::kSgDeny},
+      {"TCP to vm2:80 (allowed), 2-1", {v4frag("10.0.2.10", 6, 23, 0x0003, Bytes(16))}, v4frag("10.0.2.10", 6, 23, 0x2000, syn24),
+       kOk},
+      {"TCP to vm2:22 (no rule), 2-1", {v4frag("10.0.2.10", 6, 24, 0x0003, Bytes(16))}, v4frag("10.0.2.10", 6, 24, 0x2000, syn22),
+       DropReason::kSgDeny},
+      {"ICMP echo to vm2 (allowed from sn-1, tracked), 3-2-1",
+       {v4frag("10.0.2.10", 1, 25, 0x000a, Bytes(8)), v4frag("10.0.2.10", 1, 25, 0x2005, Bytes(40))},
+       v4frag("10.0.2.10", 1, 25, 0x2000, icmp4(8, 0, 5, 1, Bytes(32))), kOk},
+      {"IPv6 UDP to vm3, 3-2-1",
+       {v6frag("fd00:10:0:2::20", 17, 31, 80, false, Bytes(16)), v6frag("fd00:10:0:2::20", 17, 31, 40, true, Bytes(40))},
+       v6frag("fd00:10:0:2::20", 17, 31, 0, true, udp(4000, 53, Bytes(32), 96)), kOk},
+      {"IPv6 TCP to vm2:80 (allowed), 2-1", {v6frag("fd00:10:0:2::10", 6, 32, 24, false, Bytes(16))},
+       v6frag("fd00:10:0:2::10", 6, 32, 0, true, syn24), kOk},
+      {"IPv6 TCP to vm2:22 (no rule), 2-1", {v6frag("fd00:10:0:2::10", 6, 33, 24, false, Bytes(16))},
+       v6frag("fd00:10:0:2::10", 6, 33, 0, true, [] { Bytes b = tcp_seg(40002, 22, kSyn, 1, 0); b.resize(24); return b; }()),
+       DropReason::kSgDeny},
+      {"a held fragment starting inside the first's TCP header (offset 16) is an overlap",
+       {v4frag("10.0.2.10", 6, 26, 0x2002, Bytes(16))}, v4frag("10.0.2.10", 6, 26, 0x2000, syn24), DropReason::kFragmentOverlap},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.proves);
+    std::vector<Parked> held;
+    for (const Bytes& f : c.later) {
+      held.push_back(through_pipeline(r.snap(), r.ctx(), 0, f));
+      EXPECT_EQ(static_cast<int>(held.back().verdict.action), static_cast<int>(Action::kHold))
+          << drop_reason_name(held.back().verdict.drop);
+    }
+    const Parked first = through_pipeline(r.snap(), r.ctx(), 0, c.first);
+    const DropReason first_expect = c.expect == DropReason::kFragmentOverlap ? kOk : c.expect;
+    EXPECT_EQ(drop_reason_name(first.verdict.drop), drop_reason_name(first_expect));
+    for (const Verdict& v : resume(r.snap(), r.ctx(), 0, held)) {
+      EXPECT_EQ(drop_reason_name(v.drop), drop_reason_name(c.expect));
+      if (c.expect != kOk) continue;
+      EXPECT_EQ(static_cast<int>(v.action), static_cast<int>(Action::kForward));
+      EXPECT_EQ(static_cast<int>(v.ct[0]), static_cast<int>(CtNote::kFragment));
+      EXPECT_EQ(static_cast<int>(v.ct[1]), static_cast<int>(CtNote::kFragment));
+    }
+  }
+  std::vector<Parked> alone{through_pipeline(r.snap(), r.ctx(), 0, v4frag("10.0.2.20", 17, 27, 0x0005, Bytes(16)))};
+  EXPECT_EQ(drop_reason_name(resume(r.snap(), r.ctx(), 0, alone)[0].drop), "fragment_orphan")
+      << "resumed with no first fragment seen: an orphan, never held again";
 }
 
 TEST(ConntrackStage, AllowanceStopsOnlyNewConnectionsOfThatEni) {

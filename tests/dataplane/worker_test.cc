@@ -261,5 +261,133 @@ TEST(Worker, ABurstLargerThanOneRxBurstIsReadOverIterations) {
   EXPECT_EQ(a.net.unaccounted(), 0u);
 }
 
+// Fragments ahead of their first fragment are held, then follow it: every
+// fragment of the datagram leaves, in its original size, counted once; one
+// whose first never comes is dropped after the timeout; the hold is bounded
+// per ENI; and nothing is ever lost track of.
+Bytes fragment_of_vm1(uint16_t id, uint16_t word, const Bytes& payload) {
+  Ip4Opts o;
+  o.id = id;
+  o.frag = word;
+  return eth(kRouterMac, kVm1Mac, 0x0800, ipv4("10.0.1.10", "10.0.2.10", 17, payload, o));
+}
+// A UDP datagram of 40 + 40 + 16 payload bytes in three fragments.
+Bytes first_of(uint16_t id) { return fragment_of_vm1(id, 0x2000, udp(1000, 2000, Bytes(32), 96)); }
+Bytes second_of(uint16_t id) { return fragment_of_vm1(id, 0x2005, Bytes(40, 2)); }
+Bytes third_of(uint16_t id) { return fragment_of_vm1(id, 0x000a, Bytes(16, 3)); }
+size_t held_mbufs(const FakeNet& n) { return n.unaccounted(); }
+
+TEST(Worker, FragmentsInReverseOrderAreHeldThenAllLeave) {
+  Appliance a(1);
+  const Bytes third = third_of(7), second = second_of(7), first = first_of(7);
+  a.net.arrive(kPortA, third);
+  a.net.arrive(kPortA, second);
+  a.net.arrive(kPortA, first);
+  EXPECT_EQ(a.workers[0]->iterate(), 3u);
+  ASSERT_EQ(a.net.tx[kPortB].size(), 3u);
+  std::multiset<size_t> sizes;
+  for (const rte_mbuf* m : a.net.tx[kPortB]) sizes.insert(m->data_len);
+  EXPECT_EQ(sizes, (std::multiset<size_t>{first.size(), second.size(), third.size()}));  // not reassembled
+  EXPECT_EQ(a.eni("vm1").rx_packets, 3u);
+  EXPECT_EQ(a.eni("vm1").rx_bytes, first.size() + second.size() + third.size());
+  EXPECT_EQ(a.eni("vm2").tx_packets, 3u);
+  EXPECT_EQ(a.drops(DropReason::kFragmentOrphan), 0u);
+  EXPECT_EQ(a.net.unaccounted(), 0u);
+}
+
+TEST(Worker, AFragmentHeldAcrossBurstsLeavesWhenItsFirstArrives) {
+  Appliance a(1);
+  a.net.arrive(kPortA, second_of(8));
+  a.workers[0]->iterate();
+  EXPECT_TRUE(a.net.tx[kPortB].empty());
+  EXPECT_EQ(held_mbufs(a.net), 1u);
+  EXPECT_EQ(a.eni("vm1").rx_packets, 0u);  // counted when decided
+  a.net.arrive(kPortA, third_of(8));
+  a.net.arrive(kPortA, first_of(8));
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.net.tx[kPortB].size(), 3u);
+  EXPECT_EQ(a.eni("vm1").rx_packets, 3u);
+  EXPECT_EQ(a.net.unaccounted(), 0u);
+}
+
+TEST(Worker, AHeldFragmentWhoseFirstNeverComesTimesOut) {
+  Appliance a(1);
+  a.net.arrive(kPortA, second_of(9));
+  a.workers[0]->iterate();
+  EXPECT_EQ(held_mbufs(a.net), 1u);
+  a.net.clock += 29ull * 1000000000;
+  a.workers[0]->iterate();
+  EXPECT_EQ(held_mbufs(a.net), 1u);  // not yet
+  a.net.clock += 2ull * 1000000000;
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.drops(DropReason::kFragmentTimeout), 1u);
+  EXPECT_EQ(a.eni("vm1").drops[static_cast<size_t>(DropReason::kFragmentTimeout)], 1u);
+  EXPECT_EQ(a.eni("vm1").rx_packets, 1u);
+  EXPECT_EQ(a.net.unaccounted(), 0u);
+  a.net.arrive(kPortA, first_of(9));  // too late: the first goes alone
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.net.tx[kPortB].size(), 1u);
+}
+
+TEST(Worker, OneEnisEarlyFragmentsCannotTakeTheWholeHold) {
+  Appliance a(1);
+  for (uint16_t id = 0; id < kHoldPerEni + 3; ++id) a.net.arrive(kPortA, second_of(static_cast<uint16_t>(100 + id)));
+  while (a.workers[0]->iterate()) {
+  }
+  EXPECT_EQ(held_mbufs(a.net), kHoldPerEni);
+  EXPECT_EQ(a.drops(DropReason::kFragmentHoldFull), 3u);
+  EXPECT_EQ(a.eni("vm1").drops[static_cast<size_t>(DropReason::kFragmentHoldFull)], 3u);
+  // vm2's own early fragment still has room.
+  Ip4Opts o;
+  o.id = 5;
+  o.frag = 0x2000;
+  a.net.arrive(kPortB, eth(kRouterMac, kVm2Mac, 0x0800, ipv4("10.0.2.10", "10.0.1.10", 17, Bytes(16), {.frag = 0x0005, .id = 5})));
+  a.workers[0]->iterate();
+  EXPECT_EQ(held_mbufs(a.net), kHoldPerEni + 1);
+  a.net.arrive(kPortB, eth(kRouterMac, kVm2Mac, 0x0800, ipv4("10.0.2.10", "10.0.1.10", 17, udp(1, 2, Bytes(32), 56), o)));
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.net.tx[kPortA].size(), 2u);
+  EXPECT_EQ(held_mbufs(a.net), kHoldPerEni);
+}
+
+TEST(Worker, AnEarlyFragmentOverlappingOneHeldIsDropped) {
+  Appliance a(1);
+  a.net.arrive(kPortA, second_of(11));
+  a.net.arrive(kPortA, fragment_of_vm1(11, 0x2006, Bytes(16, 9)));  // bytes 48..63, inside 40..79
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.drops(DropReason::kFragmentOverlap), 1u);
+  EXPECT_EQ(held_mbufs(a.net), 1u);
+  a.net.arrive(kPortA, first_of(11));
+  a.net.arrive(kPortA, third_of(11));
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.net.tx[kPortB].size(), 3u);
+  EXPECT_EQ(a.net.unaccounted(), 0u);
+}
+
+TEST(Worker, AFragmentHeldAcrossAPushIsDroppedNotMisattributed) {
+  Appliance a(1);
+  a.net.arrive(kPortA, second_of(12));
+  a.workers[0]->iterate();
+  std::string next = kConfig;
+  next.replace(next.find(R"("generation": 1)"), 15, R"("generation": 2)");
+  a.publisher.offline(0);  // as a sleeping worker: the publish need not wait for it
+  a.publisher.publish(control::compile_snapshot(control::parse_config_json(next, "test"), {{"a", kPortA}, {"b", kPortB}}));
+  a.publisher.online(0);
+  a.net.arrive(kPortA, first_of(12));
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.net.tx[kPortB].size(), 1u);
+  EXPECT_EQ(a.drops(DropReason::kFragmentOrphan), 1u);
+  EXPECT_EQ(a.net.unaccounted(), 0u);
+}
+
+TEST(Worker, HeldFragmentsAreFreedWhenTheWorkerGoes) {
+  auto a = std::make_unique<Appliance>(1);
+  a->net.arrive(kPortA, second_of(13));
+  a->workers[0]->iterate();
+  EXPECT_EQ(held_mbufs(a->net), 1u);
+  a->workers.clear();
+  EXPECT_EQ(a->net.unaccounted(), 0u);
+}
+
 }  // namespace
 }  // namespace vfpath::test

@@ -3,7 +3,8 @@
 net_pcap ports. vm1's packets (port a) are read before vm2's (port b) in the
 same loop, so vm2's replies meet the connections vm1's packets opened:
 first packets, replies without rules, RELATED ICMP, fragments following
-their first fragment, an orphan fragment, and vm1's allowance running out.
+their first fragment, fragments ahead of it (held, then following it), and
+vm1's allowance running out.
 Outputs are compared packet by packet, drops by reason and per ENI.
 
 usage: conntrack_pcap_test.py VFPATHD"""
@@ -55,10 +56,18 @@ def run(binary, options):
         whole = bytes(UDP(sport=5001, dport=6000, len=56) / Raw(b"f" * 48))
         first = e1 / IP(src="10.0.1.10", dst="10.0.2.10", id=77, flags="MF", frag=0, proto=17) / Raw(whole[:32])
         second = e1 / IP(src="10.0.1.10", dst="10.0.2.10", id=77, frag=4, proto=17) / Raw(whole[32:])
-        orphan = e1 / IP(src="10.0.1.10", dst="10.0.2.10", id=78, frag=4, proto=17) / Raw(b"o" * 16)
+        # Reordered: a datagram of the same flow in three fragments sent 3-2-1
+        # (held, then all delivered), and one to a refused port sent 2-1 (the
+        # held fragment is refused like its first).
+        whole3 = bytes(UDP(sport=5001, dport=6000, len=72) / Raw(b"r" * 64))
+        r1, r2, r3 = (e1 / IP(src="10.0.1.10", dst="10.0.2.10", id=78, flags=fl, frag=off // 8, proto=17) / Raw(whole3[off:end])
+                      for fl, off, end in (("MF", 0, 32), ("MF", 32, 56), (0, 56, 72)))
+        whole_denied = bytes(UDP(sport=5000, dport=7000, len=56) / Raw(b"d" * 48))
+        d1, d2 = (e1 / IP(src="10.0.1.10", dst="10.0.2.10", id=79, flags=fl, frag=off // 8, proto=17) / Raw(whole_denied[off:end])
+                  for fl, off, end in (("MF", 0, 32), (0, 32, 56)))
         syn2 = e1 / ip12 / TCP(sport=40001, dport=80, flags="S", seq=200)
         syn3 = e1 / ip12 / TCP(sport=40002, dport=80, flags="S", seq=300)   # over vm1's allowance
-        a_in = [syn, udp, udp_denied, first, second, orphan, syn2, syn3]
+        a_in = [syn, udp, udp_denied, first, second, r3, r2, r1, d2, d1, syn2, syn3]
 
         synack = e2 / ip21 / TCP(sport=80, dport=40000, flags="SA", seq=900, ack=101)
         related = e2 / ip21 / ICMP(type=3, code=3) / bytes(udp[IP])[:28]
@@ -69,8 +78,8 @@ def run(binary, options):
         wrpcap(f"{tmp}/b_in.pcap", b_in)
 
         expect = {"a": [routed(synack, VM1), routed(related, VM1)],
-                  "b": [routed(p, VM2) for p in (syn, udp, first, second, syn2)]}
-        expected_drops = {"sg_deny": 2, "fragment_orphan": 1, "conntrack_full": 1, "icmp_unrelated": 1}
+                  "b": [routed(p, VM2) for p in (syn, udp, first, second, r3, r2, r1, syn2)]}
+        expected_drops = {"sg_deny": 4, "conntrack_full": 1, "icmp_unrelated": 1}
         total_in = len(a_in) + len(b_in)
 
         failures = []
@@ -93,7 +102,7 @@ def run(binary, options):
             failures.append(f"unexpected drops: {unexpected}")
         vm1 = enis["vm1"]
         if (vm1.get("conntrack_allowance_exceeded") != 1 or vm1.get("conntrack_allowance_available") != 0 or
-                vm1.get("connections") != ALLOWANCE or vm1.get("fragment_orphan") != 1):
+                vm1.get("connections") != ALLOWANCE or vm1.get("sg_deny") != 3):
             failures.append(f"vm1's conntrack counters wrong: {vm1}")
         if enis["vm2"].get("sg_deny") != 1 or enis["vm2"].get("icmp_unrelated") != 1:
             failures.append(f"vm2's drops wrong: {enis['vm2']}")
