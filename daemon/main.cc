@@ -1,6 +1,6 @@
 // vfpathd: reads and validates the configuration, brings up EAL and the
 // ports, publishes the first snapshot and runs one Worker per worker core
-// until SIGINT/SIGTERM, then prints the counters and closes the ports (which
+// until SIGINT/SIGTERM/SIGHUP, then prints the counters and closes the ports (which
 // flushes pcap outputs). Exit codes: 0 clean stop, 1 start-up failure,
 // 2 bad command line or configuration.
 #include <rte_cycles.h>
@@ -115,6 +115,10 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    // A hangup (the terminal or session it ran in went away) stops it as
+    // cleanly as SIGTERM, counters printed, instead of the default kill.
+    // Configuration changes are pushes (vfpathctl apply), not a reload.
+    std::signal(SIGHUP, on_signal);
     std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s\n",
                 static_cast<unsigned long long>(config.generation()), config.ports_size(), config.enis_size(),
                 workers, workers == 1 ? "" : "s", control.describe().c_str());

@@ -89,7 +89,7 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
                          "--file-prefix NAME, --log-level). Do not pass -l/--lcores there: use the options above.\n"
                          "Ports are named in the configuration (their DPDK devargs), not on the command line.\n"
                          "Counters: dpdk-telemetry.py -f PREFIX, then /vfpath/stats, /vfpath/drops, /vfpath/ports,\n"
-                         "/vfpath/enis; they are also printed when vfpathd stops (SIGINT/SIGTERM).\n";
+                         "/vfpath/enis; they are also printed when vfpathd stops (SIGINT/SIGTERM/SIGHUP).\n";
     return std::nullopt;
   }
   if (o.config_path.empty()) throw std::invalid_argument("--config is required (see --help)");

@@ -1,6 +1,6 @@
 // The classifier key of a parsed packet (acl/keys.h): addresses and ports as
 // on the wire, ICMP type/code in the port fields, ports 0 without an L4
-// header (non-first fragments). `reverse` builds the key of the opposite
+// header (protocols without ports). `reverse` builds the key of the opposite
 // direction (a reply re-checked as its connection's original packet).
 #pragma once
 

@@ -25,12 +25,15 @@ void run_pass(Burst& b, const Snapshot& s, const RouteResults& routes, Direction
   for (uint16_t i = 0; i < b.count; ++i) {
     const Verdict& v = b.verdict[i];
     if (v.action != Action::kForward) continue;
+    const PacketMeta& m = b.meta[i];
+    // A non-first fragment has no ports to meet a port rule with: it takes
+    // its first fragment's verdict, NACLs included (conntrack stage).
+    if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;
     const uint16_t peer_subnet = routes.peer_subnet[i];
     const uint32_t from = end_of(s, v.in_eni, peer_subnet), to = end_of(s, v.out_eni, peer_subnet);
     if ((from >> 16) == (to >> 16)) continue;  // same subnet: no NACL (AWS)
     const uint16_t nacl = static_cast<uint16_t>(dir == Direction::kEgress ? from : to);
     if (nacl == kDefaultNacl) continue;
-    const PacketMeta& m = b.meta[i];
     table[n] = &s.nacls[nacl].table(dir, m.kind == PacketKind::kIpv6);
     index[n] = i;
     keys[n] = make_acl_key(m, false, k4[n], k6[n]);

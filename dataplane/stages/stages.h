@@ -84,7 +84,8 @@ void overlay_decap_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx
 // the source subnet, then the ingress NACL of the destination subnet (AWS:
 // traffic inside one subnet is not filtered). A deny is `nacl_deny`; the
 // deciding entry of each NACL is recorded in verdict.nacl_hit for counting.
-// Non-first fragments are classified with ports 0 (no L4 header). Overlay
+// Non-first fragments are not classified (they carry no ports): they take
+// their first fragment's verdict in the conntrack stage. Overlay
 // traffic's remote subnet comes from routes.peer_subnet.
 void nacl_stage(Burst& b, const Snapshot& s, const RouteResults& routes);
 

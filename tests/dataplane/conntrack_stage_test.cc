@@ -12,6 +12,7 @@
 #include "control/config_file.h"
 #include "control/model.h"
 #include "dataplane/pipeline.h"
+#include "tests/dataplane/held_fragments.h"
 #include "tests/packet/frames.h"
 
 namespace vfpath {
@@ -281,44 +282,6 @@ TEST(ConntrackStage, FragmentsFollowTheirFirstFragment) {
 // pipeline leaves each as kHold; once the first fragment is decided, the held
 // ones resumed (resume_held_fragments, as the worker does) meet exactly what
 // it met — allowed, or refused by the same security-group port rule.
-struct Parked {
-  std::vector<uint8_t> buf = std::vector<uint8_t>(2048);  // outlives the burst, as a held mbuf
-  Frame frame;
-  PacketMeta meta;
-  Verdict verdict;
-};
-
-Parked through_pipeline(const Snapshot& snap, PipelineContext& ctx, uint16_t port, const Bytes& frame) {
-  Parked p;
-  std::copy(frame.begin(), frame.end(), p.buf.begin() + 128);
-  Burst b;
-  b.count = 1;
-  b.in_port = port;
-  b.frames[0] = Frame{p.buf.data() + 128, static_cast<uint16_t>(frame.size()), 128, 1024, static_cast<uint32_t>(frame.size())};
-  ctx.now += 1000000;
-  run_pipeline(b, snap, ctx);
-  p.frame = b.frames[0];
-  p.meta = b.meta[0];
-  p.verdict = b.verdict[0];
-  return p;
-}
-
-std::vector<Verdict> resume(const Snapshot& snap, PipelineContext& ctx, uint16_t port, std::vector<Parked>& held) {
-  Burst b;
-  RouteResults routes;
-  b.count = static_cast<uint16_t>(held.size());
-  b.in_port = port;
-  routes.reset(b.count);
-  for (size_t i = 0; i < held.size(); ++i) {
-    b.frames[i] = held[i].frame;
-    b.meta[i] = held[i].meta;
-    b.verdict[i] = held[i].verdict;
-  }
-  ctx.now += 1000000;
-  resume_held_fragments(b, snap, ctx, routes);
-  return {b.verdict, b.verdict + b.count};
-}
-
 TEST(ConntrackStage, FragmentsAheadOfTheirFirstAreHeldThenMeetWhatItMet) {
   Runner r(compile(dual_stack(config(kWebRules, false))));
   r.zones();

@@ -5,8 +5,8 @@ across a network ACL; 1000 pushes each change that ACL but keep the stream
 allowed, and not one packet is dropped; a push that revokes the rule stops
 the stream from its generation on. Invalid and stale pushes are refused with
 their reasons and change nothing; so are hostile ones (over the ENI limit,
-over the request size limit, JSON nested 20,000 deep, a stale delta), with
-traffic still flowing; four concurrent pushes on one base (one wins); a
+1,000,000 ENIs in a 100 MB push, JSON nested 20,000 deep, a stale
+delta), with the daemon's memory bounded and traffic still flowing; four concurrent pushes on one base (one wins); a
 client killed mid-listing; a 10,000-entry NACL refused over its quota in
 two lines, then pushed under traffic with the quota raised;
 health, boot id across a restart.
@@ -16,6 +16,7 @@ usage: control_api_test.py VFPATHD VFPATHCTL [--pushes N]"""
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,12 @@ def main():
                 boot_ids.append(got["boot_id"])
                 check(int(got["generation"]) == 1, f"run {run}: get reports generation 1")
                 if run == 1:
+                    # SIGHUP under the stream: the same clean stop as SIGTERM.
+                    d.wait_for(lambda: int(stats()["ports"][1].get("tx_packets", 0)) > 10000, "the stream to flow")
+                    d.proc.send_signal(signal.SIGHUP)
+                    report = d.stop()
+                    check(d.proc.returncode == 0 and "vfpathd: stopping" in report and "network acl acl-1 hits:" in report,
+                          f"SIGHUP under load: exit {d.proc.returncode}, counters printed")
                     break
 
                 d.wait_for(lambda: int(stats()["ports"][1].get("tx_packets", 0)) > 10000, "the stream to flow")
@@ -148,6 +155,11 @@ def main():
                     check(int(s["generation"]) == gen and int(s["ports"][1]["tx_packets"]) > tx0,
                           f"{what}: generation {s['generation']} still in force, traffic flowing")
 
+                def rss_mb():
+                    with open(f"/proc/{d.proc.pid}/status") as f:
+                        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
+
+                rss_before = rss_mb()
                 many = config(tmp, gen + 1)
                 many["enis"] += [{"id": f"x{i}", "port": "b", "mac": f"02:00:00:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}",
                                   "subnet": "sn-2", "ipv4": ["10.0.2.20"]} for i in range(1100)]
@@ -157,13 +169,15 @@ def main():
                 still_in_force("after the ENI flood")
 
                 huge = config(tmp, gen + 1)
-                huge["enis"] += [{"id": f"y{i}" + "z" * 200, "port": "b", "mac": "02:00:00:00:02:0b",
-                                  "subnet": "sn-2", "ipv4": ["10.0.2.21"]} for i in range(100000)]
+                huge["enis"] += [{"id": f"y{i:07d}", "port": "b", "mac": "02:00:00:00:02:0b",
+                                  "subnet": "sn-2", "ipv4": ["10.0.2.21"]} for i in range(1000000)]
                 json.dump(huge, open(path, "w"))
+                del huge
                 size_mb = os.path.getsize(path) / 1e6
                 rc, _, err = vfpathctl("apply", path)
                 check(rc != 0 and ("larger than max" in err or "RESOURCE_EXHAUSTED" in err or "exceeds" in err),
-                      f"a {size_mb:.0f} MB push (over the 16 MiB request limit) is refused: {err.strip().splitlines()[-1] if err else rc}")
+                      f"a {size_mb:.0f} MB push of 1,000,000 ENIs (over the 16 MiB request limit) is refused: "
+                      f"{err.strip().splitlines()[-1] if err else rc}")
                 still_in_force("after the oversized push")
 
                 open(path, "w").write('{"generation": ' + str(gen + 1) + ', "vpcs": ' + "[" * 20000 + "]" * 20000 + "}")
@@ -222,6 +236,10 @@ def main():
                       and "9981 entries over the limit of 20 per family" in lines[1],
                       f"a 10,000-entry NACL over the quota is refused in {len(lines)} lines: {lines[-1:] or err[:120]}")
                 still_in_force("after the NACL over its quota")
+                rss_after = rss_mb()
+                check(rss_after - rss_before < 64, f"the daemon's memory stays bounded through the hostile pushes: "
+                                                    f"RSS {rss_before:.0f} MB -> {rss_after:.0f} MB")
+
                 big["limits"] = {"nacl_rules_per_direction": 10001}
                 json.dump(big, open(path, "w"))
                 denied0 = int(stats()["drops"].get("nacl_deny", 0))
@@ -240,6 +258,12 @@ def main():
                 time.sleep(0.3)
                 after = int(stats()["drops"].get("nacl_deny", 0))
                 check(rc == 0 and after > before, f"revoking the rule stops the stream from the next generation ({after - before} denied in 0.3 s)")
+                # SIGTERM while the stream still pours in: a clean exit with
+                # the counters, and nothing left behind (the harness removes
+                # the runtime directory; a hung worker would time out here).
+                report = d.stop()
+                check(d.proc.returncode == 0 and "vfpathd: stopping" in report and "nacl_deny" in report,
+                      f"SIGTERM under load: exit {d.proc.returncode}, counters printed")
         check(len(boot_ids) == 2 and boot_ids[0] != boot_ids[1], "a restart shows as a new boot id")
     print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
