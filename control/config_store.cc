@@ -19,7 +19,7 @@ ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPubl
   compile_and_publish(built.model);
 }
 
-void ConfigStore::compile_and_publish(const Model& model) {
+SnapshotPublisher::Published ConfigStore::compile_and_publish(const Model& model) {
   OverlayState::Plan overlay = overlay_.plan(model);
   AddressSetState::Plan sets = sets_.plan(model);
   std::unique_ptr<Snapshot> snapshot;
@@ -43,10 +43,11 @@ void ConfigStore::compile_and_publish(const Model& model) {
   // and its set rules meet the new members a moment early.
   overlay_.apply(std::move(overlay));
   sets_.apply(std::move(sets));
-  publisher_.publish(std::move(snapshot));
+  const SnapshotPublisher::Published published = publisher_.publish(std::move(snapshot));
   cache_.sweep();
   eni_slots_.commit(std::move(slots.enis));
   hit_slots_.commit(std::move(slots.nacl_hits));
+  return published;
 }
 
 config::v1::Config ConfigStore::current() const {
@@ -113,8 +114,16 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
     out.status = ApplyOutcome::Status::kInvalid;
     return out;
   }
+  if (!publisher_.can_publish()) {
+    out.status = ApplyOutcome::Status::kUnavailable;
+    out.problems.push_back(std::to_string(publisher_.retired()) +
+                           " earlier snapshots are still kept for a worker that has not passed a quiescent state "
+                           "since (stalled): nothing applied until it recovers");
+    return out;
+  }
+  SnapshotPublisher::Published published;
   try {
-    compile_and_publish(built.model);
+    published = compile_and_publish(built.model);
   } catch (const CompileError& e) {
     out.status = ApplyOutcome::Status::kInvalid;
     out.problems.push_back(e.what());
@@ -122,6 +131,14 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
   }
   current_ = next;
   out.generation = next.generation();
+  if (published == SnapshotPublisher::Published::kPending) {
+    out.status = ApplyOutcome::Status::kUnacknowledged;
+    out.problems.push_back(
+        "generation " + std::to_string(next.generation()) +
+        " is published and in force on the workers that run, but a worker has not acknowledged it within " +
+        std::to_string(publisher_.grace().count()) +
+        " ms (stalled?); the previous snapshot is kept until it does");
+  }
   out.micros = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
   return out;

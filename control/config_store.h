@@ -23,8 +23,14 @@ namespace vfpath::control {
 struct Model;  // model.h
 
 struct ApplyOutcome {
-  enum class Status { kApplied, kInvalid, kStale } status = Status::kApplied;
-  std::vector<std::string> problems;  // kInvalid: "path: reason"; kStale: why
+  enum class Status {
+    kApplied,
+    kInvalid,
+    kStale,
+    kUnacknowledged,  // applied and in force, but a worker did not acknowledge it in time (stalled)
+    kUnavailable,     // nothing applied: snapshots still wait for a stalled worker
+  } status = Status::kApplied;
+  std::vector<std::string> problems;  // kInvalid: "path: reason"; otherwise why
   uint64_t generation = 0;            // in force afterwards
   uint64_t micros = 0;                // validate + compile + publish
 };
@@ -51,7 +57,7 @@ class ConfigStore {
   // Compiles `model` with stable counter slots (rebuilding only the
   // classifiers whose rules changed), brings the mapping table and the
   // address sets to its entries in place, and publishes it.
-  void compile_and_publish(const Model& model);
+  SnapshotPublisher::Published compile_and_publish(const Model& model);
 
   mutable std::mutex mutex_;
   config::v1::Config current_;

@@ -104,6 +104,10 @@ grpc::Status ControlService::Apply(grpc::ServerContext*, const v1::ApplyRequest*
         return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, join_problems(out.problems));
       case ApplyOutcome::Status::kInvalid:
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, join_problems(out.problems));
+      case ApplyOutcome::Status::kUnacknowledged:
+        return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, join_problems(out.problems));
+      case ApplyOutcome::Status::kUnavailable:
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, join_problems(out.problems));
     }
   } catch (const std::exception& e) {
     return grpc::Status(grpc::StatusCode::INTERNAL, std::string("apply failed: ") + e.what());

@@ -1,7 +1,10 @@
 // Hands snapshots from the control thread to the workers without stopping
 // them. Publishing is one atomic pointer store; the previous snapshot is freed
 // only after every registered worker has reported a quiescent state since the
-// store (DPDK rte_rcu_qsbr), so no worker can still be reading it.
+// store (DPDK rte_rcu_qsbr), so no worker can still be reading it. A publish
+// waits for that at most a grace limit: a stalled worker makes it return
+// kPending (the old snapshot kept until the worker moves on) instead of
+// hanging the control thread.
 //
 // Threads: workers call register/online/offline/quiescent/current with their
 // own id; publish() and with_current() may be called from any control thread
@@ -11,9 +14,11 @@
 #include <rte_rcu_qsbr.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "dataplane/snapshot.h"
 
@@ -21,7 +26,9 @@ namespace vfpath {
 
 class SnapshotPublisher {
  public:
-  explicit SnapshotPublisher(unsigned max_workers);
+  static constexpr std::chrono::milliseconds kDefaultGrace{1000};
+  // `grace`: how long a publish waits for the workers to move on.
+  explicit SnapshotPublisher(unsigned max_workers, std::chrono::milliseconds grace = kDefaultGrace);
   ~SnapshotPublisher();
   SnapshotPublisher(const SnapshotPublisher&) = delete;
   SnapshotPublisher& operator=(const SnapshotPublisher&) = delete;
@@ -39,15 +46,39 @@ class SnapshotPublisher {
   const Snapshot* current() const { return current_.load(std::memory_order_acquire); }
 
   // --- control side ---
-  // Makes `next` current, waits for the grace period, frees the previous one.
-  void publish(std::unique_ptr<Snapshot> next);
+  enum class Published : uint8_t {
+    kAcknowledged,  // every online worker left the previous snapshot; it is freed
+    kPending,       // a worker has not passed a quiescent state within `grace`
+                    // (stalled): `next` is current all the same, the previous
+                    // one is kept until that worker has, and freed then
+  };
+  // Snapshots kept for stalled workers, at most: beyond, can_publish() is false.
+  static constexpr size_t kMaxRetired = 8;
+
+  // Makes `next` current and waits up to grace() for the grace period; frees
+  // the previous snapshot once no worker can read it (now or later).
+  Published publish(std::unique_ptr<Snapshot> next);
+  std::chrono::milliseconds grace() const { return grace_; }
+  // Frees the snapshots kept for stalled workers that have since moved on;
+  // false while kMaxRetired of them still wait (a worker stuck for good):
+  // the caller then publishes nothing, and says why.
+  bool can_publish();
+  size_t retired() const;
   // Runs `fn` with the current snapshot, which stays alive during the call.
   void with_current(const std::function<void(const Snapshot*)>& fn) const;
 
  private:
+  void reclaim_locked();
+
   rte_rcu_qsbr* qsv_ = nullptr;
+  std::chrono::milliseconds grace_;
   std::atomic<const Snapshot*> current_{nullptr};
   mutable std::mutex control_mutex_;
+  struct Retired {
+    uint64_t token;  // the grace period it waits for
+    const Snapshot* snapshot;
+  };
+  std::vector<Retired> retired_;  // under control_mutex_
 };
 
 }  // namespace vfpath

@@ -113,6 +113,44 @@ config::v1::Delta delta(const std::string& json) {
   return d;
 }
 
+// A stalled worker: a push does not hang; it is applied and in force but
+// reported unacknowledged (DEADLINE_EXCEEDED at the API), and once too many
+// snapshots wait for the worker, pushes are refused whole until it recovers.
+TEST(ConfigStore, AStalledWorkerTimesPushesOutAndThenRefusesThemInsteadOfHanging) {
+  SnapshotPublisher publisher{1, std::chrono::milliseconds(10)};
+  CounterSet counters{1};
+  ConfigStore store{config(1), {{"p", 0}}, publisher, counters};
+  publisher.register_worker(0);
+  publisher.online(0);  // and never quiescent: stalled
+  uint64_t g = 1;
+  for (size_t k = 0; k < SnapshotPublisher::kMaxRetired; ++k, ++g) {
+    auto out = store.apply(config(g + 1), g);
+    ASSERT_EQ(out.status, ApplyOutcome::Status::kUnacknowledged);
+    EXPECT_EQ(out.generation, g + 1);
+    ASSERT_EQ(out.problems.size(), 1u);
+    EXPECT_EQ(out.problems[0], "generation " + std::to_string(g + 1) +
+                                   " is published and in force on the workers that run, but a worker has not "
+                                   "acknowledged it within 10 ms (stalled?); the previous snapshot is kept until it does");
+  }
+  auto refused = store.apply(config(g + 1), g);
+  EXPECT_EQ(refused.status, ApplyOutcome::Status::kUnavailable);
+  ASSERT_EQ(refused.problems.size(), 1u);
+  EXPECT_EQ(refused.problems[0], "8 earlier snapshots are still kept for a worker that has not passed a quiescent "
+                                 "state since (stalled): nothing applied until it recovers");
+  EXPECT_EQ(store.current().generation(), g);
+  EXPECT_EQ(publisher.current()->generation, g);
+  publisher.quiescent(0);  // it recovers
+  std::atomic<bool> stop{false};
+  std::thread worker([&] {
+    while (!stop) publisher.quiescent(0);
+  });
+  EXPECT_EQ(store.apply(config(g + 1), g).status, ApplyOutcome::Status::kApplied);
+  stop = true;
+  worker.join();
+  publisher.offline(0);
+  publisher.unregister_worker(0);
+}
+
 TEST(ConfigStoreDelta, UpsertReplacesByIdAndAddsNewObjects) {
   Fixture f;
   auto out = f.store.apply_delta(delta(R"({"generation": 2, "upsert_enis": [

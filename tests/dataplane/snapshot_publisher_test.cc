@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -71,6 +72,42 @@ TEST(SnapshotPublisher, PublishWaitsForAnOnlineReaderButNotAnOfflineOne) {
   EXPECT_TRUE(published.load());
   EXPECT_EQ(pub.current()->generation, 2u);
   pub.offline(0);
+}
+
+// A worker that stops reporting (stalled: a bug, a debugger, a descheduled
+// vCPU) must not hang the control thread: a publish waits for it only up to
+// the grace limit, returns kPending with the new snapshot current all the
+// same, and keeps the old one until the worker moves on; past kMaxRetired
+// kept snapshots, can_publish() says no.
+TEST(SnapshotPublisher, AStalledWorkerMakesAPublishReturnPendingNotHang) {
+  SnapshotPublisher pub(2, std::chrono::milliseconds(20));
+  pub.publish(make(1));
+  pub.register_worker(0);
+  pub.online(0);
+  pub.quiescent(0);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(pub.publish(make(2)), SnapshotPublisher::Published::kPending);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, std::chrono::milliseconds(20));
+  EXPECT_LT(waited, std::chrono::seconds(2));
+  EXPECT_EQ(pub.current()->generation, 2u);
+  EXPECT_EQ(pub.retired(), 1u);
+  for (uint64_t g = 3; g < 3 + SnapshotPublisher::kMaxRetired - 1; ++g) {
+    ASSERT_TRUE(pub.can_publish());
+    EXPECT_EQ(pub.publish(make(g)), SnapshotPublisher::Published::kPending);
+  }
+  EXPECT_EQ(pub.retired(), SnapshotPublisher::kMaxRetired);
+  EXPECT_FALSE(pub.can_publish()) << "a worker stuck for good: no more snapshots kept for it";
+  pub.quiescent(0);  // the worker moves on: everything kept for it is freed
+  EXPECT_TRUE(pub.can_publish());
+  EXPECT_EQ(pub.retired(), 0u);
+  std::thread worker([&] {
+    for (int i = 0; i < 200000; ++i) pub.quiescent(0);
+  });
+  EXPECT_EQ(pub.publish(make(20)), SnapshotPublisher::Published::kAcknowledged);
+  worker.join();
+  pub.offline(0);
+  pub.unregister_worker(0);
 }
 
 }  // namespace
