@@ -67,4 +67,16 @@ uint32_t FragmentHold::take_any(HeldFragment* out, uint32_t max) {
   return n;
 }
 
+uint32_t FragmentHold::pieces(const ct::FragmentKey& datagram, const HeldFragment** out, uint32_t max) const {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < size_ && n < max; ++i)
+    if (slots_[i].datagram == datagram) out[n++] = &slots_[i];
+  return n;
+}
+
+void FragmentHold::mark_judged(const ct::FragmentKey& datagram) {
+  for (uint32_t i = 0; i < size_; ++i)
+    if (slots_[i].datagram == datagram) slots_[i].judged_whole = true;
+}
+
 }  // namespace vfpath

@@ -52,6 +52,7 @@ struct alignas(64) HeldFragment {
   uint16_t begin = 0, end = 0;  // the payload bytes [begin, end) it carries
   uint64_t generation = 0;
   uint64_t deadline = 0;
+  bool judged_whole = false;  // a piece of a short first fragment's header, judged (mark_judged)
   ct::FragmentKey datagram{};  // zone 0: one datagram whatever the zones
 };
 
@@ -76,6 +77,10 @@ class FragmentHold {
   uint32_t take_expired(uint64_t now, HeldFragment* out, uint32_t max);
   // Moves any (at most `max`): for shutdown.
   uint32_t take_any(HeldFragment* out, uint32_t max);
+  // The held fragments of `datagram`, read-only, in no order (at most `max`).
+  uint32_t pieces(const ct::FragmentKey& datagram, const HeldFragment** out, uint32_t max) const;
+  // Marks every held fragment of `datagram` as judged whole.
+  void mark_judged(const ct::FragmentKey& datagram);
 
   uint32_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -47,8 +47,8 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
 }
 
 void resume_held_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, RouteResults& routes,
-                           SpareFrames* spares) {
-  follow_first_fragments(b, s, ctx, false);
+                           SpareFrames* spares, const bool* judged_whole) {
+  follow_first_fragments(b, s, ctx, false, judged_whole);
   overlay_encap_stage(b, s, routes, spares);
   l2_rewrite_stage(b, s);
 }

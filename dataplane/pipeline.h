@@ -53,7 +53,9 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
 // fragment has been decided: each follows its first fragment as an in-order
 // fragment would (still no first fragment: `fragment_orphan`), then the
 // stages after conntrack run. Never kHold again.
+// `judged_whole`: per packet, a piece of a short first fragment's header
+// that the worker had judged whole (follow_first_fragments).
 void resume_held_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, RouteResults& routes,
-                           SpareFrames* spares = nullptr);
+                           SpareFrames* spares = nullptr, const bool* judged_whole = nullptr);
 
 }  // namespace vfpath

@@ -79,7 +79,15 @@ class BasicWorker final {
   void queue(uint16_t port, rte_mbuf* m, uint32_t slot);
   // A fragment the pipeline left as kHold (ahead of its first fragment):
   // kept in the hold, or dropped and counted when the hold refuses it.
-  void hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i, uint32_t rx_length);
+  // True when it completed a short first fragment's header and that header
+  // was judged: the datagram's held fragments are then to be resumed.
+  bool hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i, uint32_t rx_length);
+  // Judges a short first fragment's TCP header once held fragments complete
+  // it: a first fragment of the header's bytes, built in a spare mbuf, runs
+  // the pipeline (classified, tracked, recorded for its datagram), and is
+  // freed, never sent; the held pieces then follow it. False: not complete
+  // yet (or no mbuf to build it in: the pieces time out).
+  bool judge_short_first(const Snapshot& s, const ct::FragmentKey& datagram);
   // The first fragments of datagrams[0, n) were decided: their held
   // fragments follow now, in bursts of one input port.
   void resume_held(const Snapshot& s, const ct::FragmentKey* datagrams, uint16_t n);
@@ -128,6 +136,8 @@ class BasicWorker final {
   SpareFrames spares_;          // lent to each burst (overlay fragments)
   rte_mbuf* spare_mbufs_[kSpareFrames] = {};
   RouteResults routes_;         // the pipeline's, read for fragments it holds
+  std::unique_ptr<Burst> judge_ = std::make_unique<Burst>();  // a short first fragment's header, judged
+  RouteResults judge_routes_;
 };
 
 using Worker = BasicWorker<EthIo>;

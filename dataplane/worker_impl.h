@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <utility>
 
 #include "dataplane/mbuf_frame.h"
+#include "packet/checksum.h"
 #include "dataplane/worker.h"
 
 namespace vfpath {
@@ -162,7 +164,7 @@ void BasicWorker<Io>::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, u
   const bool holding = tables_.held && !tables_.held->empty();
   for (uint16_t i = 0; i < n; ++i) {
     if (b.verdict[i].action == Action::kHold) {
-      hold(s, mbufs[i], b, i, lengths[i]);
+      if (hold(s, mbufs[i], b, i, lengths[i])) firsts[first_count++] = datagram_of(b.meta[i]);
       continue;
     }
     if (holding && b.meta[i].has(meta_flags::kFirstFragment)) firsts[first_count++] = datagram_of(b.meta[i]);
@@ -176,7 +178,7 @@ void BasicWorker<Io>::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, u
 }
 
 template <WorkerIo Io>
-void BasicWorker<Io>::hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i, uint32_t rx_length) {
+bool BasicWorker<Io>::hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i, uint32_t rx_length) {
   const Verdict& v = b.verdict[i];
   const PacketMeta& meta = b.meta[i];
   HeldFragment f;
@@ -195,8 +197,63 @@ void BasicWorker<Io>::hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint1
   f.generation = s.generation;
   f.datagram = datagram_of(meta);
   const FragmentHold::Kept kept = tables_.held->keep(f, ctx_.now);
-  if (kept == FragmentHold::Kept::kKept) return;
+  if (kept == FragmentHold::Kept::kKept) return f.meta.frag_offset < 64 && judge_short_first(s, f.datagram);
   drop_held(s, f, kept == FragmentHold::Kept::kOverlap ? DropReason::kFragmentOverlap : DropReason::kFragmentHoldFull);
+  return false;
+}
+
+template <WorkerIo Io>
+bool BasicWorker<Io>::judge_short_first(const Snapshot& s, const ct::FragmentKey& datagram) {
+  const HeldFragment* piece[kHoldCapacity];
+  const uint32_t n = tables_.held->pieces(datagram, piece, kHoldCapacity);
+  const HeldFragment* first = nullptr;
+  for (uint32_t k = 0; k < n; ++k)
+    if (piece[k]->begin == 0 && piece[k]->meta.has(meta_flags::kShortFirstFragment)) first = piece[k];
+  if (!first || first->judged_whole) return false;  // none, or judged already (a later piece)
+  // The header's bytes, from the contiguous pieces (held pieces never
+  // overlap: FragmentHold::keep refuses that).
+  uint8_t header[60];
+  uint32_t have = 0, need = 20;
+  for (bool grew = true; have < need && grew;) {
+    grew = false;
+    for (uint32_t k = 0; k < n && !grew; ++k) {
+      const HeldFragment& p = *piece[k];
+      if (p.begin != have || p.end <= have || p.meta.l4_offset >= p.frame.len) continue;
+      const uint32_t take = std::min<uint32_t>({p.end, static_cast<uint32_t>(sizeof header),
+                                                have + (p.frame.len - p.meta.l4_offset)}) - have;
+      std::memcpy(header + have, p.frame.data + p.meta.l4_offset, take);
+      have += take;
+      grew = true;
+      if (have > 12) need = std::max<uint32_t>(20, (header[12] >> 4) * 4u);
+    }
+  }
+  if (have < need) return false;
+  rte_mbuf* m = io_.alloc(first->mbuf->pool);
+  if (!m) return false;
+  // Ethernet and IPv4 headers of the short first fragment, then the whole
+  // TCP header: a first fragment (MF) the pipeline can judge.
+  Frame f = empty_frame_of(m);
+  const uint16_t l3 = first->meta.l3_offset, l4 = first->meta.l4_offset;
+  std::memcpy(f.data, first->frame.data, l4);
+  std::memcpy(f.data + l4, header, need);
+  f.set_length(static_cast<uint16_t>(l4 + need));
+  uint8_t* ip = f.data + l3;
+  const uint16_t total = static_cast<uint16_t>(l4 - l3 + need);
+  ip[2] = static_cast<uint8_t>(total >> 8);
+  ip[3] = static_cast<uint8_t>(total);
+  ip[6] = 0x20;  // MF, offset 0
+  ip[7] = 0;
+  ip[8] = 64;    // its TTL was already counted down once by the route stage
+  ipv4_header_checksum_set(ip, l4 - l3);
+  Burst& j = *judge_;
+  j.count = 1;
+  j.in_port = first->in_port;
+  j.frames[0] = f;
+  j.verdict[0] = Verdict{};
+  run_pipeline(j, s, ctx_, nullptr, &judge_routes_);
+  io_.free(m);
+  tables_.held->mark_judged(datagram);
+  return true;
 }
 
 template <WorkerIo Io>
@@ -231,6 +288,7 @@ void BasicWorker<Io>::resume_run(const Snapshot& s, HeldFragment* f, uint16_t n)
   rte_mbuf* mbufs[kBurstSize];
   uint32_t lengths[kBurstSize];
   uint16_t live = 0;
+  bool judged[kBurstSize];
   for (uint16_t k = 0; k < n; ++k) {
     if (f[k].generation != s.generation) {  // its verdict's ENIs are another snapshot's
       drop_held(s, f[k], DropReason::kFragmentOrphan);
@@ -243,6 +301,7 @@ void BasicWorker<Io>::resume_run(const Snapshot& s, HeldFragment* f, uint16_t n)
     routes_.peer_subnet[live] = f[k].peer_subnet;
     mbufs[live] = f[k].mbuf;
     lengths[live] = f[k].rx_length;
+    judged[live] = f[k].judged_whole;
     ++live;
   }
   if (live == 0) return;
@@ -250,7 +309,7 @@ void BasicWorker<Io>::resume_run(const Snapshot& s, HeldFragment* f, uint16_t n)
   b.in_port = f[0].in_port;
   ctx_.now = io_.now();
   lend_spares(s, mbufs[0]->pool);
-  resume_held_fragments(b, s, ctx_, routes_, &spares_);
+  resume_held_fragments(b, s, ctx_, routes_, &spares_, judged);
   account_verdicts(counters_, s.enis, b.verdict, lengths, live);
   for (uint16_t i = 0; i < live; ++i) queue_or_free(s, mbufs[i], b, i);
   queue_spares(s);

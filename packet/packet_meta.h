@@ -22,6 +22,9 @@ inline constexpr uint8_t kFirstFragment = 0x04; // offset 0 of a fragmented data
 inline constexpr uint8_t kHasL4 = 0x08;         // l4_offset points at a complete L4 header
 inline constexpr uint8_t kDontFragment = 0x10;  // IPv4 DF (IPv6: always treated as set)
 inline constexpr uint8_t kIpOptions = 0x20;     // IPv4 options or IPv6 extension headers
+// An IPv4 first fragment too short for its TCP header (no kHasL4): judged
+// once later fragments complete the header (dataplane/fragment_hold.h).
+inline constexpr uint8_t kShortFirstFragment = 0x40;
 }  // namespace meta_flags
 
 struct alignas(64) PacketMeta {

@@ -107,13 +107,29 @@ DropReason parse_ipv4(const uint8_t* frame, uint32_t off, uint32_t readable, uin
     m.frag_id = ip->id.host();
   }
   if (frag_offset != 0) {
-    // RFC 1858: an offset of 8 bytes can only serve to overwrite TCP flags.
-    if (ip->protocol == kProtoTcp && frag_offset == 8) return DropReason::kMalformed;
+    // An offset of 8 (RFC 1858's overlap attack on TCP flags) is parsed like
+    // any other: after a whole first fragment it overlaps its header
+    // (fragment_overlap); after a short one it completes the header, which
+    // is then judged whole (meta_flags::kShortFirstFragment).
     m.l4_offset = static_cast<uint16_t>(off + header_len);  // its share of the datagram's payload
     return DropReason::kNone;  // non-first fragment: no upper-layer header here
   }
   if (more) m.flags |= meta_flags::kFirstFragment;
   uint32_t end = std::min(off + total, readable);
+  if (more && ip->protocol == kProtoTcp) {
+    // A first fragment too short for its TCP header (RFC 1858's tiny
+    // fragment): no ports to judge yet. At least 8 bytes, as any fragment
+    // but the last carries; the header length, when present, must be sane.
+    const uint32_t avail = end > off + header_len ? end - (off + header_len) : 0;
+    const auto* t = header_at<TcpHeader>(frame, off + header_len);
+    const bool offset_known = avail > 12;
+    if (avail < 8 || (offset_known && (t->data_offset >> 4) < 5)) return DropReason::kMalformed;
+    if (avail < sizeof(TcpHeader) || (offset_known && (t->data_offset >> 4) * 4u > avail)) {
+      m.flags |= meta_flags::kShortFirstFragment;
+      m.l4_offset = static_cast<uint16_t>(off + header_len);
+      return DropReason::kNone;
+    }
+  }
   return parse_l4(frame, off + header_len, end, !more, false, m);
 }
 

@@ -118,6 +118,13 @@ void gather(PassState& st, Batch& q) {
     const EniCt& ec = s.eni_ct[eni];
     const PacketMeta& m = b.meta[i];
     if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;  // decided last: follow_first_fragments
+    if (m.has(meta_flags::kShortFirstFragment)) {
+      // No ports yet: the worker holds it and judges the header once later
+      // fragments complete it (from an ENI only; from the overlay, refused).
+      if (st.ctx.hold_early_fragments && st.pass == 0) v.action = Action::kHold;
+      else v.drop_with(DropReason::kMalformed);
+      continue;
+    }
     // Untracked TCP/UDP first: it needs no key at all.
     const int fam = is_ipv6<F>(m) ? 2 : 0;
     if ((m.l4_proto == wire::kProtoTcp && (ec.untracked >> fam & 1)) ||
@@ -300,16 +307,19 @@ void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   }
 }
 
-void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, bool may_hold) {
+void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, bool may_hold, const bool* judged_whole) {
   for (uint16_t i = 0; i < b.count; ++i) {
     const PacketMeta& m = b.meta[i];
     Verdict& v = b.verdict[i];
-    if (!m.has(meta_flags::kFragment) || m.frag_offset == 0) continue;
+    if (!m.has(meta_flags::kFragment) || (m.frag_offset == 0 && !m.has(meta_flags::kShortFirstFragment))) continue;
+    // A piece of a header judged whole (a short first fragment and those
+    // completing it) lies inside the judged header by design: no overlap.
+    const uint16_t offset = judged_whole && judged_whole[i] ? uint16_t{0xffff} : m.frag_offset;
     if (v.action == Action::kHold) v.action = Action::kForward;
     const uint16_t enis[2] = {v.in_eni, v.out_eni};
     for (int pass = 0; pass < 2 && v.action == Action::kForward; ++pass) {
       if (!is_local_eni(s, enis[pass])) continue;
-      const DropReason r = ctx.fragments->verdict(ct::fragment_key_of(m, s.eni_ct[enis[pass]].zone), m.frag_offset, ctx.now);
+      const DropReason r = ctx.fragments->verdict(ct::fragment_key_of(m, s.eni_ct[enis[pass]].zone), offset, ctx.now);
       if (r == DropReason::kFragmentOrphan && may_hold && ctx.hold_early_fragments) {
         v.action = Action::kHold;  // the first fragment will tell, in every zone
       } else if (r != DropReason::kNone) {

@@ -27,8 +27,9 @@ void run_pass(Burst& b, const Snapshot& s, const RouteResults& routes, Direction
     if (v.action != Action::kForward) continue;
     const PacketMeta& m = b.meta[i];
     // A non-first fragment has no ports to meet a port rule with: it takes
-    // its first fragment's verdict, NACLs included (conntrack stage).
-    if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;
+    // its first fragment's verdict, NACLs included (conntrack stage); so does
+    // a first fragment too short for its TCP header (judged once complete).
+    if (m.has(meta_flags::kFragment) && (m.frag_offset != 0 || m.has(meta_flags::kShortFirstFragment))) continue;
     const uint16_t peer_subnet = routes.peer_subnet[i];
     const uint32_t from = end_of(s, v.in_eni, peer_subnet), to = end_of(s, v.out_eni, peer_subnet);
     if ((from >> 16) == (to >> 16)) continue;  // same subnet: no NACL (AWS)

@@ -100,7 +100,10 @@ void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
 // drop reason, or CtNote::kFragment; `fragment_overlap` when one starts
 // inside the first fragment's transport header. No first fragment seen:
 // kHold when `may_hold` and ctx.hold_early_fragments, else `fragment_orphan`.
-void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, bool may_hold);
+// `judged_whole[i]`: packet i is a piece of a short first fragment's header,
+// judged whole by the worker (no overlap check); null: none is.
+void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, bool may_hold,
+                            const bool* judged_whole = nullptr);
 
 // Writes the L2 header of every forwarded frame and reply: destination = the
 // ENI's MAC, source = the router's MAC, the ENI's VLAN tag (or none).

@@ -389,5 +389,84 @@ TEST(Worker, HeldFragmentsAreFreedWhenTheWorkerGoes) {
   EXPECT_EQ(a->net.unaccounted(), 0u);
 }
 
+// A first fragment too short for its TCP header (8 bytes: the ports, not
+// the flags; RFC 1858's tiny fragment) is judged once the next fragment
+// completes the header, whatever the order: the whole header meets vm2's
+// port rule, and every fragment then follows that verdict. A fragment
+// arriving afterwards to rewrite the judged header is an overlap.
+void publish_web_only(Appliance& a) {
+  std::string next = kConfig;
+  auto sub = [&](const std::string& from, const std::string& to) {
+    const size_t at = next.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    next.replace(at, from.size(), to);
+  };
+  sub(R"("generation": 1)", R"("generation": 2)");
+  sub(R"("security_groups": [{"id": "sg-open")",
+      R"("security_groups": [{"id": "sg-web", "vpc": "vpc-1", "ingress": [{"protocol": "tcp", "port_range": {"from": 80, "to": 80}, "cidrs": ["0.0.0.0/0"]}]},
+                             {"id": "sg-open")");
+  sub(R"("ipv4": ["10.0.2.10"], "security_groups": ["sg-open"])", R"("ipv4": ["10.0.2.10"], "security_groups": ["sg-web"])");
+  a.publisher.offline(0);
+  a.publisher.publish(control::compile_snapshot(control::parse_config_json(next, "test"), {{"a", kPortA}, {"b", kPortB}}));
+  a.publisher.online(0);
+}
+std::vector<Bytes> tiny_first_datagram(uint16_t id, uint16_t dport) {
+  const Bytes header = tcp(40000, dport, 0x02);  // 20 bytes: SYN
+  auto piece = [&](uint16_t word, Bytes payload) {
+    Ip4Opts o;
+    o.id = id;
+    o.frag = word;
+    return eth(kRouterMac, kVm1Mac, 0x0800, ipv4("10.0.1.10", "10.0.2.10", 6, payload, o));
+  };
+  Bytes second(header.begin() + 8, header.end());
+  second.resize(16, 7);
+  return {piece(0x2000, Bytes(header.begin(), header.begin() + 8)),  // ports and sequence number only
+          piece(0x2001, second),                                    // offset 8: the rest of the header
+          piece(0x0003, Bytes(16, 9))};                             // offset 24, the last
+}
+
+TEST(Worker, AShortFirstFragmentIsJudgedOnceItsHeaderIsCompleteInAnyOrder) {
+  Appliance a(1);
+  publish_web_only(a);
+  struct Case {
+    const char* proves;
+    uint16_t id, dport;
+    std::vector<int> order;
+    size_t delivered;
+  };
+  size_t sent_so_far = 0;
+  for (const Case& c : std::vector<Case>{
+           {"to vm2:80 in order: all three leave", 1, 80, {0, 1, 2}, 3},
+           {"to vm2:80 last first: all three leave", 2, 80, {2, 1, 0}, 3},
+           {"to vm2:80, the short first last: all three leave", 3, 80, {1, 2, 0}, 3},
+           {"to vm2:22 in order: all refused (sg_deny)", 4, 22, {0, 1, 2}, 0},
+           {"to vm2:22 last first: all refused", 5, 22, {2, 1, 0}, 0},
+       }) {
+    SCOPED_TRACE(c.proves);
+    const auto pieces = tiny_first_datagram(c.id, c.dport);
+    for (int k : c.order) {
+      a.net.arrive(kPortA, pieces[k]);
+      a.workers[0]->iterate();  // one fragment per burst: the hold is what orders them
+    }
+    sent_so_far += c.delivered;
+    EXPECT_EQ(a.net.tx[kPortB].size(), sent_so_far);
+    EXPECT_EQ(a.net.unaccounted(), 0u) << "a fragment is still held";
+  }
+  EXPECT_EQ(a.drops(DropReason::kSgDeny), 6u);
+  EXPECT_EQ(a.drops(DropReason::kMalformed), 0u);
+  EXPECT_EQ(a.eni("vm1").rx_packets, 15u);
+  // After the judgement, a fragment rewriting the judged header (offset 8,
+  // other flags) overlaps it and is refused.
+  const auto pieces = tiny_first_datagram(6, 80);
+  a.net.arrive(kPortA, pieces[0]);
+  a.net.arrive(kPortA, pieces[1]);
+  a.workers[0]->iterate();
+  Bytes rewrite = pieces[1];
+  rewrite[14 + 20 + 5] = 0x01;  // byte 13 of the TCP header: FIN instead of SYN
+  a.net.arrive(kPortA, rewrite);
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.drops(DropReason::kFragmentOverlap), 1u);
+}
+
 }  // namespace
 }  // namespace vfpath::test
