@@ -36,6 +36,9 @@ namespace vfpath {
 inline constexpr uint32_t kHoldCapacity = 256;
 inline constexpr uint32_t kHoldPerEni = 64;
 inline constexpr uint32_t kHoldTimeoutSeconds = 30;  // as the first-fragment records (Linux ipfrag_time)
+// A short first fragment's header is judged from the held bytes [0, this):
+// the longest TCP header.
+inline constexpr uint16_t kMaxTcpHeaderBytes = 60;
 
 // What the pipeline left of a fragment it held, and the hold's bookkeeping:
 // 256 bytes (bench/README.md), beside the mbuf it keeps.
@@ -84,7 +87,6 @@ class FragmentHold {
 
   uint32_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  uint32_t capacity() const { return capacity_; }
 
  private:
   void release(uint32_t i, HeldFragment& out);

@@ -197,7 +197,7 @@ bool BasicWorker<Io>::hold(const Snapshot& s, rte_mbuf* m, const Burst& b, uint1
   f.generation = s.generation;
   f.datagram = datagram_of(meta);
   const FragmentHold::Kept kept = tables_.held->keep(f, ctx_.now);
-  if (kept == FragmentHold::Kept::kKept) return f.meta.frag_offset < 64 && judge_short_first(s, f.datagram);
+  if (kept == FragmentHold::Kept::kKept) return f.begin < kMaxTcpHeaderBytes && judge_short_first(s, f.datagram);
   drop_held(s, f, kept == FragmentHold::Kept::kOverlap ? DropReason::kFragmentOverlap : DropReason::kFragmentHoldFull);
   return false;
 }
@@ -212,7 +212,7 @@ bool BasicWorker<Io>::judge_short_first(const Snapshot& s, const ct::FragmentKey
   if (!first || first->judged_whole) return false;  // none, or judged already (a later piece)
   // The header's bytes, from the contiguous pieces (held pieces never
   // overlap: FragmentHold::keep refuses that).
-  uint8_t header[60];
+  uint8_t header[kMaxTcpHeaderBytes];
   uint32_t have = 0, need = 20;
   for (bool grew = true; have < need && grew;) {
     grew = false;

@@ -25,10 +25,19 @@ DropReason parse_l4(const uint8_t* frame, uint32_t l4, uint32_t end, bool whole,
   uint32_t avail = end > l4 ? end - l4 : 0;
   switch (m.l4_proto) {
     case kProtoTcp: {
-      if (avail < sizeof(TcpHeader)) return DropReason::kMalformed;
       const auto* t = header_at<TcpHeader>(frame, l4);
-      uint32_t header_len = (t->data_offset >> 4) * 4u;
-      if (header_len < sizeof(TcpHeader) || header_len > avail) return DropReason::kMalformed;
+      const bool offset_known = avail > 12;  // the data offset is byte 12
+      const uint32_t header_len = offset_known ? (t->data_offset >> 4) * 4u : 0;
+      if (offset_known && header_len < sizeof(TcpHeader)) return DropReason::kMalformed;
+      if (avail < sizeof(TcpHeader) || header_len > avail) {
+        // An IPv4 first fragment too short for its header (RFC 1858's tiny
+        // fragment; at least the 8 bytes any fragment but the last carries):
+        // no ports yet, judged once later fragments complete the header. An
+        // IPv6 first fragment must hold the whole chain (RFC 7112).
+        if (whole || ipv6 || avail < 8) return DropReason::kMalformed;
+        m.flags |= meta_flags::kShortFirstFragment;
+        return DropReason::kNone;
+      }
       m.src_port = t->src_port;
       m.dst_port = t->dst_port;
       m.tcp_flags = t->flags;
@@ -116,20 +125,6 @@ DropReason parse_ipv4(const uint8_t* frame, uint32_t off, uint32_t readable, uin
   }
   if (more) m.flags |= meta_flags::kFirstFragment;
   uint32_t end = std::min(off + total, readable);
-  if (more && ip->protocol == kProtoTcp) {
-    // A first fragment too short for its TCP header (RFC 1858's tiny
-    // fragment): no ports to judge yet. At least 8 bytes, as any fragment
-    // but the last carries; the header length, when present, must be sane.
-    const uint32_t avail = end > off + header_len ? end - (off + header_len) : 0;
-    const auto* t = header_at<TcpHeader>(frame, off + header_len);
-    const bool offset_known = avail > 12;
-    if (avail < 8 || (offset_known && (t->data_offset >> 4) < 5)) return DropReason::kMalformed;
-    if (avail < sizeof(TcpHeader) || (offset_known && (t->data_offset >> 4) * 4u > avail)) {
-      m.flags |= meta_flags::kShortFirstFragment;
-      m.l4_offset = static_cast<uint16_t>(off + header_len);
-      return DropReason::kNone;
-    }
-  }
   return parse_l4(frame, off + header_len, end, !more, false, m);
 }
 

@@ -315,7 +315,10 @@ void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, b
     // A piece of a header judged whole (a short first fragment and those
     // completing it) lies inside the judged header by design: no overlap.
     const uint16_t offset = judged_whole && judged_whole[i] ? uint16_t{0xffff} : m.frag_offset;
-    if (v.action == Action::kHold) v.action = Action::kForward;
+    if (v.action == Action::kHold) {
+      if (may_hold) continue;  // a short first fragment gather held: the worker judges it
+      v.action = Action::kForward;  // resumed
+    }
     const uint16_t enis[2] = {v.in_eni, v.out_eni};
     for (int pass = 0; pass < 2 && v.action == Action::kForward; ++pass) {
       if (!is_local_eni(s, enis[pass])) continue;
