@@ -122,6 +122,34 @@ void compile_nacls(const Model& m, CompileCache& cache, Snapshot& s) {
   }
 }
 
+// Rule sets some ENI names (others are validated, not compiled), and each
+// ENI's choice; eni_ids stays empty when no ENI has IDS.
+void compile_ids(const Model& m, CompileCache& cache, Snapshot& s) {
+  std::vector<uint16_t> position(m.ids_rulesets.size(), kNoIdsRuleset);
+  for (const EniModel& en : m.enis) {
+    if (en.ids_ruleset == kNoIdsIndex) continue;
+    uint16_t& at = position.at(en.ids_ruleset);
+    if (at == kNoIdsRuleset) {
+      const IdsRulesetModel& rm = m.ids_rulesets[en.ids_ruleset];
+      at = static_cast<uint16_t>(s.ids_rulesets.size());
+      // By id and text: the id is in the alerts (and the disk cache makes
+      // the same text under two ids cheap).
+      s.ids_rulesets.push_back(cache.ids_rulesets.get(
+          rm.id + "\n" + rm.digest + "\n" + std::to_string(cache.ids.workers),
+          [&] { return compile_ids_ruleset(rm, cache.ids); }));
+    }
+  }
+  if (s.ids_rulesets.empty()) return;
+  s.eni_ids.resize(m.enis.size());
+  for (size_t i = 0; i < m.enis.size(); ++i) {
+    const EniModel& en = m.enis[i];
+    if (en.ids_ruleset == kNoIdsIndex) continue;
+    s.eni_ids[i].ruleset = position[en.ids_ruleset];
+    s.eni_ids[i].mode = en.ids_prevent ? ids::Mode::Prevent : ids::Mode::Detect;
+    s.eni_ct[i].flags |= eni_ct_flags::kIds;
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_ids, const OverlayBinding& overlay,
@@ -209,6 +237,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
   s->eni_by_l2 = std::move(*by_l2);
   s->eni_by_address = std::move(*by_address);
   if (m.underlay) s->overlay = compile_overlay(m, *m.underlay, port_ids, overlay, *s);
+  compile_ids(m, *cache, *s);
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "control/ids_config.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath::control {
@@ -72,13 +73,19 @@ class CompileMemo {
 struct CompileCache {
   CompileMemo<NaclEntry> nacls;      // hit slots not filled in: per snapshot
   CompileMemo<SgPolicy> sg_policies;
+  // IDS rule sets by their text's digest: an unchanged rule set keeps its
+  // database and per-worker scratch (and so its hit counters) across pushes.
+  CompileMemo<IdsRuleset> ids_rulesets;
+  IdsCompileSettings ids;  // how new ones are compiled
   void sweep() {
     nacls.sweep();
     sg_policies.sweep();
+    ids_rulesets.sweep();
   }
   void rollback() {
     nacls.rollback();
     sg_policies.rollback();
+    ids_rulesets.rollback();
   }
 };
 

@@ -23,7 +23,32 @@ std::string join(const std::string& file, const std::vector<std::string>& proble
 ConfigFileError::ConfigFileError(const std::string& file, const std::vector<std::string>& problems)
     : std::runtime_error(join(file, problems)), problems_(problems) {}
 
-config::v1::Config parse_config_json(const std::string& json, const std::string& origin) {
+// IDS rule sets given as rules_file: read, relative to `base_dir`, into `rules`.
+static void read_rules_files(config::v1::Config& config, const std::string& base_dir, const std::string& origin) {
+  std::vector<std::string> problems;
+  for (int i = 0; i < config.ids_rulesets_size(); ++i) {
+    auto& r = *config.mutable_ids_rulesets(i);
+    if (r.rules_file().empty()) continue;
+    const std::string path = "ids_rulesets[" + std::to_string(i) + "].rules_file";
+    if (!r.rules().empty()) {
+      problems.push_back(path + ": give the rules inline or as a file, not both");
+      continue;
+    }
+    const std::string file = r.rules_file()[0] == '/' || base_dir.empty() ? r.rules_file() : base_dir + "/" + r.rules_file();
+    std::ifstream in(file);
+    if (!in) {
+      problems.push_back(path + ": cannot open " + file + ": " + std::strerror(errno));
+      continue;
+    }
+    std::stringstream buf;
+    buf << in.rdbuf();
+    r.set_rules(buf.str());
+    r.clear_rules_file();
+  }
+  if (!problems.empty()) throw ConfigFileError(origin, problems);
+}
+
+config::v1::Config parse_config_json(const std::string& json, const std::string& origin, const std::string& base_dir) {
   config::v1::Config config;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;  // a misspelt field is an error, not a silent default
@@ -32,6 +57,7 @@ config::v1::Config parse_config_json(const std::string& json, const std::string&
     std::string message(status.message());
     throw ConfigFileError(origin, {message.substr(0, message.find('\n'))});  // drops a bare "^" marker
   }
+  read_rules_files(config, base_dir, origin);
   std::vector<std::string> problems;
   for (const auto& e : validate_config(config)) problems.push_back(e.to_string());
   if (!problems.empty()) throw ConfigFileError(origin, problems);
@@ -43,7 +69,8 @@ config::v1::Config load_config_file(const std::string& path) {
   if (!in) throw ConfigFileError(path, {std::string("cannot open: ") + std::strerror(errno)});
   std::stringstream buf;
   buf << in.rdbuf();
-  return parse_config_json(buf.str(), path);
+  const size_t slash = path.rfind('/');
+  return parse_config_json(buf.str(), path, slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
 }  // namespace vfpath::control

@@ -20,8 +20,11 @@ class ConfigFileError : public std::runtime_error {
   std::vector<std::string> problems_;
 };
 
-// Parses and validates JSON text; `origin` names it in errors.
-config::v1::Config parse_config_json(const std::string& json, const std::string& origin);
+// Parses and validates JSON text; `origin` names it in errors. IDS rule
+// sets' `rules_file` is read into `rules`, relative to `base_dir` (the
+// configuration file's directory; empty: as given).
+config::v1::Config parse_config_json(const std::string& json, const std::string& origin,
+                                     const std::string& base_dir = "");
 
 // Reads, parses and validates a file. Throws ConfigFileError.
 config::v1::Config load_config_file(const std::string& path);

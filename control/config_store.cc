@@ -9,9 +9,10 @@
 namespace vfpath::control {
 
 ConfigStore::ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher,
-                         const CounterSet& counters)
+                         const CounterSet& counters, IdsCompileSettings ids)
     : current_(std::move(initial)), ports_(std::move(ports)), publisher_(publisher), counters_(counters),
       overlay_(underlay_max_mappings(current_.underlay())) {
+  cache_.ids = std::move(ids);
   ModelBuild built = build_model(current_);
   if (!built.problems.empty())
     throw CompileError("the configuration has " + std::to_string(built.problems.size()) + " problem(s), the first: " +

@@ -41,7 +41,10 @@ class ConfigStore {
   // CompileError if it cannot be built). The ports (and their DPDK ids) are
   // fixed for the daemon's lifetime. Counter slots stay with their ENI and
   // NACL entry across pushes (counter_slots.h).
-  ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher, const CounterSet& counters);
+  // `ids`: how IDS rule sets are compiled (worker count for their scratch,
+  // the on-disk database cache).
+  ConfigStore(config::v1::Config initial, PortIds ports, SnapshotPublisher& publisher, const CounterSet& counters,
+              IdsCompileSettings ids = {});
 
   ApplyOutcome apply(const config::v1::Config& next, std::optional<uint64_t> base_generation);
   // The delta applied to the configuration in force, then as apply().

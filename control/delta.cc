@@ -119,6 +119,7 @@ config::v1::Config apply_delta(const config::v1::Config& base, const config::v1:
   change(*next.mutable_network_acls(), d.upsert_network_acls(), d.delete_network_acls(), "network_acl", problems);
   change(*next.mutable_security_groups(), d.upsert_security_groups(), d.delete_security_groups(), "security_group", problems);
   change(*next.mutable_prefix_lists(), d.upsert_prefix_lists(), d.delete_prefix_lists(), "prefix_list", problems);
+  change(*next.mutable_ids_rulesets(), d.upsert_ids_rulesets(), d.delete_ids_rulesets(), "ids_ruleset", problems);
   if (d.has_limits()) *next.mutable_limits() = d.limits();
   if (d.has_underlay()) *next.mutable_underlay() = d.underlay();
   change_keyed(*next.mutable_mappings(), d.upsert_mappings(), d.delete_mappings(), "mapping", mapping_key,

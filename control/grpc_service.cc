@@ -24,8 +24,29 @@ namespace {
 }  // namespace
 
 ControlService::ControlService(ConfigStore& store, const CounterSet& counters, const SnapshotPublisher& publisher,
-                               std::string boot_id, ConnectionLister lister)
-    : store_(store), counters_(counters), publisher_(publisher), boot_id_(std::move(boot_id)), lister_(std::move(lister)) {}
+                               std::string boot_id, ConnectionLister lister, AlertLog* alerts)
+    : store_(store), counters_(counters), publisher_(publisher), boot_id_(std::move(boot_id)), lister_(std::move(lister)),
+      alerts_(alerts) {}
+
+grpc::Status ControlService::StreamAlerts(grpc::ServerContext* ctx, const v1::AlertsRequest* req,
+                                          grpc::ServerWriter<v1::Alert>* out) {
+  if (!alerts_) return {grpc::StatusCode::UNIMPLEMENTED, "this daemon has no IDS alert log"};
+  const size_t last = req->last() ? std::min<uint32_t>(req->last(), 10000) : 100;
+  const uint64_t newest = alerts_->last_sequence();
+  uint64_t after = newest > last ? newest - last : 0;
+  for (;;) {
+    auto batch = alerts_->read(after, 1000, req->follow() ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0));
+    for (auto& [seq, eve] : batch) {
+      v1::Alert a;
+      a.set_sequence(seq);
+      a.set_eve(std::move(eve));
+      if (!out->Write(a)) return grpc::Status::OK;  // the client went away
+      after = seq;
+    }
+    if (!req->follow() && batch.size() < 1000) return grpc::Status::OK;
+    if (ctx->IsCancelled() || stopping_.load()) return grpc::Status::OK;
+  }
+}
 
 grpc::Status ControlService::ListConnections(grpc::ServerContext*, const v1::ListConnectionsRequest* req,
                                              grpc::ServerWriter<v1::Connection>* out) {
@@ -153,6 +174,18 @@ grpc::Status ControlService::GetStats(grpc::ServerContext*, const v1::GetStatsRe
     auto* o = resp->add_nacls();
     o->set_id(n.id);
     for (const auto& [name, hits] : n.hits) (*o->mutable_hits())[name] = hits;
+  }
+  if (alerts_) {
+    IdsTotals t = alerts_->totals();
+    auto* ids = resp->mutable_ids();
+    for (const auto& [name, value] : t.counters) (*ids->mutable_counters())[name] = value;
+    for (const auto& r : t.rules) {
+      auto* o = ids->add_rules();
+      o->set_ruleset(r.ruleset);
+      o->set_sid(r.sid);
+      o->set_msg(r.msg);
+      o->set_hits(r.hits);
+    }
   }
   return grpc::Status::OK;
 }

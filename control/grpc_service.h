@@ -11,6 +11,7 @@
 #include <string>
 
 #include "control/config_store.h"
+#include "control/ids_alerts.h"
 #include "control/vfpath_service.grpc.pb.h"
 #include "dataplane/connection_listing.h"
 #include "dataplane/counters.h"
@@ -25,7 +26,7 @@ using ConnectionLister = std::function<std::vector<ConnectionRecord>(const Conne
 class ControlService final : public v1::Control::Service {
  public:
   ControlService(ConfigStore& store, const CounterSet& counters, const SnapshotPublisher& publisher,
-                 std::string boot_id, ConnectionLister lister = {});
+                 std::string boot_id, ConnectionLister lister = {}, AlertLog* alerts = nullptr);
 
   grpc::Status Apply(grpc::ServerContext*, const v1::ApplyRequest* req, v1::ApplyResponse* resp) override;
   grpc::Status Get(grpc::ServerContext*, const v1::GetRequest*, v1::GetResponse* resp) override;
@@ -33,6 +34,10 @@ class ControlService final : public v1::Control::Service {
   grpc::Status Explain(grpc::ServerContext*, const v1::ExplainRequest* req, v1::ExplainResponse* resp) override;
   grpc::Status ListConnections(grpc::ServerContext*, const v1::ListConnectionsRequest* req,
                                grpc::ServerWriter<v1::Connection>* out) override;
+  grpc::Status StreamAlerts(grpc::ServerContext*, const v1::AlertsRequest* req,
+                            grpc::ServerWriter<v1::Alert>* out) override;
+  // Ends every StreamAlerts that follows (the daemon is stopping).
+  void stop_streams() { stopping_.store(true); }
 
  private:
   ConfigStore& store_;
@@ -40,6 +45,8 @@ class ControlService final : public v1::Control::Service {
   const SnapshotPublisher& publisher_;
   std::string boot_id_;
   ConnectionLister lister_;
+  AlertLog* alerts_;
+  std::atomic<bool> stopping_{false};
 };
 
 // Where the control API listens: a Unix socket (replaced if stale; mode 0660,

@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "control/ids_config.h"
 #include "control/nacl_config.h"
 #include "control/sg_config.h"
 #include "control/overlay_config.h"
@@ -57,6 +58,7 @@ class Builder {
     subnets();
     prefix_lists();
     security_groups();
+    build_ids_rulesets(c_, m_, ids_index_, errors_);
     enis();
     conntrack();
     overlay_.router_mac = router_mac_;
@@ -441,6 +443,7 @@ class Builder {
       eni_security(e, path, s.vpc, model);
       model.conntrack = zone_config(e.conntrack());
       model.revalidate = e.conntrack().revalidate();
+      build_eni_ids(e, path, ids_index_, model, errors_);
       if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
       if (e.ipv4_size() > static_cast<int>(kMaxAddressesPerEni) || e.ipv6_size() > static_cast<int>(kMaxAddressesPerEni))
         error(path, "at most " + std::to_string(kMaxAddressesPerEni) + " addresses per family");
@@ -496,6 +499,7 @@ class Builder {
 
   const Config& c_;
   std::vector<ConfigError> errors_;
+  std::map<std::string, uint16_t> ids_index_;  // IDS rule set id -> index in m_.ids_rulesets
   MacAddr router_mac_;
   std::map<std::string, config::v1::PortRole> port_role_;
   std::map<std::string, std::vector<PrefixParse>> vpc_cidrs_;

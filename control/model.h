@@ -107,6 +107,14 @@ struct SubnetModel {
   uint16_t nacl = kNoNaclIndex;
 };
 
+struct IdsRulesetModel {
+  std::string id;
+  std::string text;    // the rules, parsed once to check them
+  std::string digest;  // SHA-256 of the text: equal digests, one compiled database
+};
+
+inline constexpr uint16_t kNoIdsIndex = 0xffff;
+
 struct EniModel {
   std::string id;
   std::string port;  // a port name of the model (DPDK ids are given at compile)
@@ -120,6 +128,8 @@ struct EniModel {
   std::vector<uint16_t> security_groups;  // indices in Model::security_groups; empty: its VPC's default group
   ct::ZoneConfig conntrack;
   bool revalidate = false;
+  uint16_t ids_ruleset = kNoIdsIndex;  // index in Model::ids_rulesets
+  bool ids_prevent = false;
 };
 
 struct Model {
@@ -137,6 +147,7 @@ struct Model {
   std::optional<UnderlayModel> underlay;
   std::vector<MappingModel> mappings;  // the valid ones (a model with problems is not compiled)
   std::vector<OverlayRouteModel> overlay_routes;
+  std::vector<IdsRulesetModel> ids_rulesets;
 };
 
 struct ModelBuild {

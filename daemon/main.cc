@@ -67,6 +67,12 @@ struct Workers {
       throw daemon::StartupError(e.what());
     }
   }
+  // Each worker's IDS state, for the alert log (owned by the workers' tables).
+  std::vector<IdsWorkerState*> ids_states() {
+    std::vector<IdsWorkerState*> out;
+    for (auto& w : each) out.push_back(w->ids_state());
+    return out;
+  }
   // ListConnections: each worker lists its own table, a slice per loop.
   std::vector<ConnectionRecord> list(const ConnectionFilter& f, size_t max) {
     std::vector<ConnectionRecord> all;
@@ -103,14 +109,43 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     CounterSet counters(workers);
     std::unique_ptr<control::ConfigStore> store;
     try {
-      store = std::make_unique<control::ConfigStore>(config, ports.ids(), publisher, counters);
+      if (!o.ids_cache_dir.empty()) daemon::make_directories(o.ids_cache_dir);
+      store = std::make_unique<control::ConfigStore>(config, ports.ids(), publisher, counters,
+                                                     control::IdsCompileSettings{workers, o.ids_cache_dir});
     } catch (const control::CompileError& e) {
       throw daemon::StartupError(e.what());
     }
     register_telemetry(counters, publisher);
     Workers pool_of_workers(o, workers, ports.setups(), publisher, counters);
+    std::unique_ptr<control::AlertLog> alerts;
+    try {
+      if (!o.eve_log.empty()) daemon::make_directories(o.eve_log.substr(0, o.eve_log.rfind('/')));
+      alerts = std::make_unique<control::AlertLog>(
+          control::AlertLogOptions{.path = o.eve_log, .max_bytes = uint64_t{o.eve_log_max_mb} << 20, .keep = o.eve_log_keep},
+          control::AlertClock{rte_get_tsc_cycles(), rte_get_tsc_hz(), std::chrono::system_clock::now()},
+          pool_of_workers.ids_states(), publisher);
+    } catch (const std::exception& e) {
+      throw daemon::StartupError(e.what());
+    }
+    // Alerts leave the workers' rings here, never on a worker.
+    std::atomic<bool> drain_stop{false};
+    std::thread drainer([&] {
+      while (!drain_stop.load(std::memory_order_relaxed)) {
+        if (alerts->drain() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      alerts->drain();
+    });
+    struct JoinDrainer {
+      std::atomic<bool>& stop;
+      std::thread& t;
+      ~JoinDrainer() {
+        stop.store(true);
+        t.join();
+      }
+    } join_drainer{drain_stop, drainer};
     control::ControlService service(*store, counters, publisher, control::new_boot_id(),
-                                    [&](const ConnectionFilter& f, size_t max) { return pool_of_workers.list(f, max); });
+                                    [&](const ConnectionFilter& f, size_t max) { return pool_of_workers.list(f, max); },
+                                    alerts.get());
     daemon::ControlEndpoint control(service, o, daemon::control_cpus(o, allowed));
 
     std::signal(SIGINT, on_signal);
@@ -132,6 +167,7 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
       rte_eal_mp_wait_lcore();
     }
 
+    service.stop_streams();
     control.shutdown();
     std::printf("vfpathd: stopping\n%s", counters_report(counters, publisher).c_str());
     std::fflush(stdout);

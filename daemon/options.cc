@@ -75,6 +75,13 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
       ("tls-client-ca", po::value(&o.tls_client_ca), "CA (PEM) that signs the clients allowed on --control-tcp")
       ("control-tcp-insecure", po::bool_switch(&o.control_tcp_insecure),
        "serve --control-tcp in plaintext (anyone who reaches the port controls the appliance)")
+      ("ids-cache-dir", po::value(&o.ids_cache_dir)->default_value(o.ids_cache_dir),
+       "directory of compiled IDS databases (a restart loads instead of recompiling); \"\" = none")
+      ("eve-log", po::value(&o.eve_log)->default_value(o.eve_log),
+       "IDS alerts as Suricata EVE JSON lines (also streamed by vfpathctl alerts); \"\" = no file")
+      ("eve-log-max-mb", po::value(&o.eve_log_max_mb)->default_value(o.eve_log_max_mb),
+       "rotate the EVE log beyond this size (FILE.1 .. FILE.N)")
+      ("eve-log-keep", po::value(&o.eve_log_keep)->default_value(o.eve_log_keep), "rotated EVE logs kept")
       ("mbufs", po::value(&o.mbufs)->default_value(0),
        "packet buffers in the pool; 0 = 2048 per port and worker (net_pcap with infinite_rx\nneeds one per packet of its file on top)");
   po::variables_map vm;

@@ -20,6 +20,10 @@ struct DaemonOptions {
   std::string tls_cert, tls_key, tls_client_ca;
   bool control_tcp_insecure = false;
   bool check_config = false;
+  std::string ids_cache_dir = "/var/cache/vfpath/ids";  // compiled Hyperscan databases; "" = none
+  std::string eve_log = "/var/log/vfpath/eve.json";     // IDS alerts (EVE JSON); "" = none (still streamed)
+  unsigned eve_log_max_mb = 64;                         // rotate beyond this
+  unsigned eve_log_keep = 5;                            // rotated files kept
   std::vector<std::string> eal_args;   // after `--`
 };
 

@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -132,6 +133,13 @@ cpu_set_t control_cpus(const DaemonOptions& o, const cpu_set_t& allowed) {
   if (o.worker_cores.empty()) CPU_CLR(o.main_core, &set);
   for (unsigned c : o.worker_cores) CPU_CLR(c, &set);
   return set;
+}
+
+void make_directories(const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) throw StartupError("cannot create " + path + ": " + ec.message());
 }
 
 }  // namespace vfpath::daemon

@@ -78,4 +78,7 @@ class ControlEndpoint final {
 // worker wait for the thread that waits for it). Empty if nothing is left.
 cpu_set_t control_cpus(const DaemonOptions& o, const cpu_set_t& allowed);
 
+// Creates `path` and its parents as needed (mode 0755). Throws StartupError.
+void make_directories(const std::string& path);
+
 }  // namespace vfpath::daemon

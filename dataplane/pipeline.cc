@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <new>
 
+#include "dataplane/ids_streams.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
@@ -10,9 +11,11 @@ namespace vfpath {
 ScratchContext::ScratchContext(uint32_t capacity, uint32_t workers, uint32_t worker)
     : flows(ct::FlowTable::create({.capacity = capacity, .zones = static_cast<uint16_t>(kMaxEnis),
                                    .ticks_per_second = 1000000000})),
-      fragments(ct::FragmentTable::create(std::max(16u, capacity / 64), 1000000000)) {
+      fragments(ct::FragmentTable::create(std::max(16u, capacity / 64), 1000000000)),
+      ids(std::make_unique<IdsWorkerState>(kIdsScratchStreams, 1000000000)) {
   if (!flows || !fragments) throw std::bad_alloc();
   ctx = PipelineContext{flows.get(), fragments.get(), 1, worker, workers};
+  ctx.ids = ids.get();
 }
 
 void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares, RouteResults* routes_out) {
@@ -42,6 +45,7 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
   }
   nacl_stage(b, s, routes);
   conntrack_stage(b, s, ctx);
+  ids_stage(b, s, ctx);
   overlay_encap_stage(b, s, routes, spares);
   l2_rewrite_stage(b, s);
 }

@@ -9,9 +9,12 @@
 #include "conntrack/flow_table.h"
 #include "conntrack/fragment_table.h"
 #include "dataplane/burst.h"
+#include "dataplane/ids_streams.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {
+
+inline constexpr uint32_t kIdsScratchStreams = 1024;
 
 // What a burst runs against besides the snapshot: the calling worker's own
 // mutable state. Owned by that worker; nothing here is shared.
@@ -24,6 +27,13 @@ struct PipelineContext {
   // A non-first fragment whose first fragment has not been seen: kHold (the
   // caller keeps it, see fragment_hold.h) rather than `fragment_orphan`.
   bool hold_early_fragments = false;
+  // This worker's IDS streams, alert ring and counters; null: no inspection
+  // (ENIs with IDS then pass uninspected: only callers that never configure
+  // IDS leave it null).
+  IdsWorkerState* ids = nullptr;
+  // Set by the conntrack stage: a forwarded packet of this burst is to or
+  // from an ENI with IDS (eni_ct_flags::kIds). The IDS stage runs only then.
+  bool ids_in_burst = false;
 };
 
 // A context with tables of its own, for callers outside the workers
@@ -34,6 +44,7 @@ struct ScratchContext {
   explicit ScratchContext(uint32_t capacity = 4096, uint32_t workers = 1, uint32_t worker = 0);
   std::unique_ptr<ct::FlowTable> flows;
   std::unique_ptr<ct::FragmentTable> fragments;
+  std::unique_ptr<IdsWorkerState> ids;  // kIdsScratchStreams connections
   PipelineContext ctx;
 };
 

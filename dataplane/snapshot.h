@@ -18,6 +18,7 @@
 #include "dataplane/counter_totals.h"
 #include "packet/flat_map.h"
 #include "acl/sg_set_rules.h"
+#include "dataplane/ids_ruleset.h"
 
 namespace vfpath {
 
@@ -112,6 +113,10 @@ struct SgPolicy {
 
 namespace eni_ct_flags {
 inline constexpr uint8_t kRevalidate = 0x01;  // re-check connections admitted under an older policy
+// The ENI has IDS (Snapshot::eni_ids says which rule set): the conntrack
+// stage, which reads this entry anyway, tells the IDS stage whether a burst
+// touches such an ENI at all, so bursts that do not cost it nothing.
+inline constexpr uint8_t kIds = 0x02;
 }
 
 // What the conntrack stage reads per ENI, packed (8 bytes).
@@ -209,6 +214,11 @@ struct Snapshot {
   // The VPC overlay; null without an underlay. shared_ptr so that this header
   // needs only the declaration (its deleter is fixed where it is made).
   std::shared_ptr<const OverlaySnapshot> overlay;
+  // IDS/IPS (ids/README.md): the rule sets ENIs name, and per ENI which one
+  // in which mode. eni_ids is empty when no ENI has IDS, so the stage costs
+  // one test per burst for the rest.
+  std::vector<std::shared_ptr<const IdsRuleset>> ids_rulesets;
+  std::vector<EniIds> eni_ids;
 
   const PortEntry* port(uint16_t id) const { return id < ports.size() ? &ports[id] : nullptr; }
 };

@@ -63,6 +63,8 @@ class BasicWorker final {
   void request_listing(ListingRequest& r) { listing_.store(&r, std::memory_order_release); }
   // False once run() has returned: it touches no listing request after that.
   bool running() const { return running_.load(std::memory_order_acquire); }
+  // Its IDS streams, alert ring and counters (the control side drains and reads them).
+  IdsWorkerState* ids_state() { return tables_.ids.get(); }
 
  private:
   uint16_t poll(const Snapshot& s, RxQueue q);

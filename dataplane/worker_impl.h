@@ -37,6 +37,7 @@ BasicWorker<Io>::BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPubli
   ctx_.worker = id;
   ctx_.workers = workers;
   ctx_.hold_early_fragments = tables_.held != nullptr;
+  ctx_.ids = tables_.ids.get();
 }
 
 template <WorkerIo Io>

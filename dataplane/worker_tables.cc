@@ -17,6 +17,7 @@ WorkerTables WorkerTables::create(uint32_t capacity, unsigned workers, ct::Share
   // Fragments: a first-fragment record per 64 connections, at least 1024.
   t.fragments = ct::FragmentTable::create(std::max(1024u, share / 64 / ct::FragmentTable::kWays), ticks_per_second);
   t.held = std::make_unique<FragmentHold>(kHoldCapacity, kHoldPerEni, kHoldTimeoutSeconds * ticks_per_second);
+  t.ids = std::make_unique<IdsWorkerState>(kIdsStreamsPerWorker, ticks_per_second);
   if (!t.flows || !t.fragments)
     throw std::runtime_error("cannot allocate a connection table of " + std::to_string(share) + " connections");
   if (zone_counts) t.flows->share_zone_counts(zone_counts);

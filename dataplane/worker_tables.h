@@ -8,6 +8,7 @@
 #include "conntrack/flow_table.h"
 #include "conntrack/fragment_table.h"
 #include "dataplane/fragment_hold.h"
+#include "dataplane/ids_streams.h"
 
 namespace vfpath {
 
@@ -15,6 +16,7 @@ struct WorkerTables {
   std::unique_ptr<ct::FlowTable> flows;
   std::unique_ptr<ct::FragmentTable> fragments;
   std::unique_ptr<FragmentHold> held;  // fragments ahead of their first
+  std::unique_ptr<IdsWorkerState> ids;  // IDS streams (kIdsStreamsPerWorker), alerts, counters
   // `zone_counts`: kMaxEnis entries shared by all workers' tables (the
   // allowance is per ENI, not per worker); null: the table counts its own.
   // `ticks_per_second`: the clock the worker's Io reads. Throws

@@ -57,6 +57,7 @@ std::unique_ptr<Database> Database::plan(std::vector<Rule> rules) {
     const Rule& rule = db->rules_[r];
     RuleProgram& prog = db->programs_[r];
     prog.required_begin = static_cast<uint32_t>(db->required_.size());
+    for (const Content& c : rule.contents) prog.absolute |= c.absolute();
     std::vector<uint32_t> pcre_ids;
     for (const Pcre& pc : rule.pcres)
       pcre_ids.push_back(intern(Pattern{.expr = pc.expr,

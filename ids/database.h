@@ -41,6 +41,7 @@ class Database {
   struct RuleProgram {
     uint32_t required_begin = 0, required_end = 0;  // into required_patterns()
     bool verify_contents = false;  // false when the anchor alone decides the contents
+    bool absolute = false;         // a content has offset/depth: only where the buffer starts the stream
   };
 
   // Compiles `rules` (from parse_rules). On failure returns nullptr and fills

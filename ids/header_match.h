@@ -80,7 +80,7 @@ inline bool header_matches(const Rule& r, const PacketView& p) noexcept {
   if (r.flow_dir == FlowDir::ToClient && p.to_server) return false;
   if (r.flow_state == FlowState::Established && !p.established) return false;
   if (r.flow_state == FlowState::NotEstablished && p.established) return false;
-  if (r.dsize && !dsize_matches(*r.dsize, p.payload_len)) return false;
+  if (r.dsize && !dsize_matches(*r.dsize, p.dsize())) return false;
   if (r.flags && (p.ip_proto != kIpProtoTcp || !flags_match(*r.flags, p.tcp_flags))) return false;
   const bool fwd = address_matches(r.src, p.family, p.src) && address_matches(r.dst, p.family, p.dst) &&
                    port_matches(r.sport, p.sport) && port_matches(r.dport, p.dport);

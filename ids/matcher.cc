@@ -21,7 +21,8 @@ std::unique_ptr<Scratch> Scratch::create(const Database& db, uint32_t max_payloa
   s->candidates_.assign(db.rules().size(), 0);
   const uint32_t words = max_payload / 64 + 1;
   s->memo_.assign(static_cast<size_t>(words) * kMaxContentsPerRule, 0);
-  s->hits_.assign(db.rules().size(), 0);
+  s->hits_ = std::make_unique<std::atomic<uint64_t>[]>(db.rules().size());
+  s->rules_ = static_cast<uint32_t>(db.rules().size());
   return s;
 }
 
@@ -36,11 +37,18 @@ std::unique_ptr<Scratch> Scratch::clone(std::string& error) const {
   s->pattern_stamp_.assign(pattern_stamp_.size(), 0);
   s->candidates_.assign(candidates_.size(), 0);
   s->memo_.assign(memo_.size(), 0);
-  s->hits_.assign(hits_.size(), 0);
+  s->hits_ = std::make_unique<std::atomic<uint64_t>[]>(rules_);
+  s->rules_ = rules_;
   return s;
 }
 
 Scratch::~Scratch() { hs_free_scratch(hs_); }
+
+std::vector<uint64_t> Scratch::rule_hits() const {
+  std::vector<uint64_t> out(rules_);
+  for (uint32_t r = 0; r < rules_; ++r) out[r] = hits_[r].load(std::memory_order_relaxed);
+  return out;
+}
 
 // Hyperscan callback: stamp the pattern, queue the rules it anchors. Each
 // pattern is SINGLEMATCH, so each rule is queued at most once per scan.
@@ -81,6 +89,7 @@ ScanStatus scan(const Database& db, Scratch& s, const PacketView& pkt, Mode mode
     const uint32_t r = cand[i];
     const Rule& rule = db.rules()[r];
     const Database::RuleProgram& prog = db.programs()[r];
+    if (prog.absolute && !pkt.stream_start) continue;
     if (!header_matches(rule, pkt)) continue;
     bool ok = true;
     for (uint32_t q = prog.required_begin; ok && q < prog.required_end; ++q)
@@ -96,7 +105,8 @@ ScanStatus scan(const Database& db, Scratch& s, const PacketView& pkt, Mode mode
   for (uint32_t i = 0; i < kept; ++i) {
     const Rule& rule = db.rules()[cand[i]];
     if (any_pass && rule.action != Action::Pass) continue;
-    ++s.hits_[cand[i]];
+    std::atomic<uint64_t>& hits = s.hits_[cand[i]];
+    hits.store(hits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     if (out.count < kMaxReportedMatches) out.matches[out.count++] = Match{cand[i], rule.sid, rule.action};
     ++out.matched;
   }

@@ -10,6 +10,7 @@
 //  * else any match: Alert; no match: None.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -61,9 +62,12 @@ class Scratch {
 
   uint32_t max_payload() const { return max_payload_; }
   // Per-rule hit counts since creation (rules that matched, after pass
-  // suppression), indexed like Database::rules(). Read by the owner worker or
-  // after it stopped; summing across workers is the caller's job.
-  const std::vector<uint64_t>& rule_hits() const { return hits_; }
+  // suppression), indexed like Database::rules(). Single writer (the owner
+  // worker, relaxed load + store: a plain add); any thread may read, seeing
+  // each count whole, possibly a moment stale. Summing across workers is the
+  // caller's job.
+  std::vector<uint64_t> rule_hits() const;
+  uint64_t rule_hits(uint32_t rule) const { return hits_[rule].load(std::memory_order_relaxed); }
 
  private:
   friend ScanStatus scan(const Database&, Scratch&, const PacketView&, Mode, ScanResult&) noexcept;
@@ -78,7 +82,8 @@ class Scratch {
   std::vector<uint32_t> candidates_;     // rules to verify, capacity = rule count
   uint32_t n_candidates_ = 0;
   std::vector<uint64_t> memo_;           // ids::VerifyMemo storage
-  std::vector<uint64_t> hits_;
+  std::unique_ptr<std::atomic<uint64_t>[]> hits_;
+  uint32_t rules_ = 0;
 };
 
 // Scans `pkt` with `db`. `scratch` must come from Scratch::create(db, ...)

@@ -22,6 +22,17 @@ struct PacketView {
   const uint8_t* dst = nullptr;
   const uint8_t* payload = nullptr;  // L4 payload; may be null when payload_len == 0
   uint32_t payload_len = 0;
+  // TCP stream inspection (ids/stream.h): `payload` is a window of the
+  // reassembled stream (the carry before this segment's new bytes), not the
+  // packet's own payload. dsize then reads segment_len, the packet's.
+  bool in_stream = false;
+  uint32_t segment_len = 0;
+  // The window starts at the stream's first byte. When false, rules with an
+  // absolute content (offset/depth, relative to the stream's start) do not
+  // match: the bytes they constrain were inspected in an earlier window.
+  bool stream_start = true;
+
+  uint32_t dsize() const { return in_stream ? segment_len : payload_len; }
 };
 
 }  // namespace vfpath::ids

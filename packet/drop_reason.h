@@ -45,6 +45,9 @@ enum class DropReason : uint8_t {
   kMtuExceeded = 28,       // too big for the underlay with DF set; ICMP frag-needed/PTB sent back
   kFragmentTimeout = 29,   // held for its first fragment (it came first), which did not come in time
   kFragmentHoldFull = 30,  // came before its first fragment, and the worker's or its ENI's hold was full
+  kIdsDrop = 31,           // PREVENT: a drop rule matched it, or an earlier packet of its connection
+  kIdsOutOfOrder = 32,     // PREVENT: a TCP segment beyond a hole in the stream (resent in order, it passes)
+  kIdsOverlap = 33,        // PREVENT: a retransmitted TCP segment whose bytes differ from those inspected
   kCount                   // number of reasons; keep last
 };
 
@@ -88,6 +91,9 @@ inline constexpr DropReasonName kDropReasons[] = {
   {DropReason::kMtuExceeded, "mtu_exceeded"},
   {DropReason::kFragmentTimeout, "fragment_timeout"},
   {DropReason::kFragmentHoldFull, "fragment_hold_full"},
+  {DropReason::kIdsDrop, "ids_drop"},
+  {DropReason::kIdsOutOfOrder, "ids_out_of_order"},
+  {DropReason::kIdsOverlap, "ids_overlap"},
 };
 
 namespace drop_reason_detail {

@@ -12,7 +12,9 @@
 #include <x86intrin.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <random>
 #include <unordered_map>
 
 #include "control/compile.h"
@@ -66,6 +68,44 @@ std::string config_of(Groups groups) {
 }
 constexpr uint16_t kHeadroom = 128, kRoom = 256;
 
+// IDS (ids/README.md): none configured; a rule set on a third ENI that the
+// traffic does not touch (what ENIs without IDS pay once some ENI has it);
+// vm2's ENI in DETECT or PREVENT. 1,000 content rules of 8..16 random bytes
+// (tcp and udp), none matching the traffic: the common case is a miss.
+enum class IdsProfile { kNone, kOtherEni, kDetect, kPrevent };
+
+std::string with_ids(std::string c, IdsProfile ids) {
+  if (ids == IdsProfile::kNone) return c;
+  std::mt19937 rng(11);
+  std::string rules;
+  for (int r = 1; r <= 1000; ++r) {
+    std::string hex;
+    const int len = 8 + static_cast<int>(rng() % 9);
+    for (int k = 0; k < len; ++k) {
+      char b[4];
+      std::snprintf(b, sizeof b, "%02x ", static_cast<unsigned>(rng() % 256));
+      hex += b;
+    }
+    rules += std::string(r % 2 ? "alert tcp" : "drop udp") + " any any -> any any (msg:\\\"gen\\\"; content:\\\"|" +
+             hex + "|\\\"; sid:" + std::to_string(r) + ";)\\n";
+  }
+  const std::string vm2_end = R"("10.0.2.13"])";
+  const std::string mode = ids == IdsProfile::kPrevent ? "PREVENT" : "DETECT";
+  if (ids == IdsProfile::kOtherEni) {
+    // On a port of its own: vm1's port keeps its single ENI (eni_stage's shortcut).
+    const std::string ports_end = R"("role": "ENI"}])";
+    c.insert(c.find(ports_end) + ports_end.size() - 1, R"(, {"name": "c", "devargs": "net_null2", "role": "ENI"})");
+    const size_t at = c.find(vm2_end) + vm2_end.size();
+    const size_t close = at + c.substr(at).find(']');
+    c.insert(close, R"(, {"id": "vm3", "port": "c", "mac": "02:00:00:00:03:0a", "subnet": "sn-1", "ipv4": ["10.0.1.30"],
+                          "ids": {"ruleset": "rs", "mode": "PREVENT"}})");
+  } else {
+    c.insert(c.find(vm2_end) + vm2_end.size(), R"(, "ids": {"ruleset": "rs", "mode": ")" + mode + R"("})");
+  }
+  c.insert(c.rfind('}'), R"(, "ids_rulesets": [{"id": "rs", "rules": ")" + rules + R"("}])");
+  return c;
+}
+
 // The same VPC with a 20-entry NACL (the AWS default quota) on each subnet;
 // the deciding entry is the last but one, so the whole rule set is in play.
 std::string config_with_nacls() {
@@ -108,11 +148,16 @@ struct Fixture {
   // Every flow's connection is established before timing (one untimed pass).
   // `proto` 17: UDP datagrams; 6: TCP ACK segments (picked up mid-stream on
   // the untimed pass, then established: window checks on every packet).
-  explicit Fixture(bool nacls = false, int flows = kFlows, Groups groups = Groups::kDefault, uint8_t proto = 17)
+  explicit Fixture(bool nacls = false, int flows = kFlows, Groups groups = Groups::kDefault, uint8_t proto = 17,
+                   IdsProfile ids = IdsProfile::kNone)
       : scratch(static_cast<uint32_t>(std::max(1 << 16, 2 * flows + flows / 2))) {
     if (nacls && !acl::tools::init_eal(256).ok()) std::abort();
-    const std::string text = nacls ? config_with_nacls() : config_of(groups);
-    snap = control::compile_snapshot(control::parse_config_json(text, "bench"), {{"a", 0}, {"b", 1}});
+    // A worker's stream table, not the small one of a scratch context.
+    scratch.ids = std::make_unique<IdsWorkerState>(kIdsStreamsPerWorker, 1000000000);
+    scratch.ctx.ids = scratch.ids.get();
+    const std::string text = with_ids(nacls ? config_with_nacls() : config_of(groups), ids);
+    snap = control::compile_snapshot(control::parse_config_json(text, "bench"),
+                                     {{"a", 0}, {"b", 1}, {"c", 2}});  // "c": the IDS profiles' third ENI
     routes.reset(kBurstSize);
     for (int f = 0; f < flows; ++f) {
       const auto [sport, dport] = ports_of(f);
@@ -306,6 +351,44 @@ void BM_FragmentHold_KeepAndTake(benchmark::State& state) {
   state.counters["bytes/held"] = sizeof(HeldFragment);
 }
 BENCHMARK(BM_FragmentHold_KeepAndTake)->Arg(0)->Arg(64)->Arg(192);
+
+// The IDS stage on the tracked profiles (UDP 10K: each 18-byte payload a
+// block scan; TCP 10K: every segment new in-order bytes of its stream — the
+// untimed prepare moves each flow's sequence number on — through the stream
+// normaliser and a carry + segment window), and what ENIs without IDS pay
+// once another ENI has it.
+template <IdsProfile kIds, uint8_t kProto>
+void BM_Pipeline_Ids(benchmark::State& state) {
+  Fixture fx(false, kFlows, Groups::kDefault, kProto, kIds);
+  std::vector<uint32_t> seq(fx.frames.size(), 1000);
+  auto advance = [&](Fixture& f) {
+    if (kProto != 6) return;
+    size_t flow = (f.next + f.frames.size() - kBurstSize) % f.frames.size();
+    for (uint16_t i = 0; i < kBurstSize; ++i, flow = (flow + 1) % f.frames.size()) {
+      uint8_t* s = f.burst.frames[i].data + 14 + 20 + 4;
+      const uint32_t v = seq[flow] += 6;
+      s[0] = static_cast<uint8_t>(v >> 24), s[1] = static_cast<uint8_t>(v >> 16), s[2] = static_cast<uint8_t>(v >> 8),
+      s[3] = static_cast<uint8_t>(v);
+    }
+  };
+  time_on(state, fx, advance, whole_pipeline);
+  fx.load();
+  advance(fx);
+  whole_pipeline(fx);
+  int forwarded = 0;
+  for (const Verdict& v : fx.burst.verdict) forwarded += v.action == Action::kForward;
+  state.counters["forwarded"] = forwarded / static_cast<double>(kBurstSize);
+  state.counters["inspected/pkt"] =
+      static_cast<double>(fx.scratch.ids->counters.packets_inspected.get()) / ((state.iterations() + 1) * kBurstSize + kFlows);
+}
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kNone, 17>)->Name("BM_Pipeline_IdsOff_Udp10K");
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kOtherEni, 17>)->Name("BM_Pipeline_IdsOtherEni_Udp10K");
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kDetect, 17>)->Name("BM_Pipeline_IdsDetect_Udp10K");
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kPrevent, 17>)->Name("BM_Pipeline_IdsPrevent_Udp10K");
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kNone, 6>)->Name("BM_Pipeline_IdsOff_Tcp10K");
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kOtherEni, 6>)->Name("BM_Pipeline_IdsOtherEni_Tcp10K");
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kDetect, 6>)->Name("BM_Pipeline_IdsDetect_Tcp10K");
+BENCHMARK(BM_Pipeline_Ids<IdsProfile::kPrevent, 6>)->Name("BM_Pipeline_IdsPrevent_Tcp10K");
 
 // All-open groups both ways: untracked, the pipeline without table work (the
 // baseline beside the tracked figures).

@@ -4,6 +4,12 @@
 // Hyperscan baseline, each rule's PCRE2 pattern (JIT) tried in turn; at
 // 100/1000/10000 generated content rules and 64/512/1500-byte payloads.
 // Also compile time and database size at 1K/10K rules, and cache load time.
+// TCP (ids/README.md "TCP"): one long in-order stream cut into segments of
+// 64/512/1500 bytes, scanned (c) as the stage does — stream normaliser,
+// carry + segment window, matcher — beside (d) raw hs_scan of the same
+// windows and (e) Hyperscan's streaming mode over the same segments (the
+// same patterns compiled HS_MODE_STREAM, one stream state per connection,
+// no verification: a lower bound for a streaming design).
 //
 //   ids_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -11,6 +17,8 @@
 #include <hs/hs.h>
 #include <pcre2.h>
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string>
@@ -20,6 +28,7 @@
 #include "ids/matcher.h"
 #include "ids/rule_parser.h"
 #include "ids/ruleset_loader.h"
+#include "ids/stream.h"
 
 namespace vfpath::ids {
 namespace {
@@ -186,6 +195,120 @@ void BM_Pcre2PerRule(benchmark::State& st) {
   report(st, size);
 }
 
+// Segments of one stream; a new connection (state reset) every 256 segments,
+// so the depth never stops the scan.
+constexpr int kSegmentsPerConnection = 256;
+
+void BM_StreamWindow(benchmark::State& st) {
+  Setup& s = setup(st.range(0));
+  const size_t size = st.range(1);
+  auto pl = payloads(size, s.lits);
+  std::string err;
+  auto scratch = Scratch::create(*s.db, kStreamWindowBytes, err);
+  std::vector<uint8_t> window(kStreamWindowBytes);
+  static const uint8_t a[4] = {10, 0, 0, 1};
+  StreamDir dir;
+  uint32_t seq = 1;
+  size_t i = 0, alerts = 0;
+  for (auto _ : st) {
+    if (i % kSegmentsPerConnection == 0) {
+      dir = StreamDir{};
+      seq = 1;
+      accept_segment(dir, 0, 0x02, nullptr, 0, Mode::Prevent, window.data());
+    }
+    const std::string& p = pl[i++ & 255];
+    const SegmentPlan plan = accept_segment(dir, seq, 0x10, reinterpret_cast<const uint8_t*>(p.data()),
+                                            static_cast<uint32_t>(p.size()), Mode::Prevent, window.data());
+    seq += static_cast<uint32_t>(p.size());
+    PacketView v{.ip_proto = kIpProtoTcp, .to_server = true, .established = true, .sport = 1, .dport = 80,
+                 .src = a, .dst = a, .payload = window.data(), .payload_len = plan.window_len, .in_stream = true,
+                 .segment_len = static_cast<uint32_t>(p.size()), .stream_start = plan.window_starts_stream};
+    ScanResult r;
+    scan(*s.db, *scratch, v, Mode::Prevent, r);
+    alerts += r.matched;
+    benchmark::DoNotOptimize(r);
+  }
+  st.counters["alerts_per_seg"] = static_cast<double>(alerts) / st.iterations();
+  st.counters["state_bytes"] = sizeof(StreamDir);
+  report(st, size);
+}
+
+void BM_RawHyperscanWindow(benchmark::State& st) {
+  Setup& s = setup(st.range(0));
+  const size_t size = st.range(1);
+  auto pl = payloads(size, s.lits);
+  hs_scratch_t* scratch = nullptr;
+  hs_alloc_scratch(s.db->hs(), &scratch);
+  std::vector<char> window(kStreamWindowBytes);
+  size_t i = 0;
+  for (auto _ : st) {
+    const std::string& p = pl[i & 255];
+    const std::string& prev = pl[(i - 1) & 255];
+    ++i;
+    const size_t carry = std::min<size_t>(kStreamCarry, prev.size());
+    std::memcpy(window.data(), prev.data() + prev.size() - carry, carry);
+    std::memcpy(window.data() + carry, p.data(), p.size());
+    hs_scan(s.db->hs(), window.data(), static_cast<unsigned>(carry + p.size()), 0, scratch, noop, nullptr);
+  }
+  hs_free_scratch(scratch);
+  report(st, size);
+}
+
+// The same patterns (Database::patterns) as one streaming-mode database.
+struct StreamingDb {
+  hs_database_t* db = nullptr;
+  ~StreamingDb() { hs_free_database(db); }
+};
+
+StreamingDb& streaming_db(size_t n) {
+  static std::map<size_t, StreamingDb> cache;
+  StreamingDb& sd = cache[n];
+  if (sd.db) return sd;
+  const auto& pats = setup(n).db->patterns();
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  std::vector<hs_expr_ext_t> exts(pats.size());
+  std::vector<const hs_expr_ext_t*> ext_ptrs;
+  for (size_t k = 0; k < pats.size(); ++k) {
+    exprs.push_back(pats[k].expr.c_str());
+    flags.push_back(pats[k].flags);
+    ids.push_back(static_cast<unsigned>(k));
+    exts[k] = hs_expr_ext_t{};
+    if (pats[k].min_offset) exts[k].flags |= HS_EXT_FLAG_MIN_OFFSET, exts[k].min_offset = pats[k].min_offset;
+    if (pats[k].max_offset) exts[k].flags |= HS_EXT_FLAG_MAX_OFFSET, exts[k].max_offset = pats[k].max_offset;
+    ext_ptrs.push_back(&exts[k]);
+  }
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_ext_multi(exprs.data(), flags.data(), ids.data(), ext_ptrs.data(), static_cast<unsigned>(exprs.size()),
+                           HS_MODE_STREAM, nullptr, &sd.db, &error) != HS_SUCCESS)
+    std::abort();
+  return sd;
+}
+
+void BM_HyperscanStreaming(benchmark::State& st) {
+  StreamingDb& sd = streaming_db(st.range(0));
+  const size_t size = st.range(1);
+  auto pl = payloads(size, setup(st.range(0)).lits);
+  hs_scratch_t* scratch = nullptr;
+  hs_alloc_scratch(sd.db, &scratch);
+  hs_stream_t* stream = nullptr;
+  size_t i = 0;
+  for (auto _ : st) {
+    if (i % kSegmentsPerConnection == 0) {
+      if (stream) hs_close_stream(stream, scratch, noop, nullptr);
+      hs_open_stream(sd.db, 0, &stream);
+    }
+    const std::string& p = pl[i++ & 255];
+    hs_scan_stream(stream, p.data(), static_cast<unsigned>(p.size()), 0, scratch, noop, nullptr);
+  }
+  hs_close_stream(stream, scratch, noop, nullptr);
+  size_t state = 0;
+  hs_stream_size(sd.db, &state);
+  st.counters["state_bytes"] = static_cast<double>(state);
+  hs_free_scratch(scratch);
+  report(st, size);
+}
+
 void scan_args(benchmark::internal::Benchmark* b) {
   for (int64_t n : {100, 1000, 10000})
     for (int64_t size : {64, 512, 1500}) b->Args({n, size});
@@ -193,6 +316,9 @@ void scan_args(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Matcher)->Apply(scan_args);
 BENCHMARK(BM_RawHyperscan)->Apply(scan_args);
 BENCHMARK(BM_Pcre2PerRule)->Apply(scan_args);
+BENCHMARK(BM_StreamWindow)->Apply(scan_args);
+BENCHMARK(BM_RawHyperscanWindow)->Apply(scan_args);
+BENCHMARK(BM_HyperscanStreaming)->Apply(scan_args);
 
 void BM_Compile(benchmark::State& st) {
   const std::string text = ruleset_text(st.range(0));

@@ -115,7 +115,33 @@ int stats(Control::Stub& stub, const std::string& format) {
     std::map<std::string, uint64_t> hits(n.hits().begin(), n.hits().end());
     for (const auto& [k, v] : hits) std::printf("  %-28s %llu\n", k.c_str(), (unsigned long long)v);
   }
+  if (s.has_ids()) {
+    std::printf("\nIDS\n");
+    std::map<std::string, uint64_t> counters(s.ids().counters().begin(), s.ids().counters().end());
+    for (const auto& [k, v] : counters) std::printf("  %-28s %llu\n", k.c_str(), (unsigned long long)v);
+    if (s.ids().rules_size()) std::printf("\n%-16s %10s %12s  %s\n", "RULESET", "SID", "HITS", "MSG");
+    for (const auto& r : s.ids().rules())
+      std::printf("%-16s %10u %12llu  %s\n", r.ruleset().c_str(), r.sid(), (unsigned long long)r.hits(), r.msg().c_str());
+  }
   return kOk;
+}
+
+// The latest IDS alerts as EVE JSON lines; with -f, then every new one
+// until interrupted.
+int alerts(Control::Stub& stub, const po::variables_map& vm) {
+  vfpath::control::v1::AlertsRequest req;
+  req.set_follow(vm.count("follow") > 0);
+  if (vm.count("max")) req.set_last(vm["max"].as<uint32_t>());
+  grpc::ClientContext ctx;
+  if (!req.follow()) ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto reader = stub.StreamAlerts(&ctx, req);
+  vfpath::control::v1::Alert a;
+  while (reader->Read(&a)) {
+    std::fwrite(a.eve().data(), 1, a.eve().size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+  return report(reader->Finish(), "alerts");
 }
 
 int explain(Control::Stub& stub, const po::variables_map& vm, const std::string& format) {
@@ -300,6 +326,8 @@ int main(int argc, char** argv) {
       "               allow more in a security group (EC2 style: vfpathctl authorize sg-web -P tcp -p 22 -s 10.0.0.0/8)\n"
       "  revoke GROUP ...  the same arguments: remove those peers (and the rule when none is left)\n"
       "  conns        tracked connections: conns [--eni ENI] [--address IP] [-p PORT] [--state S] [--max N]\n"
+      "  alerts       IDS alerts as Suricata EVE JSON lines: the latest (--max N, default 100),\n"
+      "               with -f then every new one until interrupted\n"
       "  health       SERVING when the daemon answers\n\n"
       "Exit codes: 0 done, 1 refused by vfpathd, 2 bad usage or file, 3 vfpathd unreachable\n\n"
       "Options");
@@ -325,7 +353,8 @@ int main(int argc, char** argv) {
       ("icmp,t", po::value<std::string>(), "authorize/revoke: ICMP TYPE[:CODE], -1 any")
       ("address", po::value<std::string>(), "conns: either side's address")
       ("state", po::value<std::string>(), "conns: established, syn_sent, time_wait, udp_stream, icmp, ...")
-      ("max", po::value<uint32_t>(), "conns: at most this many (default 10000)")
+      ("max", po::value<uint32_t>(), "conns: at most this many (default 10000); alerts: the latest N (default 100)")
+      ("follow,f", "alerts: keep streaming new alerts")
       ("src-port", po::value<uint32_t>(), "explain: source port (default 40000)")
       ("icmp-type", po::value<int32_t>(), "explain: ICMP type (default 8)")
       ("icmp-code", po::value<int32_t>(), "explain: ICMP code (default 0)")
@@ -387,6 +416,7 @@ int main(int argc, char** argv) {
   if (command == "health" && args.empty()) return health(channel);
   if (command == "explain" && args.empty()) return explain(*stub, vm, format);
   if (command == "conns" && args.empty()) return conns(*stub, vm, format);
+  if (command == "alerts" && args.empty()) return alerts(*stub, vm);
   if ((command == "authorize" || command == "revoke") && args.size() == 1) return edit_group(*stub, command, args[0], vm);
   std::cerr << "vfpathctl: unknown command or wrong arguments: " << command << " (see --help)\n";
   return kUsage;

@@ -110,12 +110,14 @@ void gather(PassState& st, Batch& q) {
   Burst& b = st.b;
   const Snapshot& s = st.s;
   ct::FlowTable& flows = *st.ctx.flows;
+  uint8_t ids_seen = 0;
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (v.action != Action::kForward) continue;
     const uint16_t eni = eni_of(v, st.dir);
     if (!is_local_eni(s, eni)) continue;
     const EniCt& ec = s.eni_ct[eni];
+    ids_seen |= ec.flags;
     const PacketMeta& m = b.meta[i];
     if (m.has(meta_flags::kFragment) && m.frag_offset != 0) continue;  // decided last: follow_first_fragments
     if (m.has(meta_flags::kShortFirstFragment)) {
@@ -160,6 +162,7 @@ void gather(PassState& st, Batch& q) {
     flows.prefetch(q.hashes[q.n]);
     ++q.n;
   }
+  if (ids_seen & eni_ct_flags::kIds) st.ctx.ids_in_burst = true;
 }
 
 // A tracked connection whose policy generation is older, with `revalidate`
@@ -282,6 +285,7 @@ void record_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx) {
 }  // namespace
 
 void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
+  ctx.ids_in_burst = false;
   ct::EntryId created[2][kBurstSize];
   for (uint16_t i = 0; i < b.count; ++i) created[0][i] = created[1][i] = ct::kNoEntry;
   PendingAdmit pending[kBurstSize];

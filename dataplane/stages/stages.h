@@ -105,6 +105,14 @@ void conntrack_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
 void follow_first_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, bool may_hold,
                             const bool* judged_whole = nullptr);
 
+// IDS/IPS on forwarded packets of ENIs with a rule set (s.eni_ids), after
+// the security groups: scanned with the ENI's rule set (TCP as a normalised
+// stream, ids/stream.h), alerts to ctx.ids's ring; in PREVENT, `ids_drop`,
+// `ids_out_of_order`, `ids_overlap` (ids_stage.cc says when). Runs after
+// conntrack_stage, which tells it (ctx.ids_in_burst) whether the burst
+// touches an ENI with IDS: a burst that does not costs one test.
+void ids_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
+
 // Writes the L2 header of every forwarded frame and reply: destination = the
 // ENI's MAC, source = the router's MAC, the ENI's VLAN tag (or none).
 void l2_rewrite_stage(Burst& b, const Snapshot& s);

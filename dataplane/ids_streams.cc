@@ -1,0 +1,58 @@
+#include "dataplane/ids_streams.h"
+
+#include <cstring>
+
+namespace vfpath {
+
+IdsStreamTable::IdsStreamTable(uint32_t capacity, uint64_t ticks_per_second)
+    : idle_ticks_(ticks_per_second * kIdsStreamIdleSeconds) {
+  uint32_t sets = 1;
+  while (sets * 4 < capacity) sets <<= 1;
+  sets_ = sets;
+  entries_ = std::make_unique<IdsStream[]>(static_cast<size_t>(sets_) * 4);
+}
+
+IdsStream* IdsStreamTable::find(const ct::FlowKey& key, uint64_t hash) {
+  IdsStream* set = &entries_[(hash & (sets_ - 1)) * 4];
+  for (int w = 0; w < 4; ++w)
+    if (set[w].used && std::memcmp(&set[w].key, &key, sizeof key) == 0) return &set[w];
+  return nullptr;
+}
+
+IdsStream* IdsStreamTable::find_or_insert(const ct::FlowKey& key, uint64_t hash, uint64_t now, bool& inserted) {
+  inserted = false;
+  IdsStream* set = &entries_[(hash & (sets_ - 1)) * 4];
+  IdsStream* victim = nullptr;
+  int victim_rank = -1;  // 3 free, 2 closed or idle, 1 live, 0 live and blocked
+  for (int w = 0; w < 4; ++w) {
+    IdsStream& e = set[w];
+    if (e.used && std::memcmp(&e.key, &key, sizeof key) == 0) return &e;
+    int rank;
+    if (!e.used) rank = 3;
+    else if ((e.flags & ids_stream_flag::kClosed) || now - e.last_seen > idle_ticks_) rank = 2;
+    else rank = (e.flags & ids_stream_flag::kBlocked) ? 0 : 1;
+    if (rank > victim_rank || (rank == victim_rank && e.last_seen < victim->last_seen)) {
+      victim = &e;
+      victim_rank = rank;
+    }
+  }
+  if (victim_rank == 0) {
+    stats_.streams_full.add(1);
+    return nullptr;
+  }
+  if (victim_rank < 3) stats_.streams_evicted.add(1);
+  *victim = IdsStream{};
+  victim->key = key;
+  victim->used = 1;
+  victim->last_seen = now;
+  inserted = true;
+  return victim;
+}
+
+uint32_t IdsStreamTable::in_use() const {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < sets_ * 4; ++i) n += entries_[i].used;
+  return n;
+}
+
+}  // namespace vfpath

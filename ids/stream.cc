@@ -1,0 +1,103 @@
+#include "ids/stream.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace vfpath::ids {
+namespace {
+
+constexpr uint8_t kTcpSyn = 0x02;
+
+// Beyond the depth nothing is scanned or compared (the carry no longer
+// follows the stream): bytes are only counted, the sequence followed.
+SegmentPlan past_depth(StreamDir& d, uint32_t seq, uint32_t len) {
+  SegmentPlan p;
+  const int32_t rel = static_cast<int32_t>(seq - d.next_seq);
+  if (rel >= 0) {
+    p.new_bytes = len;
+    d.next_seq = seq + len;
+  } else if (static_cast<uint32_t>(-static_cast<int64_t>(rel)) < len) {
+    p.new_bytes = len - static_cast<uint32_t>(-static_cast<int64_t>(rel));
+    d.next_seq = seq + len;
+  }
+  p.uninspected_bytes = p.new_bytes;
+  return p;
+}
+
+}  // namespace
+
+SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const uint8_t* payload, uint32_t len,
+                           Mode mode, uint8_t* window) noexcept {
+  SegmentPlan p;
+  if (tcp_flags & kTcpSyn) {
+    // The SYN takes one sequence number; data it carries starts after it. A
+    // SYN with another ISN before any data (a retried connect) moves the base.
+    if (!(d.flags & stream_flag::kHasBase) || (d.inspected == 0 && d.next_seq != seq + 1)) {
+      d.next_seq = seq + 1;
+      d.flags = stream_flag::kHasBase;
+      d.carry_len = 0;
+    }
+    ++seq;
+  }
+  if (len == 0) return p;
+  if (!(d.flags & stream_flag::kHasBase)) {  // picked up mid-stream: its start is unknown
+    d.next_seq = seq;
+    d.flags |= stream_flag::kHasBase | stream_flag::kMidStream;
+  }
+  if (d.inspected >= kStreamDepth) return past_depth(d, seq, len);
+
+  const uint8_t* fresh = payload;
+  uint32_t fresh_len = len;
+  const int32_t rel = static_cast<int32_t>(seq - d.next_seq);
+  if (rel > 0) {
+    p.gap = true;
+    if (mode == Mode::Prevent) {
+      p.drop = SegmentPlan::Drop::kGap;
+      return p;
+    }
+    // DETECT cannot hold it: resynchronise on it, without the context before.
+    d.next_seq = seq;
+    d.carry_len = 0;
+    d.flags |= stream_flag::kMidStream;
+  } else if (rel < 0) {
+    const uint32_t behind = static_cast<uint32_t>(-static_cast<int64_t>(rel));
+    const uint32_t old = std::min(len, behind);
+    // payload[0, old) re-sends stream bytes [next - behind, next - behind + old);
+    // the carry holds [next - carry_len, next), so payload[first_kept, old) is in it.
+    const uint32_t first_kept = behind > d.carry_len ? behind - d.carry_len : 0;
+    if (first_kept < old) {
+      const uint8_t* kept = d.carry + (d.carry_len - (behind - first_kept));
+      if (std::memcmp(payload + first_kept, kept, old - first_kept) != 0) {
+        p.overlap_mismatch = true;
+        if (mode == Mode::Prevent) {
+          p.drop = SegmentPlan::Drop::kOverlapMismatch;
+          return p;
+        }
+        p.scan_alone = true;
+      }
+    }
+    if (first_kept > 0) {
+      p.unverified = true;
+      p.scan_alone = true;
+    }
+    fresh += old;
+    fresh_len -= old;
+    if (fresh_len == 0) return p;
+  }
+
+  d.next_seq += fresh_len;
+  p.new_bytes = fresh_len;
+  const uint32_t take = std::min(fresh_len, kStreamDepth - d.inspected);
+  p.uninspected_bytes = fresh_len - take;
+  std::memcpy(window, d.carry, d.carry_len);
+  std::memcpy(window + d.carry_len, fresh, take);
+  p.window_len = d.carry_len + take;
+  p.window_starts_stream = !(d.flags & stream_flag::kMidStream) && d.inspected == d.carry_len;
+  d.inspected += take;
+  const uint32_t keep = std::min(p.window_len, kStreamCarry);
+  std::memcpy(d.carry, window + p.window_len - keep, keep);
+  d.carry_len = static_cast<uint16_t>(keep);
+  return p;
+}
+
+}  // namespace vfpath::ids
