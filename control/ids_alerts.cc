@@ -1,6 +1,8 @@
 #include "control/ids_alerts.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "packet/text_address.h"
@@ -62,8 +64,10 @@ std::string timestamp(std::chrono::system_clock::time_point t) {
 
 std::string eve_alert_json(const IdsAlertRecord& a, const AlertClock& clock, const std::string& signature,
                            const std::string& category) {
-  const int64_t dt = static_cast<int64_t>(a.ticks - clock.ticks);
-  const auto when = clock.wall + std::chrono::microseconds(dt * 1000000 / static_cast<int64_t>(clock.ticks_per_second));
+  // In 128 bits: ticks * 10^6 passes 2^63 after an hour of a GHz clock.
+  const __int128 dt = static_cast<int64_t>(a.ticks - clock.ticks);
+  const auto when = clock.wall + std::chrono::microseconds(static_cast<int64_t>(
+                                     dt * 1000000 / static_cast<__int128>(clock.ticks_per_second)));
   const bool ports = a.proto == 6 || a.proto == 17;
   std::string j = "{\"timestamp\":\"" + timestamp(when) + "\",\"flow_id\":" + std::to_string(a.flow_id) +
                   ",\"in_iface\":";
@@ -92,9 +96,14 @@ AlertLog::AlertLog(AlertLogOptions options, AlertClock clock, std::vector<IdsWor
     : options_(std::move(options)), clock_(clock), workers_(std::move(workers)), publisher_(publisher) {
   if (!options_.path.empty()) {
     file_.open(options_.path, std::ios::app | std::ios::binary);
-    if (!file_) throw std::runtime_error("cannot open the EVE log " + options_.path);
-    file_.seekp(0, std::ios::end);
-    file_bytes_ = static_cast<uint64_t>(file_.tellp());
+    if (!file_) {
+      // Not fatal: alerts are still streamed, and the loss is counted.
+      open_error_ = "cannot open the EVE log " + options_.path + ": " + std::strerror(errno);
+      options_.path.clear();
+    } else {
+      file_.seekp(0, std::ios::end);
+      file_bytes_ = static_cast<uint64_t>(file_.tellp());
+    }
   }
 }
 

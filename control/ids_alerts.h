@@ -75,6 +75,8 @@ class AlertLog {
   IdsTotals totals() const;
 
   uint64_t write_errors() const { return write_errors_; }
+  // Why the EVE file could not be opened ("" when it was, or none was asked for).
+  const std::string& open_error() const { return open_error_; }
 
  private:
   void write_line(const std::string& line);
@@ -90,6 +92,7 @@ class AlertLog {
   std::ofstream file_;
   uint64_t file_bytes_ = 0;
   uint64_t write_errors_ = 0;
+  std::string open_error_;
 
   uint64_t names_generation_ = ~0ull;
   std::map<std::pair<std::string, uint32_t>, std::pair<std::string, std::string>> names_;

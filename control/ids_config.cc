@@ -1,5 +1,6 @@
 #include "control/ids_config.h"
 
+#include <atomic>
 #include <chrono>
 #include <set>
 
@@ -23,8 +24,10 @@ void build_ids_rulesets(const config::v1::Config& c, Model& model, std::map<std:
   for (int i = 0; i < c.ids_rulesets_size(); ++i) {
     const auto& r = c.ids_rulesets(i);
     const std::string path = "ids_rulesets[" + std::to_string(i) + "]";
-    if (r.id().empty()) {
-      errors.push_back({path + ".id", "is empty"});
+    if (r.id().empty() || r.id().size() > kMaxIdsRulesetIdBytes) {
+      errors.push_back({path + ".id", r.id().empty() ? "is empty"
+                                                     : quoted(r.id()) + " is longer than " +
+                                                           std::to_string(kMaxIdsRulesetIdBytes) + " bytes"});
       continue;
     }
     if (index.count(r.id())) {  // (a refused one too: the id is still taken)
@@ -88,12 +91,14 @@ IdsRuleset compile_ids_ruleset(const IdsRulesetModel& m, const IdsCompileSetting
   IdsRuleset rs;
   rs.id = m.id;
   rs.digest = m.digest;
+  static std::atomic<uint32_t> serials{0};
+  rs.serial = ++serials;
   rs.from_cache = loaded.from_cache;
   std::string error;
   auto first = ids::Scratch::create(*loaded.db, ids::kStreamWindowBytes, error);
   if (!first) throw CompileError("ids rule set " + quoted(m.id) + ": " + error);
   rs.scratch.push_back(std::move(first));
-  for (uint32_t w = 1; w < std::max<uint32_t>(1, settings.workers); ++w) {
+  for (uint32_t w = 1; w < std::max<uint32_t>(1, settings.workers) + 1; ++w) {  // + the control thread's
     auto copy = rs.scratch.front()->clone(error);
     if (!copy) throw CompileError("ids rule set " + quoted(m.id) + ": " + error);
     rs.scratch.push_back(std::move(copy));

@@ -19,7 +19,10 @@
 namespace vfpath::control {
 
 inline constexpr size_t kMaxIdsRulesets = 64;
-inline constexpr size_t kMaxIdsRulesetBytes = 16u << 20;  // per rule set, as pushed
+// Per rule set, as pushed; a whole push is also bounded by the control
+// API's request limit (16 MiB, grpc_service.h).
+inline constexpr size_t kMaxIdsRulesetBytes = 8u << 20;
+inline constexpr size_t kMaxIdsRulesetIdBytes = 31;  // it is in every alert record
 inline constexpr size_t kMaxIdsRules = 50000;             // per rule set
 
 // Fills model.ids_rulesets; `index` maps their ids to positions.

@@ -410,6 +410,8 @@ class Builder {
       const auto& e = c_.enis(i);
       std::string path = at("enis", i);
       if (e.id().empty()) error(path + ".id", "is empty");
+      else if (e.id().size() > kMaxEniIdBytes)
+        error(path + ".id", quoted(e.id()) + " is longer than " + std::to_string(kMaxEniIdBytes) + " bytes");
       else if (!ids.insert(e.id()).second) error(path + ".id", quoted(e.id()) + " is used by another ENI");
       EniModel model;
       model.id = e.id();

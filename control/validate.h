@@ -21,6 +21,7 @@ struct ConfigError {
 };
 
 inline constexpr std::size_t kMaxAddressesPerEni = 50;  // AWS: IPv4 addresses per ENI
+inline constexpr std::size_t kMaxEniIdBytes = 63;       // it is in every IDS alert record (AWS: "eni-" + 17 hex)
 // The connection table: 2^20 by default (DESIGN §5); the upper bound keeps a
 // table's index within conntrack's 28-bit entry ids.
 inline constexpr uint32_t kDefaultConntrackCapacity = 1u << 20;

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -109,9 +110,12 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     CounterSet counters(workers);
     std::unique_ptr<control::ConfigStore> store;
     try {
-      if (!o.ids_cache_dir.empty()) daemon::make_directories(o.ids_cache_dir);
+      // The IDS cache and log are conveniences: without them IDS still works
+      // (recompiling at start, alerts only streamed), and ENIs without IDS never notice.
+      std::string cache_dir = o.ids_cache_dir;
+      if (!cache_dir.empty() && !daemon::try_make_directories(cache_dir)) cache_dir.clear();
       store = std::make_unique<control::ConfigStore>(config, ports.ids(), publisher, counters,
-                                                     control::IdsCompileSettings{workers, o.ids_cache_dir});
+                                                     control::IdsCompileSettings{workers, cache_dir});
     } catch (const control::CompileError& e) {
       throw daemon::StartupError(e.what());
     }
@@ -119,11 +123,12 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     Workers pool_of_workers(o, workers, ports.setups(), publisher, counters);
     std::unique_ptr<control::AlertLog> alerts;
     try {
-      if (!o.eve_log.empty()) daemon::make_directories(o.eve_log.substr(0, o.eve_log.rfind('/')));
+      if (!o.eve_log.empty()) daemon::try_make_directories(std::filesystem::path(o.eve_log).parent_path().string());
       alerts = std::make_unique<control::AlertLog>(
           control::AlertLogOptions{.path = o.eve_log, .max_bytes = uint64_t{o.eve_log_max_mb} << 20, .keep = o.eve_log_keep},
           control::AlertClock{rte_get_tsc_cycles(), rte_get_tsc_hz(), std::chrono::system_clock::now()},
           pool_of_workers.ids_states(), publisher);
+      if (!alerts->open_error().empty()) std::fprintf(stderr, "vfpathd: %s; IDS alerts are only streamed\n", alerts->open_error().c_str());
     } catch (const std::exception& e) {
       throw daemon::StartupError(e.what());
     }

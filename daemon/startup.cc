@@ -7,6 +7,8 @@
 #include <rte_mbuf.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -115,7 +117,9 @@ ControlEndpoint::ControlEndpoint(control::ControlService& service, const DaemonO
 ControlEndpoint::~ControlEndpoint() { shutdown(); }
 
 void ControlEndpoint::shutdown() {
-  if (server_) server_->Shutdown();
+  // A deadline: a client that stopped reading (vfpathctl alerts -f | less)
+  // must not hold the daemon's stop.
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server_.reset();
 }
 
@@ -135,11 +139,12 @@ cpu_set_t control_cpus(const DaemonOptions& o, const cpu_set_t& allowed) {
   return set;
 }
 
-void make_directories(const std::string& path) {
-  if (path.empty()) return;
+bool try_make_directories(const std::string& path) {
+  if (path.empty()) return true;
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) throw StartupError("cannot create " + path + ": " + ec.message());
+  if (ec) std::fprintf(stderr, "vfpathd: cannot create %s: %s\n", path.c_str(), ec.message().c_str());
+  return !ec;
 }
 
 }  // namespace vfpath::daemon

@@ -78,7 +78,8 @@ class ControlEndpoint final {
 // worker wait for the thread that waits for it). Empty if nothing is left.
 cpu_set_t control_cpus(const DaemonOptions& o, const cpu_set_t& allowed);
 
-// Creates `path` and its parents as needed (mode 0755). Throws StartupError.
-void make_directories(const std::string& path);
+// Creates `path` and its parents as needed; false (with a warning on
+// stderr) when it cannot. "" is fine.
+bool try_make_directories(const std::string& path);
 
 }  // namespace vfpath::daemon

@@ -121,6 +121,7 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
   // A fresh connection table: the explanation is of a connection's first
   // packet (what the security groups decide), whatever the workers hold.
   ScratchContext scratch(1024);
+  scratch.ctx.ids_scratch = kControlScratch;  // never a worker's Hyperscan scratch
   run_pipeline(b, s, scratch.ctx);
   const Verdict& v = b.verdict[0];
   e.verdict = v.action == Action::kForward ? "forward" : v.action == Action::kReply ? "reply" : "drop";

@@ -21,7 +21,10 @@ struct IdsRuleset {
   std::string id;      // as configured (ids_rulesets[].id)
   std::string digest;  // SHA-256 of the rule text
   std::unique_ptr<ids::Database> db;
-  std::vector<std::unique_ptr<ids::Scratch>> scratch;  // [worker]
+  // [worker], then one more for the control thread (Explain runs the
+  // pipeline there): a scratch is never used by two threads at once.
+  std::vector<std::unique_ptr<ids::Scratch>> scratch;
+  uint32_t serial = 0;  // unique per compiled rule set: streams compare it, never a pointer (reused)
   bool from_cache = false;      // the Hyperscan database was loaded, not compiled
   double compile_seconds = 0;   // parse + compile (or load) on the control thread
 };

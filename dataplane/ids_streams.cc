@@ -1,19 +1,22 @@
 #include "dataplane/ids_streams.h"
 
 #include <cstring>
+#include <random>
 
 namespace vfpath {
 
 IdsStreamTable::IdsStreamTable(uint32_t capacity, uint64_t ticks_per_second)
     : idle_ticks_(ticks_per_second * kIdsStreamIdleSeconds) {
-  uint32_t sets = 1;
-  while (sets * 4 < capacity) sets <<= 1;
+  uint32_t sets = 2, log2 = 1;
+  while (sets * 4 < capacity) sets <<= 1, ++log2;
   sets_ = sets;
+  shift_ = 64 - log2;
+  seed_ = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
   entries_ = std::make_unique<IdsStream[]>(static_cast<size_t>(sets_) * 4);
 }
 
 IdsStream* IdsStreamTable::find(const ct::FlowKey& key, uint64_t hash) {
-  IdsStream* set = &entries_[(hash & (sets_ - 1)) * 4];
+  IdsStream* set = set_of(hash);
   for (int w = 0; w < 4; ++w)
     if (set[w].used && std::memcmp(&set[w].key, &key, sizeof key) == 0) return &set[w];
   return nullptr;
@@ -21,17 +24,18 @@ IdsStream* IdsStreamTable::find(const ct::FlowKey& key, uint64_t hash) {
 
 IdsStream* IdsStreamTable::find_or_insert(const ct::FlowKey& key, uint64_t hash, uint64_t now, bool& inserted) {
   inserted = false;
-  IdsStream* set = &entries_[(hash & (sets_ - 1)) * 4];
+  IdsStream* set = set_of(hash);
   IdsStream* victim = nullptr;
-  int victim_rank = -1;  // 3 free, 2 closed or idle, 1 live, 0 live and blocked
+  int victim_rank = 0;  // 3 free, 2 idle, 1 blocked and idle ten times as long, 0 live: never taken
   for (int w = 0; w < 4; ++w) {
     IdsStream& e = set[w];
     if (e.used && std::memcmp(&e.key, &key, sizeof key) == 0) return &e;
+    const uint64_t idle = now - e.last_seen;
     int rank;
     if (!e.used) rank = 3;
-    else if ((e.flags & ids_stream_flag::kClosed) || now - e.last_seen > idle_ticks_) rank = 2;
-    else rank = (e.flags & ids_stream_flag::kBlocked) ? 0 : 1;
-    if (rank > victim_rank || (rank == victim_rank && e.last_seen < victim->last_seen)) {
+    else if (e.flags & ids_stream_flag::kBlocked) rank = idle > 10 * idle_ticks_ ? 1 : 0;
+    else rank = idle > idle_ticks_ ? 2 : 0;
+    if (rank > victim_rank || (rank == victim_rank && rank > 0 && e.last_seen < victim->last_seen)) {
       victim = &e;
       victim_rank = rank;
     }

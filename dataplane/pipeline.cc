@@ -16,6 +16,7 @@ ScratchContext::ScratchContext(uint32_t capacity, uint32_t workers, uint32_t wor
   if (!flows || !fragments) throw std::bad_alloc();
   ctx = PipelineContext{flows.get(), fragments.get(), 1, worker, workers};
   ctx.ids = ids.get();
+  ctx.ids_scratch = worker;
 }
 
 void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares, RouteResults* routes_out) {
@@ -53,6 +54,8 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
 void resume_held_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, RouteResults& routes,
                            SpareFrames* spares, const bool* judged_whole) {
   follow_first_fragments(b, s, ctx, false, judged_whole);
+  ctx.ids_in_burst = true;  // rare: the stage looks at each
+  ids_stage(b, s, ctx);
   overlay_encap_stage(b, s, routes, spares);
   l2_rewrite_stage(b, s);
 }

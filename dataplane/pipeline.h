@@ -34,7 +34,12 @@ struct PipelineContext {
   // Set by the conntrack stage: a forwarded packet of this burst is to or
   // from an ENI with IDS (eni_ct_flags::kIds). The IDS stage runs only then.
   bool ids_in_burst = false;
+  // Which of a rule set's scratches this caller uses: its worker index, or
+  // kControlScratch (the last one) for callers off the workers (Explain).
+  uint32_t ids_scratch = 0;
 };
+
+inline constexpr uint32_t kControlScratch = 0xffffffffu;
 
 // A context with tables of its own, for callers outside the workers
 // (Explain, tests, benchmarks, the fuzzer). Throws std::bad_alloc when the

@@ -38,6 +38,7 @@ BasicWorker<Io>::BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPubli
   ctx_.workers = workers;
   ctx_.hold_early_fragments = tables_.held != nullptr;
   ctx_.ids = tables_.ids.get();
+  ctx_.ids_scratch = id;
 }
 
 template <WorkerIo Io>

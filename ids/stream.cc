@@ -6,7 +6,7 @@
 namespace vfpath::ids {
 namespace {
 
-constexpr uint8_t kTcpSyn = 0x02;
+constexpr uint8_t kTcpSyn = 0x02, kTcpRst = 0x04;
 
 // Beyond the depth nothing is scanned or compared (the carry no longer
 // follows the stream): bytes are only counted, the sequence followed.
@@ -30,16 +30,24 @@ SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const 
                            Mode mode, uint8_t* window) noexcept {
   SegmentPlan p;
   if (tcp_flags & kTcpSyn) {
-    // The SYN takes one sequence number; data it carries starts after it. A
-    // SYN with another ISN before any data (a retried connect) moves the base.
-    if (!(d.flags & stream_flag::kHasBase) || (d.inspected == 0 && d.next_seq != seq + 1)) {
+    // The SYN sets the base once: a later SYN (another ISN on a live
+    // connection) must not move it, or every real byte would look old. A
+    // new connection on the same ports is a new StreamDir (the stage resets
+    // it when conntrack sees the connection begin again).
+    if (!(d.flags & stream_flag::kHasBase)) {
       d.next_seq = seq + 1;
       d.flags = stream_flag::kHasBase;
       d.carry_len = 0;
     }
-    ++seq;
   }
   if (len == 0) return p;
+  if (tcp_flags & (kTcpSyn | kTcpRst)) {
+    // Data on a SYN (kept only with a TFO cookie) or a RST (never delivered
+    // as stream data): scanned as it is, never taken into the stream, where
+    // it could stand in for the bytes a receiver really takes.
+    p.scan_alone = true;
+    return p;
+  }
   if (!(d.flags & stream_flag::kHasBase)) {  // picked up mid-stream: its start is unknown
     d.next_seq = seq;
     d.flags |= stream_flag::kHasBase | stream_flag::kMidStream;
@@ -61,6 +69,16 @@ SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const 
     d.flags |= stream_flag::kMidStream;
   } else if (rel < 0) {
     const uint32_t behind = static_cast<uint32_t>(-static_cast<int64_t>(rel));
+    if (behind > d.inspected && !(d.flags & stream_flag::kMidStream)) {
+      // Bytes before the stream's first byte: no receiver takes them.
+      p.overlap_mismatch = true;
+      if (mode == Mode::Prevent) {
+        p.drop = SegmentPlan::Drop::kOverlapMismatch;
+        return p;
+      }
+      p.scan_alone = true;
+      return p;
+    }
     const uint32_t old = std::min(len, behind);
     // payload[0, old) re-sends stream bytes [next - behind, next - behind + old);
     // the carry holds [next - carry_len, next), so payload[first_kept, old) is in it.

@@ -19,6 +19,11 @@
 //    DETECT scans it alone. Bytes older than the carry cannot be compared:
 //    the segment is also scanned alone (counted unverified). Its new bytes,
 //    if any, are taken in order as above.
+//  * the SYN sets the base once; data on a SYN or RST is scanned alone and
+//    never taken into the stream (a receiver does not deliver it), nor are
+//    bytes claimed before the stream's first byte (PREVENT drops them).
+// Segments the receiver would discard for another reason (a bad checksum)
+// must not reach accept_segment: the stage scans them alone.
 // A direction inspects its first kStreamDepth bytes (Suricata's default
 // stream.reassembly.depth, 1 MiB); bytes beyond are counted, not scanned.
 #pragma once

@@ -48,6 +48,7 @@ enum class DropReason : uint8_t {
   kIdsDrop = 31,           // PREVENT: a drop rule matched it, or an earlier packet of its connection
   kIdsOutOfOrder = 32,     // PREVENT: a TCP segment beyond a hole in the stream (resent in order, it passes)
   kIdsOverlap = 33,        // PREVENT: a retransmitted TCP segment whose bytes differ from those inspected
+  kIdsUninspected = 34,    // PREVENT: cannot be inspected (an IP fragment, no stream entry free, a failed scan)
   kCount                   // number of reasons; keep last
 };
 
@@ -94,6 +95,7 @@ inline constexpr DropReasonName kDropReasons[] = {
   {DropReason::kIdsDrop, "ids_drop"},
   {DropReason::kIdsOutOfOrder, "ids_out_of_order"},
   {DropReason::kIdsOverlap, "ids_overlap"},
+  {DropReason::kIdsUninspected, "ids_uninspected"},
 };
 
 namespace drop_reason_detail {

@@ -8,7 +8,7 @@
 # OUT/<target>/crash-* and the script exits 1.
 #
 #   scripts/fuzz.sh --minutes N [--jobs J] [--out DIR] [TARGET ...]
-#   targets: parser pipeline config delta classbench (default: all)
+#   targets: parser pipeline config delta classbench ids_rules (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=10 jobs=1 out=build/fuzz
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(parser pipeline config delta classbench)
+[ ${#targets[@]} -gt 0 ] || targets=(parser pipeline config delta classbench ids_rules)
 mkdir -p "$out"
 out=$(cd "$out" && pwd) root=$PWD
 tests/fuzz/build_targets.sh "$root" "$out" "${targets[@]}"

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -65,10 +66,29 @@ int apply(Control::Stub& stub, const std::string& file, const po::variables_map&
     std::cerr << "vfpathctl: " << file << ": " << m.substr(0, m.find('\n')) << "\n";
     return kUsage;
   }
+  // IDS rule sets given as rules_file: read here, relative to FILE's
+  // directory (the daemon never reads files a push names).
+  const std::string dir = std::filesystem::path(file).parent_path().string();
+  auto* rulesets = vm.count("delta") ? req.mutable_delta()->mutable_upsert_ids_rulesets()
+                                     : req.mutable_config()->mutable_ids_rulesets();
+  for (auto& r : *rulesets) {
+    if (r.rules_file().empty()) continue;
+    const std::string path = r.rules_file()[0] == '/' || dir.empty() ? r.rules_file() : dir + "/" + r.rules_file();
+    std::ifstream rf(path);
+    if (!rf) {
+      std::cerr << "vfpathctl: " << file << ": ids rule set " << r.id() << ": cannot open " << path << "\n";
+      return kUsage;
+    }
+    std::stringstream rb;
+    rb << rf.rdbuf();
+    r.set_rules(rb.str());
+    r.clear_rules_file();
+  }
   if (vm.count("base-generation")) req.set_base_generation(vm["base-generation"].as<uint64_t>());
   vfpath::control::v1::ApplyResponse resp;
   grpc::ClientContext ctx;
-  int rc = report(stub.Apply(with_deadline(ctx, 60), req, &resp), "apply");
+  // Long: compiling a large IDS rule set takes seconds.
+  int rc = report(stub.Apply(with_deadline(ctx, 300), req, &resp), "apply");
   if (rc == kOk) std::printf("applied generation %llu in %llu us\n", (unsigned long long)resp.generation(),
                              (unsigned long long)resp.apply_micros());
   return rc;
@@ -383,6 +403,7 @@ int main(int argc, char** argv) {
   }
   grpc::ChannelArguments ca;
   ca.SetMaxSendMessageSize(64 * 1024 * 1024);
+  ca.SetMaxReceiveMessageSize(64 * 1024 * 1024);  // `get` of a configuration with large rule sets
   std::string target = "unix:" + socket;
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
   if (vm.count("tcp")) {

@@ -3,16 +3,22 @@
 // such ENI (the sender's for egress, the receiver's for ingress), with that
 // ENI's rule set and mode. Per packet:
 //   * a connection PREVENT has blocked is dropped (`ids_drop`), one that a
-//     pass rule matched is not inspected further;
+//     pass rule matched is not inspected further (both only under the rule
+//     set and mode that decided it);
 //   * TCP: the segment goes through the stream normaliser (ids/stream.h):
 //     its new bytes are scanned in a window after the carry of the bytes
 //     before them; PREVENT drops segments beyond a hole (`ids_out_of_order`)
-//     and retransmissions whose bytes differ (`ids_overlap`); every rule
-//     alerts at most once per connection (the windows overlap);
+//     and retransmissions whose bytes differ (`ids_overlap`); a segment with
+//     a wrong checksum (the receiver drops it) is scanned alone and never
+//     taken into the stream; every rule alerts at most once per connection
+//     (the windows overlap); a connection that begins again on the same
+//     ports (conntrack: new) starts a new stream;
 //   * UDP, ICMP and other IP: the payload as one block;
-//   * a non-first fragment has no transport header: not inspected (counted);
-//     its first fragment was, and a blocked connection's fragments follow
-//     the first fragment's drop through the fragment table.
+//   * what cannot be inspected — IP fragments (not reassembled here), a
+//     connection with no stream entry (the table's set is full of live
+//     ones), a scan Hyperscan refused — passes counted in DETECT and is
+//     dropped in PREVENT (`ids_uninspected`): a prevention that fails open
+//     is an evasion.
 // Verdict: a drop rule in PREVENT drops the packet (`ids_drop`) and blocks
 // the connection; alerts go to the worker's ring (never blocking: a full
 // ring counts ids_alerts_dropped).
@@ -22,6 +28,7 @@
 #include "conntrack/tcp_segment.h"
 #include "dataplane/ids_streams.h"
 #include "dataplane/stages/stages.h"
+#include "packet/checksum.h"
 #include "packet/net_headers.h"
 
 namespace vfpath {
@@ -54,7 +61,8 @@ bool payload_of(const Frame& f, const PacketMeta& m, const uint8_t*& data, uint3
   return true;
 }
 
-void copy_id(char (&out)[32], const std::string& id) {
+template <size_t N>
+void copy_id(char (&out)[N], const std::string& id) {
   const size_t n = std::min<size_t>(id.size(), sizeof out - 1);
   std::memcpy(out, id.data(), n);
   out[n] = 0;
@@ -78,20 +86,46 @@ struct Inspection {
   ids::Scratch& scratch;
 };
 
-// Scans one buffer; alerts; true when the packet is to be dropped.
-bool scan_and_report(Inspection& in, const ids::PacketView& view, const PacketMeta& m, uint64_t flow_id,
+enum class Scan : uint8_t { kPass, kDrop, kUninspected };
+
+// The TCP checksum over the pseudo-header: a receiver discards a segment
+// whose checksum is wrong, so its bytes must not stand in the stream for
+// the ones it will take.
+bool tcp_checksum_ok(const Frame& f, const PacketMeta& m) {
+  const uint32_t l3_end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
+  if (l3_end <= m.l4_offset) return false;
+  const uint32_t l4_len = l3_end - m.l4_offset;
+  uint32_t sum = 0;
+  if (m.kind == PacketKind::kIpv6) {
+    sum = checksum_partial(m.src.bytes, 16, sum);
+    sum = checksum_partial(m.dst.bytes, 16, sum);
+    const uint8_t tail[8] = {static_cast<uint8_t>(l4_len >> 24), static_cast<uint8_t>(l4_len >> 16),
+                             static_cast<uint8_t>(l4_len >> 8), static_cast<uint8_t>(l4_len), 0, 0, 0, wire::kProtoTcp};
+    sum = checksum_partial(tail, 8, sum);
+  } else {
+    sum = checksum_partial(m.src.bytes, 4, sum);
+    sum = checksum_partial(m.dst.bytes, 4, sum);
+    const uint8_t tail[4] = {0, wire::kProtoTcp, static_cast<uint8_t>(l4_len >> 8), static_cast<uint8_t>(l4_len)};
+    sum = checksum_partial(tail, 4, sum);
+  }
+  sum = checksum_partial(f.data + m.l4_offset, l4_len, sum);
+  return checksum_finish(sum).host() == 0;
+}
+
+// Scans one buffer; alerts.
+Scan scan_and_report(Inspection& in, const ids::PacketView& view, const PacketMeta& m, uint64_t flow_id,
                      IdsStream* st) {
   ids::ScanResult r;
   if (ids::scan(*in.rs.db, in.scratch, view, in.mode, r) != ids::ScanStatus::Ok) {
     in.w.counters.scan_errors.add(1);
-    return false;
+    return Scan::kUninspected;
   }
   in.w.counters.packets_inspected.add(1);
   in.w.counters.bytes_inspected.add(view.payload_len);
-  if (r.verdict == ids::Verdict::None) return false;
+  if (r.verdict == ids::Verdict::None) return Scan::kPass;
   if (r.verdict == ids::Verdict::Pass) {
     if (st) st->flags |= ids_stream_flag::kPassed;
-    return false;
+    return Scan::kPass;
   }
   const bool drop = r.verdict == ids::Verdict::Drop;
   for (uint32_t k = 0; k < r.count; ++k) {
@@ -118,14 +152,56 @@ bool scan_and_report(Inspection& in, const ids::PacketView& view, const PacketMe
     if (!in.w.alerts.push(a)) in.w.counters.alerts_dropped.add(1);
   }
   if (drop && st) st->flags |= ids_stream_flag::kBlocked;
-  return drop;
+  return drop ? Scan::kDrop : Scan::kPass;
+}
+
+DropReason verdict_of(const Inspection& in, Scan s) {
+  switch (s) {
+    case Scan::kDrop: return DropReason::kIdsDrop;
+    case Scan::kUninspected: return in.mode == ids::Mode::Prevent ? DropReason::kIdsUninspected : DropReason::kNone;
+    case Scan::kPass: break;
+  }
+  return DropReason::kNone;
+}
+
+// The connection's stream entry, made or begun anew as the packet says.
+IdsStream* stream_of(Inspection& in, const ct::KeyResult& k, uint64_t hash, const PacketMeta& m, CtNote note) {
+  bool inserted = false;
+  IdsStream* st = in.w.streams.find_or_insert(k.key, hash, in.ctx.now, inserted);
+  if (!st) return nullptr;
+  const uint8_t side = static_cast<uint8_t>(k.src_side);
+  const bool tcp = m.l4_proto == wire::kProtoTcp;
+  const bool syn = tcp && (m.tcp_flags & ct::tcp_flag::kSyn);
+  const bool ack = m.tcp_flags & ct::tcp_flag::kAck;
+  // The same ports, a new connection: conntrack admitted it as new (a
+  // reopen after close), or untracked ports see a bare SYN after FIN/RST.
+  if (!inserted && ((note == CtNote::kNew && (!tcp || (syn && !ack))) ||
+                    (syn && !ack && note == CtNote::kUntracked && (st->flags & ids_stream_flag::kClosed)))) {
+    IdsStreamTable::reset(*st);
+    inserted = true;
+  }
+  if (inserted) {
+    // The client: a SYN's sender, a SYN-ACK's receiver, else the first sender.
+    st->client = syn && ack ? side ^ 1 : side;
+    if (tcp && !syn) in.w.counters.midstream.add(1);
+  }
+  st->last_seen = in.ctx.now;
+  if (st->ruleset != in.rs.serial || st->mode != static_cast<uint8_t>(in.mode)) {
+    // Another rule set or mode decides from now on: what the old one
+    // blocked, passed or alerted on is not this one's verdict.
+    st->ruleset = in.rs.serial;
+    st->mode = static_cast<uint8_t>(in.mode);
+    st->flags &= static_cast<uint8_t>(~(ids_stream_flag::kBlocked | ids_stream_flag::kPassed));
+    st->n_alerted = 0;
+  }
+  return st;
 }
 
 // One packet against one ENI's rule set: the drop reason, or kNone.
-DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m) {
-  if (m.has(meta_flags::kFragment) && m.frag_offset != 0) {
+DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote note) {
+  if (m.has(meta_flags::kFragment)) {  // no reassembly for inspection: see the file comment
     in.w.counters.fragments_uninspected.add(1);
-    return DropReason::kNone;
+    return in.mode == ids::Mode::Prevent ? DropReason::kIdsUninspected : DropReason::kNone;
   }
   const uint8_t* payload = nullptr;
   uint32_t len = 0;
@@ -141,48 +217,52 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m) {
   view.dst = m.dst.bytes;
   view.payload = payload;
   view.payload_len = len;
+  // Without a stream entry, conntrack's view of the connection.
+  view.established = note == CtNote::kEstablished || note == CtNote::kRevalidated;
 
   const uint16_t zone = in.s.eni_ct[in.eni].zone;
   const ct::KeyResult k = ct::flow_key_of(m, zone);
   if (k.status != ct::KeyStatus::kOk)  // ICMP errors and the like: one block, no flow
-    return scan_and_report(in, view, m, 0, nullptr) ? DropReason::kIdsDrop : DropReason::kNone;
+    return verdict_of(in, scan_and_report(in, view, m, 0, nullptr));
 
   const uint64_t hash = ct::flow_hash(k.key);
-  bool inserted = false;
-  IdsStream* st = in.w.streams.find_or_insert(k.key, hash, in.ctx.now, inserted);
+  IdsStream* st = stream_of(in, k, hash, m, note);
+  const bool tcp = m.l4_proto == wire::kProtoTcp;
+  if (!st) {
+    if (tcp && in.mode == ids::Mode::Prevent) return DropReason::kIdsUninspected;  // no carry: no stream to read
+    view.stream_start = !tcp;
+    return verdict_of(in, scan_and_report(in, view, m, hash, nullptr));
+  }
   const uint8_t side = static_cast<uint8_t>(k.src_side);
-  if (st) {
-    if (inserted) {
-      // The client: a SYN's sender, a SYN-ACK's receiver, else the first sender.
-      const bool syn = m.l4_proto == wire::kProtoTcp && (m.tcp_flags & ct::tcp_flag::kSyn);
-      const bool ack = m.tcp_flags & ct::tcp_flag::kAck;
-      st->client = syn && ack ? side ^ 1 : side;
-    }
-    st->last_seen = in.ctx.now;
-    if (st->ruleset != &in.rs) {  // another rule set since: its alerts are new ones
-      st->ruleset = &in.rs;
-      st->n_alerted = 0;
-    }
-    if (st->flags & ids_stream_flag::kBlocked) return DropReason::kIdsDrop;
-    if (st->flags & ids_stream_flag::kPassed) return DropReason::kNone;
-    st->seen |= static_cast<uint8_t>(1u << side);
-    view.to_server = side == st->client;
-    view.established = st->seen == 3;
-  }
-
-  // A TCP first fragment holds only part of its segment: scanned alone, the
-  // stream left as it is (its sequence space would show a false hole).
-  const bool tcp_fragment = m.l4_proto == wire::kProtoTcp && m.has(meta_flags::kFragment);
-  if (tcp_fragment) in.w.counters.fragments_uninspected.add(1);
-  if (m.l4_proto != wire::kProtoTcp || !st || tcp_fragment) {
-    if (m.l4_proto == wire::kProtoTcp) view.stream_start = false;
-    return scan_and_report(in, view, m, hash, st) ? DropReason::kIdsDrop : DropReason::kNone;
-  }
+  if (st->flags & ids_stream_flag::kBlocked) return DropReason::kIdsDrop;
+  if (st->flags & ids_stream_flag::kPassed) return DropReason::kNone;
+  st->seen |= static_cast<uint8_t>(1u << side);
+  view.to_server = side == st->client;
+  view.established = st->seen == 3;
+  if (!tcp) return verdict_of(in, scan_and_report(in, view, m, hash, st));
 
   if (m.tcp_flags & (ct::tcp_flag::kFin | ct::tcp_flag::kRst)) st->flags |= ids_stream_flag::kClosed;
   if (m.tcp_flags & ct::tcp_flag::kSyn) view.established = false;
-  const uint32_t seq = static_cast<uint32_t>(f.data[m.l4_offset + 4]) << 24 | f.data[m.l4_offset + 5] << 16 |
-                       f.data[m.l4_offset + 6] << 8 | f.data[m.l4_offset + 7];
+  const uint8_t* h = f.data + m.l4_offset;
+  const uint32_t seq = static_cast<uint32_t>(h[4]) << 24 | h[5] << 16 | h[6] << 8 | h[7];
+  if ((m.tcp_flags & (ct::tcp_flag::kSyn | ct::tcp_flag::kAck)) == (ct::tcp_flag::kSyn | ct::tcp_flag::kAck)) {
+    // A SYN-ACK that acknowledges data the client's SYN carried (TCP Fast
+    // Open): the receiver took those bytes, scanned alone with the SYN.
+    ids::StreamDir& c = st->dir[side ^ 1];
+    const uint32_t ack_no = static_cast<uint32_t>(h[8]) << 24 | h[9] << 16 | h[10] << 8 | h[11];
+    const int32_t ahead = static_cast<int32_t>(ack_no - c.next_seq);
+    if ((c.flags & ids::stream_flag::kHasBase) && c.inspected == 0 && ahead > 0 && ahead <= 65535) {
+      c.next_seq = ack_no;
+      c.carry_len = 0;
+      c.flags |= ids::stream_flag::kMidStream;
+    }
+  }
+  if (len > 0 && !tcp_checksum_ok(f, m)) {
+    in.w.counters.bad_checksum.add(1);
+    ids::PacketView alone = view;
+    alone.stream_start = false;
+    return verdict_of(in, scan_and_report(in, alone, m, hash, st));
+  }
   const ids::SegmentPlan plan = ids::accept_segment(st->dir[side], seq, m.tcp_flags, payload, len, in.mode, in.w.window);
   if (plan.gap) in.w.counters.stream_gaps.add(1);
   if (plan.overlap_mismatch) in.w.counters.overlap_mismatch.add(1);
@@ -191,13 +271,13 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m) {
   if (plan.drop == ids::SegmentPlan::Drop::kGap) return DropReason::kIdsOutOfOrder;
   if (plan.drop == ids::SegmentPlan::Drop::kOverlapMismatch) return DropReason::kIdsOverlap;
 
-  bool drop = false;
+  Scan result = Scan::kPass;
   if (plan.scan_alone) {
     ids::PacketView alone = view;
     alone.stream_start = false;
-    drop = scan_and_report(in, alone, m, hash, st);
+    result = scan_and_report(in, alone, m, hash, st);
   }
-  if (!drop && !(st->flags & ids_stream_flag::kPassed)) {
+  if (result == Scan::kPass && !(st->flags & ids_stream_flag::kPassed)) {
     // The window (or, with no new bytes, nothing: header-only rules still run).
     ids::PacketView w = view;
     w.in_stream = true;
@@ -205,9 +285,9 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m) {
     w.payload = in.w.window;
     w.payload_len = plan.window_len;
     w.stream_start = plan.window_starts_stream;
-    drop = scan_and_report(in, w, m, hash, st);
+    result = scan_and_report(in, w, m, hash, st);
   }
-  return drop ? DropReason::kIdsDrop : DropReason::kNone;
+  return verdict_of(in, result);
 }
 
 }  // namespace
@@ -226,12 +306,14 @@ void ids_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
       const EniIds e = s.eni_ids[eni];
       if (e.ruleset == kNoIdsRuleset) continue;
       const IdsRuleset& rs = *s.ids_rulesets[e.ruleset];
-      if (ctx.worker >= rs.scratch.size()) {
+      const uint32_t at = ctx.ids_scratch == kControlScratch ? static_cast<uint32_t>(rs.scratch.size() - 1) : ctx.ids_scratch;
+      if (at >= rs.scratch.size()) {  // a rule set compiled for fewer workers (a bug)
         ctx.ids->counters.scan_errors.add(1);
+        if (e.mode == ids::Mode::Prevent) v.drop_with(DropReason::kIdsUninspected);
         continue;
       }
-      Inspection in{s, ctx, *ctx.ids, eni, rs, e.mode, *rs.scratch[ctx.worker]};
-      const DropReason r = inspect(in, b.frames[i], m);
+      Inspection in{s, ctx, *ctx.ids, eni, rs, e.mode, *rs.scratch[at]};
+      const DropReason r = inspect(in, b.frames[i], m, v.ct[pass]);
       if (r != DropReason::kNone) v.drop_with(r);
     }
   }

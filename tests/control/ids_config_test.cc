@@ -92,7 +92,7 @@ TEST(IdsConfig, AnUnchangedRuleSetIsNotCompiledAgainAndAChangedOneIs) {
   const Snapshot* s1 = publisher.current();
   ASSERT_EQ(s1->ids_rulesets.size(), 1u);
   const IdsRuleset* first = s1->ids_rulesets[0].get();
-  EXPECT_EQ(first->scratch.size(), 2u);  // one per worker
+  EXPECT_EQ(first->scratch.size(), 3u);  // one per worker, one for the control thread (Explain)
   EXPECT_EQ(s1->eni_ids.at(0).mode, ids::Mode::Detect);
   // Another ENI setting, same rules: the same compiled object.
   auto out = store.apply(parsed(json(kGood, R"({"ruleset": "rs", "mode": "PREVENT"})", 2)), 1);
@@ -171,6 +171,16 @@ TEST(EveAlert, CarriesSuricatasAlertFields) {
             R"("src_ip":"10.0.1.10","src_port":40000,"dest_ip":"10.0.2.10","dest_port":80,"proto":"TCP","direction":"to_server",)"
             R"("alert":{"action":"blocked","gid":1,"signature_id":2,"rev":3,"signature":"evil \"quoted\"",)"
             R"("category":"attempted-admin","severity":3,"metadata":{"ruleset":["rs"]}}})");
+}
+
+TEST(EveAlert, TimestampsStayRightHoursAfterStart) {
+  // 2.6 GHz TSC, 5 hours after the clock's origin: ticks * 10^6 is past 2^63.
+  IdsAlertRecord a;
+  const uint64_t hz = 2600000000ull;
+  a.ticks = 1000 + 5 * 3600 * hz + hz / 4;
+  AlertClock clock{1000, hz, std::chrono::system_clock::time_point(std::chrono::seconds(1764816000))};
+  const std::string j = eve_alert_json(a, clock, "", "");
+  EXPECT_EQ(j.substr(0, 46), R"({"timestamp":"2025-12-04T07:40:00.250000+0000")");
 }
 
 }  // namespace

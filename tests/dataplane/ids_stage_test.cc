@@ -11,6 +11,7 @@
 
 #include "control/compile.h"
 #include "control/config_file.h"
+#include "packet/checksum.h"
 #include "dataplane/pipeline.h"
 #include "tests/packet/frames.h"
 
@@ -73,11 +74,23 @@ class Ids : public ::testing::Test {
     snap_ = control::compile_snapshot(control::parse_config_json(config(mode), "test"), {{"a", 0}, {"b", 1}});
     for (const EniEntry& e : snap_->enis) scratch_.flows->set_zone(static_cast<uint16_t>(e.counter_slot), e.conntrack);
   }
-  // One frame from vm1 (port 0) or vm2 (port 1): its drop reason name ("none": forwarded).
-  std::string send(int from_vm, const Bytes& l4, uint8_t proto = 6) {
+  // One frame from vm1 (port 0) or vm2 (port 1): its drop reason name
+  // ("none": forwarded). TCP gets its checksum right unless `bad_checksum`.
+  std::string send(int from_vm, const Bytes& l4_in, uint8_t proto = 6, bool bad_checksum = false) {
     const bool vm1 = from_vm == 1;
-    Bytes frame = eth(kRouterMac, vm1 ? kVm1Mac : kVm2Mac, 0x0800,
-                      ipv4(vm1 ? "10.0.1.10" : "10.0.2.10", vm1 ? "10.0.2.10" : "10.0.1.10", proto, l4));
+    const std::string src = vm1 ? "10.0.1.10" : "10.0.2.10", dst = vm1 ? "10.0.2.10" : "10.0.1.10";
+    Bytes l4 = l4_in;
+    if (proto == 6) {
+      Bytes pseudo = ip4(src);
+      append(pseudo, ip4(dst));
+      pseudo.push_back(0);
+      pseudo.push_back(6);
+      put16(pseudo, static_cast<uint16_t>(l4.size()));
+      const uint16_t c = checksum_finish(checksum_partial(l4.data(), l4.size(), checksum_partial(pseudo.data(), pseudo.size()))).host();
+      l4[16] = static_cast<uint8_t>(c >> 8);
+      l4[17] = static_cast<uint8_t>(c ^ (bad_checksum ? 1 : 0));
+    }
+    Bytes frame = eth(kRouterMac, vm1 ? kVm1Mac : kVm2Mac, 0x0800, ipv4(src, dst, proto, l4));
     std::vector<uint8_t> buf(2048);
     std::copy(frame.begin(), frame.end(), buf.begin() + 128);
     Burst b;
@@ -192,6 +205,72 @@ TEST_F(Ids, OverlapWithOtherBytesIsRefusedInPrevent) {
   // An honest retransmission passes.
   EXPECT_EQ(data(40000, 0, "EVILSTRXNG"), "none");
   EXPECT_EQ(scratch_.ids->counters.overlap_mismatch.get(), 2u);
+}
+
+TEST_F(Ids, ASegmentTheReceiverDiscardsCannotStandInForTheRealOne) {
+  use("PREVENT");
+  connect(40000);
+  // Insertion: junk with a wrong checksum where "EVIL" goes (the receiver
+  // drops it); had it been taken into the stream, the real bytes would be
+  // an "old" retransmission and "EVIL|STRING" would be read in two pieces.
+  EXPECT_EQ(send(1, tcp_seg(40000, 80, kPshAck, 1001, 5001, "JUNK"), 6, true), "none");
+  EXPECT_EQ(data(40000, 0, "EVIL"), "none");
+  EXPECT_EQ(data(40000, 4, "STRING"), "ids_drop");
+  EXPECT_EQ(scratch_.ids->counters.bad_checksum.get(), 1u);
+  // A discarded segment is still scanned on its own.
+  connect(40001);
+  EXPECT_EQ(send(1, tcp_seg(40001, 80, kPshAck, 1001, 5001, "EVILSTRING"), 6, true), "ids_drop");
+}
+
+TEST_F(Ids, TheSamePortsAfterACloseAreANewConnection) {
+  use("PREVENT");
+  connect(40000);
+  EXPECT_EQ(data(40000, 0, "TRUSTED-CLIENT "), "none");  // a pass rule: the rest of this connection passes
+  EXPECT_EQ(send(1, tcp_seg(40000, 80, 0x04, 1016, 0)), "none");  // RST
+  // A new connection on the same ports is inspected from its start.
+  ASSERT_EQ(send(1, tcp_seg(40000, 80, kSyn, 90000, 0)), "none");
+  ASSERT_EQ(send(2, tcp_seg(80, 40000, kSynAck, 7000, 90001)), "none");
+  ASSERT_EQ(send(1, tcp_seg(40000, 80, kAck, 90001, 7001)), "none");
+  EXPECT_EQ(send(1, tcp_seg(40000, 80, kPshAck, 90001, 7001, "EVILSTRING")), "ids_drop");
+}
+
+TEST_F(Ids, FragmentsArePassedInDetectAndRefusedInPrevent) {
+  // No reassembly for inspection: a PREVENT that let them through uninspected would be an evasion.
+  for (const char* mode : {"DETECT", "PREVENT"}) {
+    SCOPED_TRACE(mode);
+    use(mode);
+    Bytes whole = udp(5353, 53, Bytes(40, 'b'));
+    Ip4Opts first;
+    first.frag = 0x2000;  // MF, offset 0
+    Ip4Opts second;
+    second.frag = 3;  // offset 24 bytes
+    const Bytes a(whole.begin(), whole.begin() + 24), b(whole.begin() + 24, whole.end());
+    std::string got[2];
+    for (int k = 0; k < 2; ++k) {
+      Bytes frame = eth(kRouterMac, kVm1Mac, 0x0800, ipv4("10.0.1.10", "10.0.2.10", 17, k ? b : a, k ? second : first));
+      std::vector<uint8_t> buf(2048);
+      std::copy(frame.begin(), frame.end(), buf.begin() + 128);
+      Burst burst;
+      burst.count = 1;
+      burst.in_port = 0;
+      burst.frames[0] = Frame{buf.data() + 128, static_cast<uint16_t>(frame.size()), 128, 1024, static_cast<uint32_t>(frame.size())};
+      scratch_.ctx.now += 1000000;
+      run_pipeline(burst, *snap_, scratch_.ctx);
+      got[k] = std::string(drop_reason_name(burst.verdict[0].drop));
+    }
+    const std::string want = std::string(mode) == "PREVENT" ? "ids_uninspected" : "none";
+    EXPECT_EQ(got[0], want);
+    EXPECT_EQ(got[1], want);
+  }
+}
+
+TEST_F(Ids, ASwitchToDetectLiftsThePreventBlock) {
+  use("PREVENT");
+  connect(40000);
+  EXPECT_EQ(data(40000, 0, "EVILSTRING"), "ids_drop");
+  EXPECT_EQ(data(40000, 10, "more"), "ids_drop");
+  snap_ = control::compile_snapshot(control::parse_config_json(config("DETECT"), "test"), {{"a", 0}, {"b", 1}});
+  EXPECT_EQ(data(40000, 10, "more"), "none");  // DETECT never drops; the block was PREVENT's
 }
 
 TEST_F(Ids, EachRuleAlertsOncePerConnection) {

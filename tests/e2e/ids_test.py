@@ -157,8 +157,9 @@ def main():
                 out = transfer("10.0.2.10", SIGNATURE)
                 check(out.startswith("cut") or (out.startswith("got") and out != f"got {total + len(SIGNATURE)}"),
                       f"PREVENT: the transfer carrying the signature is cut ({out})")
-                drops = eni_drops("vm2")
-                check(int(drops.get("ids_drop", 0)) > 0, f"ids_drop counted on eni-vm2: {drops}")
+                # Counted on the ENI that sent the dropped packet: the client's.
+                drops = eni_drops("vm1")
+                check(int(drops.get("ids_drop", 0)) > 0, f"ids_drop counted on eni-vm1, whose packets were dropped: {drops}")
                 out = transfer("10.0.2.10", SIGNATURE, tiny=True)
                 check(out.startswith("cut") or out != f"got {total + len(SIGNATURE)}",
                       f"PREVENT: the signature written 2 bytes per segment is cut too ({out})")

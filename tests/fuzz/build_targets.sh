@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) into OUT/bin:
 #   tests/fuzz/build_targets.sh SOURCE_ROOT OUT [TARGET ...]
-# Targets: parser pipeline config delta classbench (default: all). Each is
+# Targets: parser pipeline config delta classbench ids_rules (default: all). Each is
 # built from the sources it exercises, so coverage is of vfpath's code.
 set -euo pipefail
 src=$1 out=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parser pipeline config delta classbench)
+[ ${#targets[@]} -gt 0 ] || targets=(parser pipeline config delta classbench ids_rules)
 cxx=$(command -v clang++ || true)
 [ -n "$cxx" ] || { echo "clang++ not found: install the Debian package clang" >&2; exit 1; }
 mkdir -p "$out/bin" "$out/gen/control"
@@ -15,6 +15,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -Wno-deprecated-volatile -I"$src" -I"$out/gen")
 p=$src/packet d=$src/dataplane a=$src/acl c=$src/control
 acl_pure=("$a"/{nacl,nacl_compile,rule_check,cidr,result,method,reference,small_classifier}.cc)
+ids_pure=("$src"/ids/{rule_parser,header_parse,pcre_check,content_verify,database,matcher,stream,sha256}.cc "$src/packet/text_address.cc")
 control_text=("$c"/{model,config_file,nacl_config,sg_config,overlay_config}.cc "$p/text_address.cc" "$out/gen/control/vfpath.pb.cc")
 
 proto() {  # the schema's generated code, once
@@ -28,11 +29,14 @@ for t in "${targets[@]}"; do
     pipeline)
       "$cxx" "${flags[@]}" $(pkg-config --cflags libdpdk) \
         "$src/tests/fuzz/pipeline_fuzz.cc" "$p"/{parser,checksum,replies,prefix_table}.cc "$d/pipeline.cc" \
-        "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,l2_rewrite,overlay_encap,overlay_decap,underlay_neighbor}_stage.cc \
-        "$d"/stages/{overlay_route,sg_decision}.cc "$a/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
+        "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,ids,l2_rewrite,overlay_encap,overlay_decap,underlay_neighbor}_stage.cc \
+        "$d"/stages/{overlay_route,sg_decision}.cc "$d/ids_streams.cc" "${ids_pure[@]}" "$a/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
         "$src"/conntrack/{flow_key,tcp_segment,tcp_state,related,flow_table,tracker,fragment_table}.cc \
         "$a"/{classifier,small_classifier,rte_layout,method,result,rule_check,cidr,nacl}.cc \
-        $(pkg-config --libs libdpdk) -o "$out/bin/pipeline_fuzz" ;;
+        $(pkg-config --libs libdpdk libhs libcrypto) -o "$out/bin/pipeline_fuzz" ;;
+    ids_rules)
+      "$cxx" "${flags[@]}" "$src/tests/fuzz/ids_rules_fuzz.cc" "${ids_pure[@]}" $(pkg-config --libs libhs libcrypto) \
+        -o "$out/bin/ids_rules_fuzz" ;;
     config | delta)
       proto
       extra=()
@@ -42,6 +46,6 @@ for t in "${targets[@]}"; do
     classbench)
       "$cxx" "${flags[@]}" "$src/tests/fuzz/classbench_fuzz.cc" "$a"/{classbench,line_reader,cidr,result,rule_check}.cc \
         -lz -o "$out/bin/classbench_fuzz" ;;
-    *) echo "unknown fuzz target $t (parser pipeline config delta classbench)" >&2; exit 2 ;;
+    *) echo "unknown fuzz target $t (parser pipeline config delta classbench ids_rules)" >&2; exit 2 ;;
   esac
 done

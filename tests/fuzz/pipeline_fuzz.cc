@@ -1,7 +1,9 @@
 // libFuzzer target: any byte string as a frame, through the parser and the
 // whole ENI pipeline (ARP/ND answers, ICMP errors built in place, VLAN
 // rewrite, overlay encapsulation and MTU) and the uplink pipeline (validated
-// decapsulation) against a small VPC on a VXLAN overlay. Built with ASan and UBSan; the frame sits in
+// decapsulation) against a small VPC on a VXLAN overlay, with IDS on both
+// ENIs (vm1 DETECT, vm2 PREVENT; UDP/ICMP block scans, the TCP stream
+// normaliser and its windows). Built with ASan and UBSan; the frame sits in
 // an exactly sized allocation after the headroom, so any read past it is a
 // crash. Run by tests/fuzz/run_fuzz.sh (CI) and scripts/fuzz.sh.
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "dataplane/overlay_snapshot.h"
+#include "ids/rule_parser.h"
 #include "packet/parser.h"
 #include "dataplane/pipeline.h"
 
@@ -48,6 +51,30 @@ std::shared_ptr<const OverlaySnapshot> overlay() {
   v.inner_mtu_v4 = 1450;
   o->vpcs.push_back(std::move(v));
   return o;
+}
+
+// A rule set of every kind the matcher and the stream path treat apart:
+// absolute and relative contents, pcre, flow, dsize, flags, header-only,
+// pass and drop.
+std::shared_ptr<const IdsRuleset> ids_ruleset() {
+  const char* text =
+      "alert tcp any any -> any any (msg:\"abs\"; content:\"GET\"; depth:3; content:\"/a\"; distance:1; within:8; sid:1;)\n"
+      "drop tcp any any -> any any (msg:\"drop\"; flow:to_server,established; content:\"EVIL\"; nocase; sid:2;)\n"
+      "alert udp any any -> any any (msg:\"pcre\"; pcre:\"/x[yz]{2,}/i\"; dsize:>4; sid:3;)\n"
+      "alert tcp any any -> any any (msg:\"syn\"; flags:S,12; sid:4;)\n"
+      "pass tcp any any -> any any (msg:\"pass\"; content:\"|00 01 02|\"; sid:5;)\n"
+      "drop ip any any -> any any (msg:\"any ip\"; content:\"ZZZZ\"; sid:6;)\n"
+      "alert icmp any any -> any any (msg:\"icmp\"; content:\"ping\"; sid:7;)\n";
+  ids::ParseResult p = ids::parse_rules(text);
+  std::vector<ids::RuleError> errors;
+  auto rs = std::make_shared<IdsRuleset>();
+  rs->id = "fuzz";
+  rs->db = ids::Database::compile(std::move(p.rules), errors);
+  if (!rs->db) __builtin_trap();
+  std::string error;
+  rs->scratch.push_back(ids::Scratch::create(*rs->db, ids::kStreamWindowBytes, error));
+  if (!rs->scratch[0]) __builtin_trap();
+  return rs;
 }
 
 // Two ENIs in two subnets of one VPC (one on a VLAN), IPv4 and IPv6; built by
@@ -111,7 +138,9 @@ const Snapshot& snapshot() {
       }
     p.rule_names = {"fuzz all"};
     s.sg_policies.push_back(std::make_shared<const SgPolicy>(std::move(p)));
-    s.eni_ct = {EniCt{0, 0, 0, {}}, EniCt{1, 0, eni_ct_flags::kRevalidate, {}}};
+    s.eni_ct = {EniCt{0, 0, eni_ct_flags::kIds, {}}, EniCt{1, 0, eni_ct_flags::kRevalidate | eni_ct_flags::kIds, {}}};
+    s.ids_rulesets = {ids_ruleset()};
+    s.eni_ids = {EniIds{0, ids::Mode::Detect}, EniIds{0, ids::Mode::Prevent}};
     s.eni_by_l2 = *FlatMap<L2Key, uint16_t>::build(l2);
     s.eni_by_address = *FlatMap<RouteKey, uint16_t>::build(routes);
     s.eni_subnet_nacl = {0u << 16 | kDefaultNacl, 1u << 16 | kDefaultNacl};

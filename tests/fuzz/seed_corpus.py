@@ -2,7 +2,7 @@
 """Seeds tests/fuzz/corpus/<target> from the repository's own data when it is
 empty: every frame of tests/data/pcaps (parser; pipeline with each steering byte), the example
 configurations as JSON and as serialized protobuf (config), the first lines
-of each ClassBench file (classbench). delta starts empty (libFuzzer builds it).
+of each ClassBench file (classbench), the rules the tests write (ids_rules). delta starts empty (libFuzzer builds it).
 
 usage: seed_corpus.py SOURCE_ROOT TARGET ..."""
 import glob
@@ -36,6 +36,12 @@ def main():
         elif t == "config":
             for f in glob.glob(os.path.join(root, "examples", "*.json")):
                 put(d, b"\x00" + open(f, "rb").read())
+        elif t == "ids_rules":  # every rule the tests write, one per file
+            import re
+            for f in glob.glob(os.path.join(root, "tests", "**", "*.*"), recursive=True):
+                if f.endswith((".py", ".cc")):
+                    for m in re.finditer(r"((?:alert|drop|pass) (?:tcp|udp|icmp|ip) [^\n]*?\))", open(f).read()):
+                        put(d, m.group(1).encode())
         elif t == "classbench":
             for f in glob.glob(os.path.join(root, "tests", "data", "classbench", "*", "*")):
                 opener = gzip.open if f.endswith(".gz") else open

@@ -162,15 +162,44 @@ TEST(Stream, PickedUpMidStreamNeverStartsTheStream) {
   EXPECT_FALSE(p.window_starts_stream);
 }
 
-TEST(Stream, SynDataStartsAfterTheSyn) {
+TEST(Stream, SynAndRstDataAreScannedAloneNeverTaken) {
   StreamDir d;
   std::vector<uint8_t> w(kStreamWindowBytes);
   const std::string data = "hello";
-  const SegmentPlan p = accept_segment(d, kIsn, kSyn, reinterpret_cast<const uint8_t*>(data.data()), 5, Mode::Prevent,
+  SegmentPlan p = accept_segment(d, kIsn, kSyn, reinterpret_cast<const uint8_t*>(data.data()), 5, Mode::Prevent,
+                                 w.data());
+  EXPECT_EQ(p.window_len, 0u);
+  EXPECT_TRUE(p.scan_alone);
+  EXPECT_EQ(d.next_seq, kIsn + 1);  // the real data comes again at ISN + 1
+  p = accept_segment(d, kIsn + 1, 0x04, reinterpret_cast<const uint8_t*>(data.data()), 5, Mode::Prevent, w.data());
+  EXPECT_TRUE(p.scan_alone);
+  EXPECT_EQ(d.next_seq, kIsn + 1);
+}
+
+TEST(Stream, ALaterSynDoesNotMoveTheBase) {
+  // A SYN with another ISN on a live connection would make every real byte
+  // look old (scanned alone, so a signature across segments would pass).
+  StreamDir d;
+  std::vector<uint8_t> w(kStreamWindowBytes);
+  accept_segment(d, kIsn, kSyn, nullptr, 0, Mode::Prevent, w.data());
+  accept_segment(d, kIsn + (1u << 30), kSyn, nullptr, 0, Mode::Prevent, w.data());
+  const std::string a = "EVIL", b = "STRING";
+  accept_segment(d, kIsn + 1, kAck, reinterpret_cast<const uint8_t*>(a.data()), 4, Mode::Prevent, w.data());
+  const SegmentPlan p = accept_segment(d, kIsn + 5, kAck, reinterpret_cast<const uint8_t*>(b.data()), 6, Mode::Prevent,
                                        w.data());
-  EXPECT_EQ(p.window_len, 5u);
-  EXPECT_TRUE(p.window_starts_stream);
-  EXPECT_EQ(d.next_seq, kIsn + 6);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(w.data()), p.window_len), "EVILSTRING");
+}
+
+TEST(Stream, BytesBeforeTheStreamStartAreRefusedInPrevent) {
+  StreamDir d;
+  std::vector<uint8_t> w(kStreamWindowBytes);
+  accept_segment(d, kIsn, kSyn, nullptr, 0, Mode::Prevent, w.data());
+  const std::string data(300, 'x');
+  accept_segment(d, kIsn + 1, kAck, reinterpret_cast<const uint8_t*>(data.data()), 10, Mode::Prevent, w.data());
+  // Claims 300 bytes ending at byte 10: 290 of them before the ISN.
+  EXPECT_EQ(accept_segment(d, kIsn + 1 - 290, kAck, reinterpret_cast<const uint8_t*>(data.data()), 300, Mode::Prevent,
+                           w.data()).drop,
+            SegmentPlan::Drop::kOverlapMismatch);
 }
 
 }  // namespace
