@@ -185,41 +185,6 @@ uint64_t AlertLog::last_sequence() const {
   return sequence_;
 }
 
-IdsTotals AlertLog::totals() const {
-  IdsTotals t;
-  auto& c = t.counters;
-  for (const char* name : {"ids_packets_inspected", "ids_bytes_inspected", "ids_alerts", "ids_alerts_dropped",
-                           "ids_bytes_uninspected", "ids_fragments_uninspected", "ids_stream_gaps",
-                           "ids_overlap_mismatch", "ids_retransmit_unverified", "ids_scan_errors",
-                           "ids_streams_evicted", "ids_streams_full"})
-    c[name] = 0;
-  for (const IdsWorkerState* w : workers_) {
-    const IdsCounters& k = w->counters;
-    c["ids_packets_inspected"] += k.packets_inspected.get();
-    c["ids_bytes_inspected"] += k.bytes_inspected.get();
-    c["ids_alerts"] += k.alerts.get();
-    c["ids_alerts_dropped"] += k.alerts_dropped.get();
-    c["ids_bytes_uninspected"] += k.bytes_uninspected.get();
-    c["ids_fragments_uninspected"] += k.fragments_uninspected.get();
-    c["ids_stream_gaps"] += k.stream_gaps.get();
-    c["ids_overlap_mismatch"] += k.overlap_mismatch.get();
-    c["ids_retransmit_unverified"] += k.retransmit_unverified.get();
-    c["ids_scan_errors"] += k.scan_errors.get();
-    c["ids_streams_evicted"] += w->streams.stats().streams_evicted.get();
-    c["ids_streams_full"] += w->streams.stats().streams_full.get();
-  }
-  publisher_.with_current([&](const Snapshot* s) {
-    if (!s) return;
-    for (const auto& rs : s->ids_rulesets) {
-      const auto& rules = rs->db->rules();
-      for (uint32_t r = 0; r < rules.size(); ++r) {
-        uint64_t hits = 0;
-        for (const auto& scratch : rs->scratch) hits += scratch->rule_hits(r);
-        if (hits) t.rules.push_back({rs->id, rules[r].sid, rules[r].msg, hits});
-      }
-    }
-  });
-  return t;
-}
+IdsTotals AlertLog::totals() const { return ids_totals(workers_, publisher_); }
 
 }  // namespace vfpath::control

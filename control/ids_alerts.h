@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "dataplane/ids_streams.h"
+#include "dataplane/ids_totals.h"
 #include "dataplane/snapshot.h"
 #include "dataplane/snapshot_publisher.h"
 
@@ -43,16 +44,7 @@ struct AlertClock {
 std::string eve_alert_json(const IdsAlertRecord& a, const AlertClock& clock, const std::string& signature,
                            const std::string& category);
 
-struct IdsTotals {
-  std::map<std::string, uint64_t> counters;  // name -> sum over workers
-  struct RuleHits {
-    std::string ruleset;
-    uint32_t sid = 0;
-    std::string msg;
-    uint64_t hits = 0;
-  };
-  std::vector<RuleHits> rules;  // rules with hits, in rule-set order
-};
+using vfpath::IdsTotals;
 
 class AlertLog {
  public:

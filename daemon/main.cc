@@ -132,6 +132,7 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     } catch (const std::exception& e) {
       throw daemon::StartupError(e.what());
     }
+    register_ids_telemetry(pool_of_workers.ids_states(), publisher);
     // Alerts leave the workers' rings here, never on a worker.
     std::atomic<bool> drain_stop{false};
     std::thread drainer([&] {

@@ -5,7 +5,9 @@
 #include <cctype>
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 
+#include "dataplane/ids_totals.h"
 #include "dataplane/stats_view.h"
 
 namespace vfpath {
@@ -13,6 +15,7 @@ namespace {
 
 const CounterSet* g_counters = nullptr;
 const SnapshotPublisher* g_publisher = nullptr;
+std::vector<IdsWorkerState*> g_ids_workers;
 
 // DPDK telemetry accepts only [A-Za-z0-9_.] in dictionary keys (ENI ids
 // usually contain '-'), so keys are sanitised and the real id goes inside.
@@ -106,7 +109,27 @@ int cmd_nacls(const char*, const char* params, rte_tel_data* d) {
   return 0;
 }
 
+int cmd_ids(const char*, const char*, rte_tel_data* d) {
+  rte_tel_data_start_dict(d);
+  const IdsTotals t = ids_totals(g_ids_workers, *g_publisher);
+  for (const auto& [name, value] : t.counters) rte_tel_data_add_dict_u64(d, name.c_str(), value);
+  std::map<std::string, rte_tel_data*> per_set;
+  for (const auto& r : t.rules) {
+    rte_tel_data*& c = per_set[r.ruleset];
+    if (!c) c = child_dict("ruleset", r.ruleset);
+    rte_tel_data_add_dict_u64(c, ("sid_" + std::to_string(r.sid)).c_str(), r.hits);
+  }
+  for (auto& [id, c] : per_set) rte_tel_data_add_dict_container(d, ("rules_" + telemetry_key(id)).c_str(), c, 0);
+  return 0;
+}
+
 }  // namespace
+
+void register_ids_telemetry(std::vector<IdsWorkerState*> workers, const SnapshotPublisher& publisher) {
+  g_ids_workers = std::move(workers);
+  g_publisher = &publisher;
+  rte_telemetry_register_cmd("/vfpath/ids", cmd_ids, "IDS counters over all workers, per-rule hits by rule set");
+}
 
 void register_telemetry(const CounterSet& counters, const SnapshotPublisher& publisher) {
   g_counters = &counters;

@@ -1,5 +1,7 @@
 #include "ids/database.h"
 
+#include "ids/stream.h"
+
 #include <hs/hs.h>
 
 #include <map>
@@ -36,6 +38,29 @@ uint32_t pick_anchor(const std::vector<Content>& cs) {
 }
 
 }  // namespace
+
+// The window a rule needs before a segment's new bytes (Database::stream_carry).
+static uint32_t carry_needed(const Rule& rule) {
+  constexpr uint64_t kUnbounded = kStreamCarry;
+  if (!rule.pcres.empty()) return kUnbounded;
+  if (rule.contents.empty()) return 0;
+  uint64_t span = 0;  // an upper bound on the bytes from the match's first to its last
+  for (size_t k = 0; k < rule.contents.size(); ++k) {
+    const Content& c = rule.contents[k];
+    if (c.absolute()) {
+      if (!c.depth) return kUnbounded;
+      span = std::max<uint64_t>(span, uint64_t{c.offset.value_or(0)} + *c.depth);  // from the stream's start
+    } else if (k == 0) {
+      span = c.bytes.size();
+    } else if (!c.relative() || !c.within) {
+      return kUnbounded;  // anywhere after (or apart from) the one before
+    } else {
+      const int64_t d = c.distance.value_or(0);
+      span += static_cast<uint64_t>(d < 0 ? -d : d) + *c.within;
+    }
+  }
+  return static_cast<uint32_t>(std::min<uint64_t>(kUnbounded, span > 0 ? span - 1 : 0));
+}
 
 std::unique_ptr<Database> Database::plan(std::vector<Rule> rules) {
   std::unique_ptr<Database> db(new Database());
@@ -94,6 +119,7 @@ std::unique_ptr<Database> Database::plan(std::vector<Rule> rules) {
                     std::to_string(pt.min_offset) + "/" + std::to_string(pt.max_offset) + "\n";
   }
   db->plan_digest_ = sha256_hex(digest_input);
+  for (const Rule& r : db->rules_) db->stream_carry_ = std::max(db->stream_carry_, carry_needed(r));
   return db;
 }
 

@@ -68,6 +68,13 @@ class Database {
   static std::string plan_digest_of(const std::vector<Rule>& rules);
 
   const std::vector<Rule>& rules() const { return rules_; }
+  // How many bytes before a TCP segment's new ones a stream window needs so
+  // that every rule's match fits in it: the longest bounded match - 1 (a
+  // content's length; a chain with distance/within; an absolute content's
+  // offset + depth), kStreamCarry (256, ids/stream.h) when a rule's match is
+  // unbounded (a pcre, an independent second content, a relative content
+  // without within). 0 for header-only rule sets.
+  uint32_t stream_carry() const { return stream_carry_; }
   uint32_t pattern_count() const { return static_cast<uint32_t>(anchor_begin_.size() - 1); }
   size_t hs_bytes() const;  // hs_database_size, 0 when there is no payload pattern
 
@@ -103,6 +110,7 @@ class Database {
   std::vector<uint32_t> required_;
   std::vector<uint32_t> always_;
   std::string plan_digest_;
+  uint32_t stream_carry_ = 0;
   hs_database* hs_ = nullptr;
 };
 

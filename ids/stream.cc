@@ -27,7 +27,8 @@ SegmentPlan past_depth(StreamDir& d, uint32_t seq, uint32_t len) {
 }  // namespace
 
 SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const uint8_t* payload, uint32_t len,
-                           Mode mode, uint8_t* window) noexcept {
+                           Mode mode, uint8_t* window, uint32_t carry_limit) noexcept {
+  carry_limit = std::min(carry_limit, kStreamCarry);
   SegmentPlan p;
   if (tcp_flags & kTcpSyn) {
     // The SYN sets the base once: a later SYN (another ISN on a live
@@ -107,14 +108,24 @@ SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const 
   p.new_bytes = fresh_len;
   const uint32_t take = std::min(fresh_len, kStreamDepth - d.inspected);
   p.uninspected_bytes = fresh_len - take;
-  std::memcpy(window, d.carry, d.carry_len);
-  std::memcpy(window + d.carry_len, fresh, take);
-  p.window_len = d.carry_len + take;
-  p.window_starts_stream = !(d.flags & stream_flag::kMidStream) && d.inspected == d.carry_len;
+  // The window: the newest `use` bytes of the carry, then the new ones.
+  const uint32_t use = std::min<uint32_t>(d.carry_len, carry_limit);
+  std::memcpy(window, d.carry + d.carry_len - use, use);
+  std::memcpy(window + use, fresh, take);
+  p.window_len = use + take;
+  p.window_starts_stream = !(d.flags & stream_flag::kMidStream) && d.inspected == use;
   d.inspected += take;
-  const uint32_t keep = std::min(p.window_len, kStreamCarry);
-  std::memcpy(d.carry, window + p.window_len - keep, keep);
-  d.carry_len = static_cast<uint16_t>(keep);
+  // The carry keeps kStreamCarry bytes whatever the limit: retransmissions
+  // are compared against all of them.
+  if (take >= kStreamCarry) {
+    std::memcpy(d.carry, fresh + take - kStreamCarry, kStreamCarry);
+    d.carry_len = static_cast<uint16_t>(kStreamCarry);
+  } else {
+    const uint32_t old = std::min<uint32_t>(d.carry_len, kStreamCarry - take);
+    std::memmove(d.carry, d.carry + d.carry_len - old, old);
+    std::memcpy(d.carry + old, fresh, take);
+    d.carry_len = static_cast<uint16_t>(old + take);
+  }
   return p;
 }
 

@@ -5,9 +5,10 @@
 // (dataplane/ids_streams.h) and scans what accept_segment() plans.
 //
 // Design (ids/README.md "TCP"): block scans over the in-order stream, each
-// window = the last kStreamCarry bytes already inspected (the carry) followed
-// by the segment's new bytes, so a signature of up to kStreamCarry + 1 bytes
-// split across any number of segments is seen whole in one window. Bytes
+// window = the last bytes already inspected (up to the kStreamCarry the
+// carry holds; as many as the rule set's longest bounded match needs)
+// followed by the segment's new bytes, so a signature of up to that + 1
+// bytes split across any number of segments is seen whole in one window. Bytes
 // are taken only in sequence order:
 //  * in order (seq == next): scanned with the carry before them;
 //  * ahead of a hole (seq > next): PREVENT drops the segment (kGap; the
@@ -71,9 +72,13 @@ struct SegmentPlan {
 };
 
 // Takes segment (seq, flags, payload[0, len)) into `d`; when the plan has a
-// window, it is written to `window` (kStreamWindowBytes of room). A dropped
-// segment (plan.drop != kNone) changes nothing in `d`. Never fails.
+// window, it is written to `window` (kStreamWindowBytes of room): the last
+// `carry_limit` (<= kStreamCarry) bytes before the new ones, then those
+// (Database::stream_carry(): what the rule set's longest match needs; the
+// carry itself always keeps kStreamCarry bytes, for comparing
+// retransmissions). A dropped segment (plan.drop != kNone) changes nothing
+// in `d`. Never fails.
 SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const uint8_t* payload, uint32_t len,
-                           Mode mode, uint8_t* window) noexcept;
+                           Mode mode, uint8_t* window, uint32_t carry_limit = kStreamCarry) noexcept;
 
 }  // namespace vfpath::ids

@@ -199,12 +199,18 @@ void BM_Pcre2PerRule(benchmark::State& st) {
 // so the depth never stops the scan.
 constexpr int kSegmentsPerConnection = 256;
 
+// The window's carry: the third argument, or -1 for the rule set's own.
+uint32_t carry_of(const benchmark::State& st, const Database& db) {
+  return st.range(2) < 0 ? db.stream_carry() : static_cast<uint32_t>(st.range(2));
+}
+
 void BM_StreamWindow(benchmark::State& st) {
   Setup& s = setup(st.range(0));
   const size_t size = st.range(1);
   auto pl = payloads(size, s.lits);
   std::string err;
   auto scratch = Scratch::create(*s.db, kStreamWindowBytes, err);
+  const uint32_t carry = carry_of(st, *s.db);
   std::vector<uint8_t> window(kStreamWindowBytes);
   static const uint8_t a[4] = {10, 0, 0, 1};
   StreamDir dir;
@@ -218,7 +224,8 @@ void BM_StreamWindow(benchmark::State& st) {
     }
     const std::string& p = pl[i++ & 255];
     const SegmentPlan plan = accept_segment(dir, seq, 0x10, reinterpret_cast<const uint8_t*>(p.data()),
-                                            static_cast<uint32_t>(p.size()), Mode::Prevent, window.data());
+                                            static_cast<uint32_t>(p.size()), Mode::Prevent, window.data(),
+                                            carry);
     seq += static_cast<uint32_t>(p.size());
     PacketView v{.ip_proto = kIpProtoTcp, .to_server = true, .established = true, .sport = 1, .dport = 80,
                  .src = a, .dst = a, .payload = window.data(), .payload_len = plan.window_len, .in_stream = true,
@@ -230,6 +237,7 @@ void BM_StreamWindow(benchmark::State& st) {
   }
   st.counters["alerts_per_seg"] = static_cast<double>(alerts) / st.iterations();
   st.counters["state_bytes"] = sizeof(StreamDir);
+  st.counters["carry"] = carry;
   report(st, size);
 }
 
@@ -240,12 +248,14 @@ void BM_RawHyperscanWindow(benchmark::State& st) {
   hs_scratch_t* scratch = nullptr;
   hs_alloc_scratch(s.db->hs(), &scratch);
   std::vector<char> window(kStreamWindowBytes);
+  const size_t limit = carry_of(st, *s.db);
+  st.counters["carry"] = static_cast<double>(limit);
   size_t i = 0;
   for (auto _ : st) {
     const std::string& p = pl[i & 255];
     const std::string& prev = pl[(i - 1) & 255];
     ++i;
-    const size_t carry = std::min<size_t>(kStreamCarry, prev.size());
+    const size_t carry = std::min<size_t>(limit, prev.size());
     std::memcpy(window.data(), prev.data() + prev.size() - carry, carry);
     std::memcpy(window.data() + carry, p.data(), p.size());
     hs_scan(s.db->hs(), window.data(), static_cast<unsigned>(carry + p.size()), 0, scratch, noop, nullptr);
@@ -316,8 +326,16 @@ void scan_args(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Matcher)->Apply(scan_args);
 BENCHMARK(BM_RawHyperscan)->Apply(scan_args);
 BENCHMARK(BM_Pcre2PerRule)->Apply(scan_args);
-BENCHMARK(BM_StreamWindow)->Apply(scan_args);
-BENCHMARK(BM_RawHyperscanWindow)->Apply(scan_args);
+// Windows with the rule set's own carry (Database::stream_carry: 31 for
+// these literal rules) and with the full 256 bytes (what a rule set with a
+// pcre or an unbounded chain needs).
+void window_args(benchmark::internal::Benchmark* b) {
+  for (int64_t n : {100, 1000, 10000})
+    for (int64_t size : {64, 512, 1500})
+      for (int64_t carry : {int64_t{-1}, int64_t{kStreamCarry}}) b->Args({n, size, carry});
+}
+BENCHMARK(BM_StreamWindow)->Apply(window_args);
+BENCHMARK(BM_RawHyperscanWindow)->Apply(window_args);
 BENCHMARK(BM_HyperscanStreaming)->Apply(scan_args);
 
 void BM_Compile(benchmark::State& st) {

@@ -263,7 +263,8 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote n
     alone.stream_start = false;
     return verdict_of(in, scan_and_report(in, alone, m, hash, st));
   }
-  const ids::SegmentPlan plan = ids::accept_segment(st->dir[side], seq, m.tcp_flags, payload, len, in.mode, in.w.window);
+  const ids::SegmentPlan plan = ids::accept_segment(st->dir[side], seq, m.tcp_flags, payload, len, in.mode, in.w.window,
+                                                    in.rs.db->stream_carry());
   if (plan.gap) in.w.counters.stream_gaps.add(1);
   if (plan.overlap_mismatch) in.w.counters.overlap_mismatch.add(1);
   if (plan.unverified) in.w.counters.retransmit_unverified.add(1);

@@ -6,6 +6,9 @@
 // PREVENT rule.
 #include "ids/stream.h"
 
+#include "ids/database.h"
+#include "ids/rule_parser.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -199,6 +202,52 @@ TEST(Stream, BytesBeforeTheStreamStartAreRefusedInPrevent) {
   // Claims 300 bytes ending at byte 10: 290 of them before the ISN.
   EXPECT_EQ(accept_segment(d, kIsn + 1 - 290, kAck, reinterpret_cast<const uint8_t*>(data.data()), 300, Mode::Prevent,
                            w.data()).drop,
+            SegmentPlan::Drop::kOverlapMismatch);
+}
+
+TEST(Stream, TheRuleSetDecidesHowMuchCarryAWindowNeeds) {
+  struct Case {
+    const char* rules;
+    uint32_t carry;
+  };
+  const Case cases[] = {
+      {"alert tcp any any -> any any (content:\"12345678\"; sid:1;)", 7},
+      {"alert tcp any any -> any any (content:\"abc\"; offset:10; depth:20; sid:1;)", 29},
+      {"alert tcp any any -> any any (content:\"ab\"; content:\"cd\"; distance:3; within:6; sid:1;)", 10},
+      {"alert tcp any any -> any any (content:\"ab\"; content:\"cd\"; distance:3; sid:1;)", kStreamCarry},
+      {"alert tcp any any -> any any (content:\"ab\"; content:\"cd\"; sid:1;)", kStreamCarry},
+      {"alert tcp any any -> any any (pcre:\"/a.b/\"; sid:1;)", kStreamCarry},
+      {"alert tcp any any -> any any (flags:S; sid:1;)", 0},
+      {"alert tcp any any -> any any (content:\"abcd\"; sid:1;)\n"
+       "alert tcp any any -> any any (content:\"0123456789abcdef0123\"; sid:2;)", 19},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.rules);
+    ParseResult p = parse_rules(c.rules);
+    ASSERT_TRUE(p.ok());
+    std::vector<RuleError> errors;
+    auto db = Database::compile(std::move(p.rules), errors);
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->stream_carry(), c.carry);
+  }
+}
+
+TEST(Stream, AWindowTakesOnlyTheCarryItNeedsButAllOfItIsCompared) {
+  StreamDir d;
+  std::vector<uint8_t> w(kStreamWindowBytes);
+  accept_segment(d, kIsn, kSyn, nullptr, 0, Mode::Prevent, w.data(), 3);
+  const std::string first = "0123456789";
+  SegmentPlan p = accept_segment(d, kIsn + 1, kAck, reinterpret_cast<const uint8_t*>(first.data()), 10, Mode::Prevent,
+                                 w.data(), 3);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(w.data()), p.window_len), "0123456789");
+  const std::string next = "ab";
+  p = accept_segment(d, kIsn + 11, kAck, reinterpret_cast<const uint8_t*>(next.data()), 2, Mode::Prevent, w.data(), 3);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(w.data()), p.window_len), "789ab");
+  EXPECT_FALSE(p.window_starts_stream);
+  EXPECT_EQ(d.carry_len, 12);  // all of it kept
+  const std::string resent = "01X3456789";  // differs 10 bytes back: beyond the window, inside the carry
+  EXPECT_EQ(accept_segment(d, kIsn + 1, kAck, reinterpret_cast<const uint8_t*>(resent.data()), 10, Mode::Prevent,
+                           w.data(), 3).drop,
             SegmentPlan::Drop::kOverlapMismatch);
 }
 

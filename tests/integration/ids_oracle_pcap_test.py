@@ -346,10 +346,16 @@ def main():
                        timeout=30)
             time.sleep(0.5)  # the drainer writes within milliseconds
             stats = d.query("/vfpath/stats")
+            ids_counters = d.query("/vfpath/ids")
         got = vfpath_alerts(eve)
+        with open(eve) as f:
+            eve_lines = sum(1 for _ in f)
     print(f"{len(frames)} frames, {len(RULES)} rules; oracle {len(expected)} alerts, vfpathd {len(got)}; drops {stats.get('dropped')}")
     failures = []
-    for key in sorted(expected - got):
+    print(f"/vfpath/ids: ids_alerts {ids_counters.get('ids_alerts')}, packets inspected "
+          f"{ids_counters.get('ids_packets_inspected')}, EVE records {eve_lines}")
+    if ids_counters.get("ids_alerts") != eve_lines or not ids_counters.get("rules_oracle"):
+        failures.append("telemetry /vfpath/ids disagrees with the EVE file or has no rule hits")
         why = EXPECTED_ONLY_ORACLE.get(key)
         print(("expected" if why else "FAIL    ") + f" only the oracle: sid {key[0]} on {key[1]}" + (f": {why}" if why else ""))
         if not why:
