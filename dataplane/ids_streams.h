@@ -73,12 +73,17 @@ class IdsStreamTable {
   // full of live blocked connections.
   IdsStream* find_or_insert(const ct::FlowKey& key, uint64_t hash, uint64_t now, bool& inserted);
   IdsStream* find(const ct::FlowKey& key, uint64_t hash);
+  // Starts loading the set of `hash` (its four keys): call a burst ahead.
+  void prefetch(uint64_t hash) {
+    const IdsStream* set = set_of(hash);
+    for (int w = 0; w < 4; ++w) __builtin_prefetch(&set[w]);
+  }
   uint32_t capacity() const { return sets_ * 4; }
   uint32_t in_use() const;  // control thread: an estimate while the worker runs
   const IdsStreamStats& stats() const { return stats_; }
 
  private:
-  IdsStream* set_of(uint64_t hash) {
+  IdsStream* set_of(uint64_t hash) const {
     return &entries_[((hash ^ seed_) * 0x9e3779b97f4a7c15ull >> shift_) * 4];
   }
   std::unique_ptr<IdsStream[]> entries_;

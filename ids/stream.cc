@@ -24,6 +24,38 @@ SegmentPlan past_depth(StreamDir& d, uint32_t seq, uint32_t len) {
   return p;
 }
 
+// The carry is a ring: `head` is where the next byte goes, the newest
+// carry_len bytes end just before it (uint8_t wraps at kStreamCarry = 256).
+static_assert(kStreamCarry == 256, "the ring's head is a uint8_t");
+
+// Copies the carry's bytes [from, from + n) (0 = the oldest kept) to `out`.
+void carry_copy(const StreamDir& d, uint32_t from, uint32_t n, uint8_t* out) {
+  const uint32_t start = (d.carry_head + kStreamCarry - d.carry_len + from) % kStreamCarry;
+  const uint32_t first = std::min(n, kStreamCarry - start);
+  std::memcpy(out, d.carry + start, first);
+  std::memcpy(out + first, d.carry, n - first);
+}
+
+bool carry_equals(const StreamDir& d, uint32_t from, const uint8_t* bytes, uint32_t n) {
+  const uint32_t start = (d.carry_head + kStreamCarry - d.carry_len + from) % kStreamCarry;
+  const uint32_t first = std::min(n, kStreamCarry - start);
+  return std::memcmp(bytes, d.carry + start, first) == 0 && std::memcmp(bytes + first, d.carry, n - first) == 0;
+}
+
+void carry_append(StreamDir& d, const uint8_t* bytes, uint32_t n) {
+  if (n >= kStreamCarry) {
+    std::memcpy(d.carry, bytes + n - kStreamCarry, kStreamCarry);
+    d.carry_head = 0;
+    d.carry_len = static_cast<uint16_t>(kStreamCarry);
+    return;
+  }
+  const uint32_t first = std::min(n, kStreamCarry - d.carry_head);
+  std::memcpy(d.carry + d.carry_head, bytes, first);
+  std::memcpy(d.carry, bytes + first, n - first);
+  d.carry_head = static_cast<uint8_t>(d.carry_head + n);
+  d.carry_len = static_cast<uint16_t>(std::min<uint32_t>(kStreamCarry, d.carry_len + n));
+}
+
 }  // namespace
 
 SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const uint8_t* payload, uint32_t len,
@@ -85,8 +117,7 @@ SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const 
     // the carry holds [next - carry_len, next), so payload[first_kept, old) is in it.
     const uint32_t first_kept = behind > d.carry_len ? behind - d.carry_len : 0;
     if (first_kept < old) {
-      const uint8_t* kept = d.carry + (d.carry_len - (behind - first_kept));
-      if (std::memcmp(payload + first_kept, kept, old - first_kept) != 0) {
+      if (!carry_equals(d, d.carry_len - (behind - first_kept), payload + first_kept, old - first_kept)) {
         p.overlap_mismatch = true;
         if (mode == Mode::Prevent) {
           p.drop = SegmentPlan::Drop::kOverlapMismatch;
@@ -110,22 +141,14 @@ SegmentPlan accept_segment(StreamDir& d, uint32_t seq, uint8_t tcp_flags, const 
   p.uninspected_bytes = fresh_len - take;
   // The window: the newest `use` bytes of the carry, then the new ones.
   const uint32_t use = std::min<uint32_t>(d.carry_len, carry_limit);
-  std::memcpy(window, d.carry + d.carry_len - use, use);
+  carry_copy(d, d.carry_len - use, use, window);
   std::memcpy(window + use, fresh, take);
   p.window_len = use + take;
   p.window_starts_stream = !(d.flags & stream_flag::kMidStream) && d.inspected == use;
   d.inspected += take;
   // The carry keeps kStreamCarry bytes whatever the limit: retransmissions
   // are compared against all of them.
-  if (take >= kStreamCarry) {
-    std::memcpy(d.carry, fresh + take - kStreamCarry, kStreamCarry);
-    d.carry_len = static_cast<uint16_t>(kStreamCarry);
-  } else {
-    const uint32_t old = std::min<uint32_t>(d.carry_len, kStreamCarry - take);
-    std::memmove(d.carry, d.carry + d.carry_len - old, old);
-    std::memcpy(d.carry + old, fresh, take);
-    d.carry_len = static_cast<uint16_t>(old + take);
-  }
+  carry_append(d, fresh, take);
   return p;
 }
 

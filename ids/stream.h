@@ -51,8 +51,8 @@ struct StreamDir {
   uint32_t inspected = 0;  // bytes taken in order since the base, saturating at kStreamDepth
   uint16_t carry_len = 0;
   uint8_t flags = 0;       // stream_flag
-  uint8_t reserved = 0;
-  uint8_t carry[kStreamCarry];  // the last carry_len bytes taken, oldest first
+  uint8_t carry_head = 0;  // the carry is a ring: the next byte goes here
+  uint8_t carry[kStreamCarry];  // the last carry_len bytes taken, ending before carry_head
 };
 static_assert(sizeof(StreamDir) == 12 + kStreamCarry);
 

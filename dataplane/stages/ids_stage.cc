@@ -197,8 +197,15 @@ IdsStream* stream_of(Inspection& in, const ct::KeyResult& k, uint64_t hash, cons
   return st;
 }
 
+// A packet's flow key in one ENI's zone, computed (and its stream set
+// prefetched) for the whole burst before any packet is inspected.
+struct Keyed {
+  ct::KeyResult k;
+  uint64_t hash;
+};
+
 // One packet against one ENI's rule set: the drop reason, or kNone.
-DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote note) {
+DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote note, const Keyed& key) {
   if (m.has(meta_flags::kFragment)) {  // no reassembly for inspection: see the file comment
     in.w.counters.fragments_uninspected.add(1);
     return in.mode == ids::Mode::Prevent ? DropReason::kIdsUninspected : DropReason::kNone;
@@ -220,12 +227,11 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote n
   // Without a stream entry, conntrack's view of the connection.
   view.established = note == CtNote::kEstablished || note == CtNote::kRevalidated;
 
-  const uint16_t zone = in.s.eni_ct[in.eni].zone;
-  const ct::KeyResult k = ct::flow_key_of(m, zone);
+  const ct::KeyResult& k = key.k;
   if (k.status != ct::KeyStatus::kOk)  // ICMP errors and the like: one block, no flow
     return verdict_of(in, scan_and_report(in, view, m, 0, nullptr));
 
-  const uint64_t hash = ct::flow_hash(k.key);
+  const uint64_t hash = key.hash;
   IdsStream* st = stream_of(in, k, hash, m, note);
   const bool tcp = m.l4_proto == wire::kProtoTcp;
   if (!st) {
@@ -293,19 +299,38 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote n
 
 }  // namespace
 
+// The ENI of packet i's pass that has IDS, or kNoEni.
+uint16_t ids_eni(const Burst& b, const Snapshot& s, uint16_t i, int pass) {
+  const Verdict& v = b.verdict[i];
+  if (v.action != Action::kForward) return kNoEni;
+  const PacketMeta& m = b.meta[i];
+  if (m.kind != PacketKind::kIpv4 && m.kind != PacketKind::kIpv6) return kNoEni;
+  const uint16_t eni = pass == 0 ? v.in_eni : v.out_eni;
+  if (!is_local_eni(s, eni) || !(s.eni_ct[eni].flags & eni_ct_flags::kIds)) return kNoEni;
+  return s.eni_ids[eni].ruleset == kNoIdsRuleset ? kNoEni : eni;
+}
+
 void ids_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   if (!ctx.ids_in_burst || !ctx.ids) return;  // conntrack_stage saw no ENI with IDS in this burst
+  // Keys first, every stream set prefetched: the table is larger than the
+  // caches, and a set per packet was the stage's first stall.
+  Keyed keys[2][kBurstSize];
+  for (uint16_t i = 0; i < b.count; ++i)
+    for (int pass = 0; pass < 2; ++pass) {
+      const uint16_t eni = ids_eni(b, s, i, pass);
+      if (eni == kNoEni || b.meta[i].has(meta_flags::kFragment)) continue;
+      Keyed& k = keys[pass][i];
+      k.k = ct::flow_key_of(b.meta[i], s.eni_ct[eni].zone);
+      if (k.k.status != ct::KeyStatus::kOk) continue;
+      k.hash = ct::flow_hash(k.k.key);
+      ctx.ids->streams.prefetch(k.hash);
+    }
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
-    if (v.action != Action::kForward) continue;
-    const PacketMeta& m = b.meta[i];
-    if (m.kind != PacketKind::kIpv4 && m.kind != PacketKind::kIpv6) continue;
-    const uint16_t enis[2] = {v.in_eni, v.out_eni};
     for (int pass = 0; pass < 2 && v.action == Action::kForward; ++pass) {
-      const uint16_t eni = enis[pass];
-      if (!is_local_eni(s, eni) || !(s.eni_ct[eni].flags & eni_ct_flags::kIds)) continue;
+      const uint16_t eni = ids_eni(b, s, i, pass);
+      if (eni == kNoEni) continue;
       const EniIds e = s.eni_ids[eni];
-      if (e.ruleset == kNoIdsRuleset) continue;
       const IdsRuleset& rs = *s.ids_rulesets[e.ruleset];
       const uint32_t at = ctx.ids_scratch == kControlScratch ? static_cast<uint32_t>(rs.scratch.size() - 1) : ctx.ids_scratch;
       if (at >= rs.scratch.size()) {  // a rule set compiled for fewer workers (a bug)
@@ -314,7 +339,7 @@ void ids_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
         continue;
       }
       Inspection in{s, ctx, *ctx.ids, eni, rs, e.mode, *rs.scratch[at]};
-      const DropReason r = inspect(in, b.frames[i], m, v.ct[pass]);
+      const DropReason r = inspect(in, b.frames[i], b.meta[i], v.ct[pass], keys[pass][i]);
       if (r != DropReason::kNone) v.drop_with(r);
     }
   }

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -249,6 +251,43 @@ TEST(Stream, AWindowTakesOnlyTheCarryItNeedsButAllOfItIsCompared) {
   EXPECT_EQ(accept_segment(d, kIsn + 1, kAck, reinterpret_cast<const uint8_t*>(resent.data()), 10, Mode::Prevent,
                            w.data(), 3).drop,
             SegmentPlan::Drop::kOverlapMismatch);
+}
+
+TEST(Stream, RandomSegmentationsAgreeWithTheStreamItself) {
+  // Property: whatever the cut, each window is exactly the stream's bytes
+  // before the new ones (as many as the limit) and the new ones; resending
+  // any range still in the carry is accepted as it was, and resending it
+  // with one byte changed is refused.
+  std::mt19937 rng(5);
+  for (uint32_t limit : {0u, 7u, 100u, kStreamCarry}) {
+    SCOPED_TRACE("carry limit " + std::to_string(limit));
+    std::string stream(20000, 0);
+    for (char& c : stream) c = static_cast<char>('a' + rng() % 26);
+    StreamDir d;
+    std::vector<uint8_t> w(kStreamWindowBytes);
+    accept_segment(d, kIsn, kSyn, nullptr, 0, Mode::Prevent, w.data(), limit);
+    uint32_t at = 0;
+    while (at < stream.size()) {
+      const uint32_t n = std::min<uint32_t>(1 + rng() % 300, static_cast<uint32_t>(stream.size()) - at);
+      const auto* bytes = reinterpret_cast<const uint8_t*>(stream.data() + at);
+      const SegmentPlan p = accept_segment(d, kIsn + 1 + at, kAck, bytes, n, Mode::Prevent, w.data(), limit);
+      const uint32_t before = std::min(at, limit);
+      ASSERT_EQ(std::string(reinterpret_cast<const char*>(w.data()), p.window_len), stream.substr(at - before, before + n));
+      at += n;
+      // A resend of a range inside the carry: equal passes, changed is refused.
+      const uint32_t back = 1 + rng() % std::min<uint32_t>(at, kStreamCarry);
+      const uint32_t len = 1 + rng() % back;
+      const uint32_t from = at - back;
+      std::string again = stream.substr(from, len);
+      ASSERT_EQ(accept_segment(d, kIsn + 1 + from, kAck, reinterpret_cast<const uint8_t*>(again.data()), len,
+                               Mode::Prevent, w.data(), limit).drop,
+                SegmentPlan::Drop::kNone);
+      again[rng() % len] ^= 0x20;
+      ASSERT_EQ(accept_segment(d, kIsn + 1 + from, kAck, reinterpret_cast<const uint8_t*>(again.data()), len,
+                               Mode::Prevent, w.data(), limit).drop,
+                SegmentPlan::Drop::kOverlapMismatch);
+    }
+  }
 }
 
 }  // namespace
