@@ -238,6 +238,13 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
   s->eni_by_address = std::move(*by_address);
   if (m.underlay) s->overlay = compile_overlay(m, *m.underlay, port_ids, overlay, *s);
   compile_ids(m, *cache, *s);
+  for (const EniModel& en : m.enis)
+    if (en.limits.any()) {
+      s->eni_allowances.resize(m.enis.size());
+      break;
+    }
+  if (!s->eni_allowances.empty())
+    for (size_t i = 0; i < m.enis.size(); ++i) s->eni_allowances[i] = m.enis[i].limits;
   return s;
 }
 

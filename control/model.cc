@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "control/eni_limits.h"
 #include "control/ids_config.h"
 #include "control/nacl_config.h"
 #include "control/sg_config.h"
@@ -446,6 +447,7 @@ class Builder {
       model.conntrack = zone_config(e.conntrack());
       model.revalidate = e.conntrack().revalidate();
       build_eni_ids(e, path, ids_index_, model, errors_);
+      build_eni_limits(e, path, model.limits, errors_);
       if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
       if (e.ipv4_size() > static_cast<int>(kMaxAddressesPerEni) || e.ipv6_size() > static_cast<int>(kMaxAddressesPerEni))
         error(path, "at most " + std::to_string(kMaxAddressesPerEni) + " addresses per family");

@@ -21,6 +21,7 @@
 #include "conntrack/flow_table.h"
 #include "control/validate.h"
 #include "control/vfpath.pb.h"
+#include "dataplane/allowance.h"
 #include "encap/encap_template.h"
 #include "packet/addr.h"
 
@@ -130,6 +131,7 @@ struct EniModel {
   bool revalidate = false;
   uint16_t ids_ruleset = kNoIdsIndex;  // index in Model::ids_rulesets
   bool ids_prevent = false;
+  EniAllowances limits;  // enis[].limits
 };
 
 struct Model {

@@ -49,6 +49,8 @@ int launch_worker(void* arg) {
 struct Workers {
   std::unique_ptr<HandoffRings> handoff;
   std::unique_ptr<ct::SharedZoneCount[]> zone_counts = std::make_unique<ct::SharedZoneCount[]>(kMaxEnis);
+  // Per-ENI allowance buckets: an ENI's allowance is the ENI's, whichever worker its packets reach.
+  std::unique_ptr<EniBuckets[]> allowance_buckets = std::make_unique<EniBuckets[]>(kAllowanceSlots);
   std::vector<std::unique_ptr<Worker>> each;
 
   Workers(const DaemonOptions& o, unsigned workers, const std::vector<PortSetup>& setups,
@@ -63,7 +65,7 @@ struct Workers {
         each.push_back(std::make_unique<Worker>(
             w, workers, EthIo{handoff.get()}, publisher, counters.lcore(w), rx[w], static_cast<uint16_t>(w),
             IdlePolicy{.max_sleep_us = o.idle_sleep_max_us},
-            WorkerTables::create(capacity, workers, zone_counts.get(), rte_get_tsc_hz())));
+            WorkerTables::create(capacity, workers, zone_counts.get(), rte_get_tsc_hz(), allowance_buckets.get())));
     } catch (const std::exception& e) {
       throw daemon::StartupError(e.what());
     }

@@ -42,7 +42,7 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
       if (hit) c.nacl_hits[hit - 1].add(1);
     if (v[i].drop != DropReason::kNone) {
       drops(c, v[i].drop).add(1);
-      const uint16_t charged = has_eni ? v[i].in_eni : v[i].out_eni;
+      const uint16_t charged = has_eni && !v[i].charge_receiver ? v[i].in_eni : v[i].out_eni;
       if (charged < enis.size()) drops(c.enis[enis[charged].counter_slot], v[i].drop).add(1);
     }
   }

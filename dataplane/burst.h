@@ -59,6 +59,8 @@ struct Verdict {
   // Set by overlay_encap_stage on a packet it encapsulated: what the port
   // must finish on transmit (the worker turns it into mbuf offload flags).
   TxOffload tx_offload = TxOffload::kNone;
+  // The drop is the receiving ENI's (its allowance): counted on out_eni.
+  bool charge_receiver = false;
 
   void drop_with(DropReason r) {
     action = Action::kDrop;

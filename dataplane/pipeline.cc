@@ -12,11 +12,15 @@ ScratchContext::ScratchContext(uint32_t capacity, uint32_t workers, uint32_t wor
     : flows(ct::FlowTable::create({.capacity = capacity, .zones = static_cast<uint16_t>(kMaxEnis),
                                    .ticks_per_second = 1000000000})),
       fragments(ct::FragmentTable::create(std::max(16u, capacity / 64), 1000000000)),
-      ids(std::make_unique<IdsWorkerState>(kIdsScratchStreams, 1000000000)) {
+      ids(std::make_unique<IdsWorkerState>(kIdsScratchStreams, 1000000000)),
+      buckets(std::make_unique<EniBuckets[]>(kAllowanceSlots)),
+      allowance_cache(std::make_unique<AllowanceCache>()) {
   if (!flows || !fragments) throw std::bad_alloc();
   ctx = PipelineContext{flows.get(), fragments.get(), 1, worker, workers};
   ctx.ids = ids.get();
   ctx.ids_scratch = worker;
+  ctx.allowance = AllowanceState{buckets.get(), allowance_cache.get()};
+  ctx.ticks_per_us = 1000;  // the clock is in ns
 }
 
 void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames* spares, RouteResults* routes_out) {
@@ -37,6 +41,7 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
     eni_stage(b, s);
     neighbor_stage(b, s);
     anti_spoof_stage(b, s);
+    allowance_egress_stage(b, s, ctx);
     handoff_stage(b, ctx);
     route_stage(b, s, routes);
   } else {
@@ -47,6 +52,7 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
   nacl_stage(b, s, routes);
   conntrack_stage(b, s, ctx);
   ids_stage(b, s, ctx);
+  allowance_ingress_stage(b, s, ctx);
   overlay_encap_stage(b, s, routes, spares);
   l2_rewrite_stage(b, s);
 }
@@ -56,6 +62,7 @@ void resume_held_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, Ro
   follow_first_fragments(b, s, ctx, false, judged_whole);
   ctx.ids_in_burst = true;  // rare: the stage looks at each
   ids_stage(b, s, ctx);
+  allowance_ingress_stage(b, s, ctx);
   overlay_encap_stage(b, s, routes, spares);
   l2_rewrite_stage(b, s);
 }

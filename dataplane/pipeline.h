@@ -8,6 +8,7 @@
 
 #include "conntrack/flow_table.h"
 #include "conntrack/fragment_table.h"
+#include "dataplane/allowance.h"
 #include "dataplane/burst.h"
 #include "dataplane/ids_streams.h"
 #include "dataplane/snapshot.h"
@@ -37,6 +38,10 @@ struct PipelineContext {
   // Which of a rule set's scratches this caller uses: its worker index, or
   // kControlScratch (the last one) for callers off the workers (Explain).
   uint32_t ids_scratch = 0;
+  // Per-ENI allowances: the buckets all workers share and this caller's
+  // cache of tokens; null shared: no allowance is applied.
+  AllowanceState allowance;
+  uint64_t ticks_per_us = 1000;  // `now` per microsecond (the buckets count time in µs)
 };
 
 inline constexpr uint32_t kControlScratch = 0xffffffffu;
@@ -50,6 +55,8 @@ struct ScratchContext {
   std::unique_ptr<ct::FlowTable> flows;
   std::unique_ptr<ct::FragmentTable> fragments;
   std::unique_ptr<IdsWorkerState> ids;  // kIdsScratchStreams connections
+  std::unique_ptr<EniBuckets[]> buckets;           // its own: no other caller shares them
+  std::unique_ptr<AllowanceCache> allowance_cache;
   PipelineContext ctx;
 };
 

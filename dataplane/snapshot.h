@@ -18,6 +18,7 @@
 #include "dataplane/counter_totals.h"
 #include "packet/flat_map.h"
 #include "acl/sg_set_rules.h"
+#include "dataplane/allowance.h"
 #include "dataplane/ids_ruleset.h"
 
 namespace vfpath {
@@ -219,6 +220,9 @@ struct Snapshot {
   // one test per burst for the rest.
   std::vector<std::shared_ptr<const IdsRuleset>> ids_rulesets;
   std::vector<EniIds> eni_ids;
+  // Per ENI, its allowances (dataplane/allowance.h); empty when no ENI has
+  // any (the link-local allowance applies to every ENI regardless).
+  std::vector<EniAllowances> eni_allowances;
 
   const PortEntry* port(uint16_t id) const { return id < ports.size() ? &ports[id] : nullptr; }
 };

@@ -39,6 +39,8 @@ BasicWorker<Io>::BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPubli
   ctx_.hold_early_fragments = tables_.held != nullptr;
   ctx_.ids = tables_.ids.get();
   ctx_.ids_scratch = id;
+  ctx_.allowance = AllowanceState{tables_.buckets, tables_.allowance_cache.get()};
+  ctx_.ticks_per_us = std::max<uint64_t>(1, tables_.ticks_per_second / 1000000);
 }
 
 template <WorkerIo Io>

@@ -49,6 +49,10 @@ enum class DropReason : uint8_t {
   kIdsOutOfOrder = 32,     // PREVENT: a TCP segment beyond a hole in the stream (resent in order, it passes)
   kIdsOverlap = 33,        // PREVENT: a retransmitted TCP segment whose bytes differ from those inspected
   kIdsUninspected = 34,    // PREVENT: cannot be inspected (an IP fragment, no stream entry free, a failed scan)
+  kPpsAllowanceExceeded = 35,        // over the ENI's packets-per-second allowance (sender's or receiver's)
+  kBwInAllowanceExceeded = 36,       // over the receiving ENI's inbound bandwidth allowance
+  kBwOutAllowanceExceeded = 37,      // over the sending ENI's outbound bandwidth allowance
+  kLinkLocalAllowanceExceeded = 38,  // over 1024 pps to link-local services (169.254.0.0/16, fd00:ec2::/32, DHCP)
   kCount                   // number of reasons; keep last
 };
 
@@ -96,6 +100,10 @@ inline constexpr DropReasonName kDropReasons[] = {
   {DropReason::kIdsOutOfOrder, "ids_out_of_order"},
   {DropReason::kIdsOverlap, "ids_overlap"},
   {DropReason::kIdsUninspected, "ids_uninspected"},
+  {DropReason::kPpsAllowanceExceeded, "pps_allowance_exceeded"},
+  {DropReason::kBwInAllowanceExceeded, "bw_in_allowance_exceeded"},
+  {DropReason::kBwOutAllowanceExceeded, "bw_out_allowance_exceeded"},
+  {DropReason::kLinkLocalAllowanceExceeded, "linklocal_allowance_exceeded"},
 };
 
 namespace drop_reason_detail {

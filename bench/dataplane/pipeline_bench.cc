@@ -151,13 +151,19 @@ struct Fixture {
   // `proto` 17: UDP datagrams; 6: TCP ACK segments (picked up mid-stream on
   // the untimed pass, then established: window checks on every packet).
   explicit Fixture(bool nacls = false, int flows = kFlows, Groups groups = Groups::kDefault, uint8_t proto = 17,
-                   IdsProfile ids = IdsProfile::kNone)
+                   IdsProfile ids = IdsProfile::kNone, bool allowances = false)
       : scratch(static_cast<uint32_t>(std::max(1 << 16, 2 * flows + flows / 2))) {
     if (nacls && !acl::tools::init_eal(256).ok()) std::abort();
     // A worker's stream table, not the small one of a scratch context.
     scratch.ids = std::make_unique<IdsWorkerState>(kIdsStreamsPerWorker, 1000000000);
     scratch.ctx.ids = scratch.ids.get();
-    const std::string text = with_ids(nacls ? config_with_nacls() : config_of(groups), ids);
+    std::string text = with_ids(nacls ? config_with_nacls() : config_of(groups), ids);
+    if (allowances) {
+      const std::string vm1 = R"("ipv4": ["10.0.1.10"])", vm2 = R"("10.0.2.13"])";
+      text.insert(text.find(vm2) + vm2.size(), R"(, "limits": {"pps": 100000000, "bandwidth_in_mbps": 32000})");
+      text.insert(text.find(vm1) + vm1.size(), R"(, "limits": {"pps": 100000000, "bandwidth_out_mbps": 32000})");
+    }
+    scratch.ctx.ticks_per_us = 1000;  // the clock in ns
     snap = control::compile_snapshot(control::parse_config_json(text, "bench"),
                                      {{"a", 0}, {"b", 1}, {"c", 2}});  // "c": the IDS profiles' third ENI
     routes.reset(kBurstSize);
@@ -402,6 +408,21 @@ BENCHMARK(BM_Pipeline_Ids<IdsProfile::kThirdEni, 6>)->Name("BM_Pipeline_IdsThird
 BENCHMARK(BM_Pipeline_Ids<IdsProfile::kOtherEni, 6>)->Name("BM_Pipeline_IdsOtherEni_Tcp10K");
 BENCHMARK(BM_Pipeline_Ids<IdsProfile::kDetect, 6>)->Name("BM_Pipeline_IdsDetect_Tcp10K");
 BENCHMARK(BM_Pipeline_Ids<IdsProfile::kPrevent, 6>)->Name("BM_Pipeline_IdsPrevent_Tcp10K");
+
+// Per-ENI allowances on vm1 (pps and bandwidth out, high enough never to
+// be exceeded) and vm2 (pps and bandwidth in): every packet spends tokens of
+// four buckets, from the worker's cache, beside the same without limits.
+void BM_Pipeline_Allowances_Tracked10K(benchmark::State& state) {
+  Fixture fx(false, kFlows, Groups::kDefault, 17, IdsProfile::kNone, true);
+  // 2 µs a burst (16 Mpps): the buckets refill faster than they are spent.
+  time_on(state, fx, [](Fixture& f) { f.scratch.ctx.now += 2000; }, whole_pipeline);
+  fx.load();
+  whole_pipeline(fx);
+  int forwarded = 0;
+  for (const Verdict& v : fx.burst.verdict) forwarded += v.action == Action::kForward;
+  state.counters["forwarded"] = forwarded / static_cast<double>(kBurstSize);
+}
+BENCHMARK(BM_Pipeline_Allowances_Tracked10K);
 
 // All-open groups both ways: untracked, the pipeline without table work (the
 // baseline beside the tracked figures).

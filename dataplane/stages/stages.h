@@ -29,6 +29,14 @@ void neighbor_stage(Burst& b, const Snapshot& s);
 // allowed, they are never routed), unless source/dest check is off.
 void anti_spoof_stage(Burst& b, const Snapshot& s);
 
+// Per-ENI allowances (allowance_stage.cc): from the VM, its pps and
+// bandwidth-out tokens and the link-local allowance, before the handoff
+// (`pps_allowance_exceeded`, `bw_out_allowance_exceeded`,
+// `linklocal_allowance_exceeded`); to a local ENI, after policy, its pps
+// and bandwidth-in tokens (`bw_in_allowance_exceeded`, charged to it).
+void allowance_egress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
+void allowance_ingress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
+
 // With several workers: an IP packet whose connection another worker owns
 // (by the symmetric hash of its addresses, or of the addresses an ICMP error
 // quotes) becomes kHandoff, untouched, before the route stage changes it.

@@ -266,12 +266,17 @@ std::vector<Case> security_group_cases() {
       {"UDP timeout out of range", with_e2(R"(, "conntrack": {"udp_timeout": 90})"), "enis[1].conntrack.udp_timeout: 90 s is outside 30..60 s"},
       {"UDP stream timeout out of range", with_e2(R"(, "conntrack": {"udp_stream_timeout": 400})"), "enis[1].conntrack.udp_stream_timeout: 400 s is outside 60..180 s"},
       {"conntrack capacity too small", replace(v, "\"generation\": 3,", "\"generation\": 3, \"conntrack\": {\"capacity\": 10},"), "conntrack.capacity: 10 is outside 1024..67108864 connections"},
+      {"a pps allowance over the limit", with_e2(R"(, "limits": {"pps": 200000000})"), "enis[1].limits.pps: 200000000 is over 100000000"},
+      {"a bandwidth a 32-bit byte bucket cannot hold", with_e2(R"(, "limits": {"bandwidth_in_mbps": 40000})"), "enis[1].limits.bandwidth_in_mbps: 40000 is over 32000 Mbps"},
+      {"a burst without its rate", with_e2(R"(, "limits": {"pps_burst": 100})"), "enis[1].limits.pps_burst: needs pps"},
+      {"a bandwidth burst without a bandwidth", with_e2(R"(, "limits": {"pps": 10, "bandwidth_burst_kb": 100})"), "enis[1].limits.bandwidth_burst_kb: needs bandwidth_in_mbps or bandwidth_out_mbps"},
   };
 }
 
 TEST(ConfigValidation, TheValidConfigWithGroupsHasNoProblems) {
   EXPECT_TRUE(problems(kWithGroups).empty());
   EXPECT_TRUE(problems(with_e2(R"(, "security_groups": ["sg-web", "sg-admin"], "conntrack": {"allowance": 100, "tcp_liberal": true, "revalidate": true})")).empty());
+  EXPECT_TRUE(problems(with_e2(R"(, "limits": {"pps": 100000, "pps_burst": 5000, "bandwidth_in_mbps": 1000, "bandwidth_out_mbps": 500, "bandwidth_burst_kb": 256})")).empty());
 }
 
 TEST(ConfigValidation, EachInvalidSecurityGroupConfigGetsItsExactError) {

@@ -1,0 +1,93 @@
+#include "dataplane/allowance.h"
+
+#include <algorithm>
+
+#include "dataplane/snapshot.h"
+
+namespace vfpath {
+
+static_assert(kAllowanceSlots == kMaxEnis);
+
+namespace {
+
+constexpr uint64_t pack(uint32_t stamp_us, int64_t tokens) {
+  return uint64_t{stamp_us} << 32 | static_cast<uint32_t>(static_cast<int32_t>(tokens));
+}
+
+// The state refilled to now_us: (tokens, stamp). Whole tokens only; the
+// stamp moves by the time those tokens took, so no fraction is lost.
+void refill(uint64_t s, const BucketConfig& c, uint32_t now_us, int64_t& tokens, uint32_t& stamp) {
+  tokens = static_cast<int32_t>(static_cast<uint32_t>(s));
+  stamp = static_cast<uint32_t>(s >> 32);
+  // Another worker's clock may be a little behind (no refill); far behind
+  // means the 32-bit µs stamp wrapped (idle over 35 minutes): full.
+  const int32_t elapsed = static_cast<int32_t>(now_us - stamp);
+  if (elapsed < -1000000) {
+    tokens = c.burst;
+    stamp = now_us;
+    return;
+  }
+  if (elapsed <= 0) return;
+  const uint64_t add = static_cast<uint64_t>(elapsed) * c.rate / 1000000;
+  if (add == 0) return;
+  if (tokens + static_cast<int64_t>(add) >= c.burst) {
+    tokens = c.burst;
+    stamp = now_us;
+  } else {
+    tokens += static_cast<int64_t>(add);
+    stamp += static_cast<uint32_t>(add * 1000000 / c.rate);
+  }
+}
+
+}  // namespace
+
+bool SharedBucket::take(uint32_t n, const BucketConfig& c, uint32_t now_us) {
+  if (c.rate == 0) return true;
+  if (!started_.load(std::memory_order_acquire)) {
+    bool expected = false;
+    if (started_.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
+      state_.store(pack(now_us, c.burst), std::memory_order_release);  // a new bucket starts full
+  }
+  uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    int64_t tokens;
+    uint32_t stamp;
+    refill(s, c, now_us, tokens, stamp);
+    if (tokens < n) return false;
+    if (state_.compare_exchange_weak(s, pack(stamp, tokens - n), std::memory_order_acq_rel)) return true;
+  }
+}
+
+int64_t SharedBucket::tokens(const BucketConfig& c, uint32_t now_us) const {
+  if (!started_.load(std::memory_order_acquire)) return c.burst;
+  int64_t tokens;
+  uint32_t stamp;
+  refill(state_.load(std::memory_order_acquire), c, now_us, tokens, stamp);
+  return tokens;
+}
+
+bool spend(AllowanceState& a, uint32_t slot, Allowance kind, uint32_t n, const BucketConfig& c, uint32_t now_us) {
+  if (c.rate == 0) return true;
+  const auto k = static_cast<uint32_t>(kind);
+  int32_t& local = a.cache->tokens[slot][k];
+  if (local >= static_cast<int32_t>(n)) {
+    local -= static_cast<int32_t>(n);
+    return true;
+  }
+  const uint32_t need = n - static_cast<uint32_t>(std::max(local, 0));
+  const uint32_t cap = kind == Allowance::kBwIn || kind == Allowance::kBwOut ? kMaxByteChunk : kMaxChunk;
+  // About a millisecond's worth, never more than the cap or a tenth of the burst.
+  const uint32_t chunk = std::max(need, std::min({cap, std::max(1u, c.rate / 1000), std::max(1u, c.burst / 10)}));
+  SharedBucket& b = a.shared[slot].kind[k];
+  if (b.take(chunk, c, now_us)) {
+    local = static_cast<int32_t>(std::max(local, 0) + chunk - n);
+    return true;
+  }
+  if (chunk != need && b.take(need, c, now_us)) {
+    local = 0;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace vfpath
