@@ -11,6 +11,7 @@
 #include "control/compile_overlay.h"
 #include "control/sg_config.h"
 #include "control/model.h"
+#include "dataplane/overlay_snapshot.h"
 
 namespace vfpath::control {
 
@@ -150,6 +151,38 @@ void compile_ids(const Model& m, CompileCache& cache, Snapshot& s) {
   }
 }
 
+// Each ENI's DHCP lease: its primary IPv4 in its subnet, the gateway as
+// router and server, the VPC's DNS and domain, the overlay's inner MTU.
+// After everything else: hostnames point into the finished ENI table.
+void compile_dhcp(const Model& m, Snapshot& s) {
+  for (const VpcModel& v : m.vpcs) s.vpc_dhcp_domains.push_back(v.dhcp_domain);
+  s.eni_dhcp.resize(s.enis.size());
+  for (size_t i = 0; i < s.enis.size(); ++i) {
+    const EniEntry& e = s.enis[i];
+    const SubnetEntry& sn = s.subnets[e.subnet];
+    if (e.ipv4.empty() || !sn.has_ipv4) continue;
+    DhcpLease& l = s.eni_dhcp[i];
+    l.address = e.ipv4[0];
+    l.prefix_len = sn.cidr4.len;
+    l.router = sn.gateway4;
+    const VpcModel& v = m.vpcs[e.vpc];
+    for (const Ipv4Addr& a : v.dhcp_dns)
+      if (l.dns_count < 4) l.dns[l.dns_count++] = a;
+    if (s.overlay && e.vpc < s.overlay->vpcs.size() && s.overlay->vpcs[e.vpc].vni) {
+      const VpcOverlay& o = s.overlay->vpcs[e.vpc];
+      const uint16_t a = o.inner_mtu_v4, b = o.inner_mtu_v6;
+      l.mtu = a && b ? std::min(a, b) : (a ? a : b);  // the smaller: a VM talks to hosts of both
+    }
+    l.hostname = e.id.c_str();
+    l.hostname_len = static_cast<uint8_t>(std::min<size_t>(e.id.size(), 63));
+    const std::string& domain = s.vpc_dhcp_domains[e.vpc];
+    if (!domain.empty()) {
+      l.domain = domain.c_str();
+      l.domain_len = static_cast<uint8_t>(domain.size());
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_ids, const OverlayBinding& overlay,
@@ -245,6 +278,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
     }
   if (!s->eni_allowances.empty())
     for (size_t i = 0; i < m.enis.size(); ++i) s->eni_allowances[i] = m.enis[i].limits;
+  compile_dhcp(m, *s);
   return s;
 }
 

@@ -130,7 +130,23 @@ class Builder {
           continue;
         }
         vpc_cidrs_[v.id()].push_back(p);
+        if (!p.is_v6 && m_.vpcs.back().dhcp_dns.empty() && v.dhcp_options().domain_name_servers_size() == 0)
+          m_.vpcs.back().dhcp_dns.push_back(Ipv4Addr::from_host(p.v4.addr.host() + 2));
       }
+      dhcp_options(v, path, m_.vpcs.back());
+    }
+  }
+
+  void dhcp_options(const config::v1::Vpc& v, const std::string& path, VpcModel& model) {
+    const auto& o = v.dhcp_options();
+    const std::string p = path + ".dhcp_options.";
+    if (o.domain_name().size() > 255) error(p + "domain_name", "is longer than 255 bytes");
+    else model.dhcp_domain = o.domain_name();
+    if (o.domain_name_servers_size() > 4) error(p + "domain_name_servers", "at most 4 servers");
+    for (int j = 0; j < o.domain_name_servers_size() && j < 4; ++j) {
+      auto a = parse_ipv4(o.domain_name_servers(j));
+      if (!a) error(p + at("domain_name_servers", j), quoted(o.domain_name_servers(j)) + " is not an IPv4 address");
+      else model.dhcp_dns.push_back(*a);
     }
   }
 

@@ -37,6 +37,10 @@ struct PortModel {
 struct VpcModel {
   std::string id;
   uint32_t vni = 0;  // 0: not on the overlay
+  // DHCP (dhcp_options): the domain and DNS servers handed out; by default
+  // the first IPv4 CIDR + 2 (AWS's AmazonProvidedDNS).
+  std::string dhcp_domain;
+  std::vector<Ipv4Addr> dhcp_dns;
 };
 
 struct NaclModel {

@@ -40,8 +40,9 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
     parse_stage(b);
     eni_stage(b, s);
     neighbor_stage(b, s);
-    anti_spoof_stage(b, s);
     allowance_egress_stage(b, s, ctx);
+    link_local_stage(b, s, ctx);
+    anti_spoof_stage(b, s);
     handoff_stage(b, ctx);
     route_stage(b, s, routes);
   } else {

@@ -20,6 +20,7 @@
 #include "acl/sg_set_rules.h"
 #include "dataplane/allowance.h"
 #include "dataplane/ids_ruleset.h"
+#include "packet/dhcp.h"
 
 namespace vfpath {
 
@@ -223,6 +224,10 @@ struct Snapshot {
   // Per ENI, its allowances (dataplane/allowance.h); empty when no ENI has
   // any (the link-local allowance applies to every ENI regardless).
   std::vector<EniAllowances> eni_allowances;
+  // Per ENI, its DHCP lease (address 0: no IPv4, not answered); hostnames
+  // point into enis[].id, domains into vpc_dhcp_domains.
+  std::vector<DhcpLease> eni_dhcp;
+  std::vector<std::string> vpc_dhcp_domains;
 
   const PortEntry* port(uint16_t id) const { return id < ports.size() ? &ports[id] : nullptr; }
 };

@@ -53,6 +53,8 @@ enum class DropReason : uint8_t {
   kBwInAllowanceExceeded = 36,       // over the receiving ENI's inbound bandwidth allowance
   kBwOutAllowanceExceeded = 37,      // over the sending ENI's outbound bandwidth allowance
   kLinkLocalAllowanceExceeded = 38,  // over 1024 pps to link-local services (169.254.0.0/16, fd00:ec2::/32, DHCP)
+  kDhcpMalformed = 39,     // to the DHCP server port, but not a well-formed DHCP request
+  kDhcpUnanswered = 40,    // a DHCP message that needs no answer (RELEASE, DECLINE, another server's, another NIC's)
   kCount                   // number of reasons; keep last
 };
 
@@ -104,6 +106,8 @@ inline constexpr DropReasonName kDropReasons[] = {
   {DropReason::kBwInAllowanceExceeded, "bw_in_allowance_exceeded"},
   {DropReason::kBwOutAllowanceExceeded, "bw_out_allowance_exceeded"},
   {DropReason::kLinkLocalAllowanceExceeded, "linklocal_allowance_exceeded"},
+  {DropReason::kDhcpMalformed, "dhcp_malformed"},
+  {DropReason::kDhcpUnanswered, "dhcp_unanswered"},
 };
 
 namespace drop_reason_detail {

@@ -29,11 +29,17 @@ void neighbor_stage(Burst& b, const Snapshot& s);
 // allowed, they are never routed), unless source/dest check is off.
 void anti_spoof_stage(Burst& b, const Snapshot& s);
 
+// The VM's link-local services (link_local_stage.cc): the link-local allowance
+// (`linklocal_allowance_exceeded`), and the VPC's DHCPv4 server: a request
+// is answered in place with the ENI's static lease (kReply);
+// `dhcp_malformed`, `dhcp_unanswered`.
+void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
+
 // Per-ENI allowances (allowance_stage.cc): from the VM, its pps and
-// bandwidth-out tokens and the link-local allowance, before the handoff
-// (`pps_allowance_exceeded`, `bw_out_allowance_exceeded`,
-// `linklocal_allowance_exceeded`); to a local ENI, after policy, its pps
-// and bandwidth-in tokens (`bw_in_allowance_exceeded`, charged to it).
+// bandwidth-out tokens, before everything after the neighbour stage
+// (`pps_allowance_exceeded`, `bw_out_allowance_exceeded`); to a local ENI,
+// after policy, its pps and bandwidth-in tokens (`bw_in_allowance_exceeded`,
+// charged to it).
 void allowance_egress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
 void allowance_ingress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
 

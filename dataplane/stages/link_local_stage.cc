@@ -1,0 +1,111 @@
+// The VM's link-local services, before anti-spoofing (a DHCP client has no
+// address yet): traffic to them (169.254.0.0/16, fd00:ec2::/32, DHCP)
+// spends the ENI's link-local allowance, EC2's 1024 packets per second
+// (`linklocal_allowance_exceeded`); and the VPC's DHCPv4 server
+// (packet/dhcp.h): a VM's DHCP request (UDP to port 67) is answered in
+// place with its ENI's one static lease — OFFER, ACK or NAK — and goes back
+// to the ENI as a reply. The lease: the ENI's primary IPv4, the subnet's
+// mask and gateway (router and server id), the VPC's DNS servers and
+// domain, the overlay's inner MTU, the ENI id as hostname, one hour.
+// Drops: dhcp_malformed (not a well-formed DHCP request), dhcp_unanswered
+// (RELEASE, DECLINE, a request for another server, a client hardware
+// address that is not the ENI's, an ENI without IPv4), multi_segment (no
+// room in the buffer for the reply).
+#include <cstring>
+
+#include "dataplane/allowance.h"
+#include "packet/checksum.h"
+#include "packet/dhcp.h"
+#include "packet/net_headers.h"
+#include "dataplane/stages/stages.h"
+
+namespace vfpath {
+namespace {
+
+constexpr BucketConfig kLinkLocal{kLinkLocalPps, 256};
+
+// To the VPC's link-local services: 169.254.0.0/16, fd00:ec2::/32, DHCP.
+bool link_local(const PacketMeta& m) {
+  if (m.kind == PacketKind::kIpv4)
+    return (m.dst.bytes[0] == 169 && m.dst.bytes[1] == 254) ||
+           (m.l4_proto == wire::kProtoUdp && m.dst_port.host() == wire::kDhcpServerPort);
+  return m.kind == PacketKind::kIpv6 && m.dst.bytes[0] == 0xfd && m.dst.bytes[1] == 0x00 && m.dst.bytes[2] == 0x0e &&
+         m.dst.bytes[3] == 0xc2;
+}
+
+bool is_dhcp_request(const PacketMeta& m) {
+  return m.kind == PacketKind::kIpv4 && m.l4_proto == wire::kProtoUdp && m.has(meta_flags::kHasL4) &&
+         !m.has(meta_flags::kFragment) && m.dst_port.host() == wire::kDhcpServerPort;
+}
+
+DropReason answer(Frame& f, PacketMeta& m, const EniEntry& eni, const DhcpLease& lease) {
+  if (lease.address.value.raw() == 0) return DropReason::kDhcpUnanswered;
+  const uint32_t l3_end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
+  const uint32_t payload = m.l4_offset + sizeof(wire::UdpHeader);
+  if (payload > l3_end) return DropReason::kDhcpMalformed;
+  DhcpRequest r;
+  if (parse_dhcp_request(f.data + payload, l3_end - payload, r) != DhcpParse::kOk) return DropReason::kDhcpMalformed;
+  if (std::memcmp(r.chaddr, eni.mac.bytes.data(), 6) != 0) return DropReason::kDhcpUnanswered;  // for another NIC
+  const DhcpDecision d = decide_dhcp(r, lease);
+  if (d.reply == DhcpType::kNone) return DropReason::kDhcpUnanswered;
+  // Rewritten in place after the L2 header: IPv4 (no options), UDP, BOOTP.
+  uint8_t* ip = f.data + m.l3_offset;
+  uint8_t* bootp = ip + sizeof(wire::Ipv4Header) + sizeof(wire::UdpHeader);
+  const size_t room = f.len + f.tailroom - (bootp - f.data);
+  if (!f.single_segment() || room < kMaxDhcpReply) return DropReason::kMultiSegment;
+  const size_t n = build_dhcp_reply(bootp, room, r, lease, d.reply);
+  if (n == 0) return DropReason::kMultiSegment;
+  auto* udp = reinterpret_cast<wire::UdpHeader*>(ip + sizeof(wire::Ipv4Header));
+  udp->src_port = be16::from_host(wire::kDhcpServerPort);
+  udp->dst_port = be16::from_host(wire::kDhcpClientPort);
+  udp->length = be16::from_host(static_cast<uint16_t>(sizeof(wire::UdpHeader) + n));
+  udp->checksum = be16::from_host(0);
+  auto* h = reinterpret_cast<wire::Ipv4Header*>(ip);
+  h->version_ihl = 0x45;
+  h->tos = 0;
+  h->total_length = be16::from_host(static_cast<uint16_t>(sizeof(wire::Ipv4Header) + sizeof(wire::UdpHeader) + n));
+  h->id = be16::from_host(0);
+  h->frag = be16::from_host(0);
+  h->ttl = 64;
+  h->protocol = wire::kProtoUdp;
+  h->src = lease.router.value;
+  h->dst = d.broadcast ? be32::from_host(0xffffffffu) : d.to.value;
+  h->checksum = be16::from_host(0);
+  ipv4_header_checksum_set(h, sizeof(wire::Ipv4Header));
+  const uint16_t udp_len = static_cast<uint16_t>(sizeof(wire::UdpHeader) + n);
+  const uint8_t pseudo[4] = {0, wire::kProtoUdp, static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len)};
+  uint32_t sum = checksum_partial(&h->src, 8, checksum_partial(pseudo, 4));
+  be16 c = checksum_finish(checksum_partial(udp, udp_len, sum));
+  if (c.raw() == 0) c = be16::from_host(0xffff);  // 0 means "none" in UDP over IPv4
+  udp->checksum = c;
+  f.set_length(static_cast<uint16_t>((bootp - f.data) + n));
+  m.l3_length = h->total_length.host();
+  m.l4_offset = static_cast<uint16_t>(m.l3_offset + sizeof(wire::Ipv4Header));
+  return DropReason::kNone;
+}
+
+}  // namespace
+
+void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
+  const uint32_t t = static_cast<uint32_t>(ctx.now / ctx.ticks_per_us);
+  for (uint16_t i = 0; i < b.count; ++i) {
+    Verdict& v = b.verdict[i];
+    PacketMeta& m = b.meta[i];
+    if (!b.undecided(i) || !link_local(m) || v.in_eni >= s.enis.size()) continue;
+    if (ctx.allowance.shared &&
+        !spend(ctx.allowance, s.enis[v.in_eni].counter_slot, Allowance::kLinkLocal, 1, kLinkLocal, t)) {
+      v.drop_with(DropReason::kLinkLocalAllowanceExceeded);
+      continue;
+    }
+    if (!is_dhcp_request(m) || v.in_eni >= s.eni_dhcp.size()) continue;
+    const DropReason r = answer(b.frames[i], m, s.enis[v.in_eni], s.eni_dhcp[v.in_eni]);
+    if (r != DropReason::kNone) {
+      v.drop_with(r);
+      continue;
+    }
+    v.action = Action::kReply;
+    v.out_eni = v.in_eni;
+  }
+}
+
+}  // namespace vfpath

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""End-to-end: the VPC's DHCP server with real clients. A VM namespace that
+starts without an address runs ISC dhclient, then busybox udhcpc, against
+vfpathd (af_packet on veths; the VPC on the overlay, so the lease carries
+the inner MTU). Each must get its ENI's address, the subnet's mask, the
+gateway as router, the VPC's DNS (first CIDR + 2) and domain, the inner MTU
+and the ENI id as hostname — and with them reach its peer: ping vm2.
+
+The clients' scripts here only apply address, route and MTU to the VM's
+interface and write what they got to a file: the distribution scripts would
+also rewrite the host's /etc/resolv.conf, which namespaces share.
+
+usage: dhcp_test.py VFPATHD   (root; cleans up after itself)"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+sys.path.insert(0, os.path.dirname(__file__))
+from vfpath_harness import Daemon  # noqa: E402
+from namespaces_test import Topology  # noqa: E402
+
+VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
+       "vm2": ("02:00:00:00:02:0a", "10.0.2.10", "10.0.2.1", "fd00:10:0:2::10", "fd00:10:0:2::1")}
+SUBNET = {"vm1": "sn-1", "vm2": "sn-2"}
+
+DHCLIENT_SCRIPT = """#!/bin/sh
+case "$reason" in
+  BOUND|RENEW|REBIND|REBOOT)
+    ip addr add "$new_ip_address/$new_subnet_mask" dev "$interface"
+    [ -n "$new_interface_mtu" ] && ip link set dev "$interface" mtu "$new_interface_mtu"
+    ip route add default via "$new_routers" dev "$interface"
+    { echo "ip=$new_ip_address"; echo "mask=$new_subnet_mask"; echo "router=$new_routers";
+      echo "dns=$new_domain_name_servers"; echo "domain=$new_domain_name"; echo "mtu=$new_interface_mtu";
+      echo "hostname=$new_host_name"; echo "lease=$new_dhcp_lease_time"; } > "$OUT" ;;
+esac
+exit 0
+"""
+UDHCPC_SCRIPT = """#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr add "$ip/$mask" dev "$interface"
+    [ -n "$mtu" ] && ip link set dev "$interface" mtu "$mtu"
+    ip route add default via "$router" dev "$interface"
+    { echo "ip=$ip"; echo "mask=$mask"; echo "router=$router"; echo "dns=$dns"; echo "domain=$domain";
+      echo "mtu=$mtu"; echo "hostname=$hostname"; echo "lease=$lease"; } > "$OUT" ;;
+esac
+exit 0
+"""
+
+
+def config(topo):
+    enis = [{"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": SUBNET[vm], "ipv4": [ip4], "ipv6": [ip6],
+             "security_groups": ["sg-open"]} for vm, (mac, ip4, _, ip6, _) in VMS.items()]
+    return {
+        "generation": 1,
+        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
+                  for i, vm in enumerate(VMS)] + [{"name": "up", "role": "UPLINK", "devargs": "net_null0,no-rx=1"}],
+        "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "vni": 100,
+                  "dhcp_options": {"domain_name": "demo.internal"}}],
+        "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
+                    {"id": "sn-2", "vpc": "vpc-demo", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"}],
+        "security_groups": [{"id": "sg-open", "vpc": "vpc-demo",
+                             "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}],
+                             "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}],
+        "underlay": {"port": "up", "ipv4": "192.168.100.1", "next_hop_mac": "02:00:00:00:aa:02", "mtu": 1500},
+        "enis": enis,
+    }
+
+
+def read_lease(path):
+    got = {}
+    if os.path.exists(path):
+        for line in open(path):
+            k, _, v = line.strip().partition("=")
+            got[k] = v
+    return got
+
+
+def main():
+    vfpathd = os.path.abspath(sys.argv[1])
+    tag = f"vfd{os.getpid() % 100000}"
+    checks = []
+
+    def check(ok, what):
+        checks.append((ok, what))
+        print(("ok   " if ok else "FAIL ") + what, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="vfpath-dhcp-") as tmp, Topology(tag, VMS) as topo, \
+            Daemon(vfpathd, config(topo), tmp, tag, netns=topo.app) as d:
+        scripts = {}
+        for name, text in (("dhclient", DHCLIENT_SCRIPT), ("udhcpc", UDHCPC_SCRIPT)):
+            scripts[name] = os.path.join(tmp, f"{name}.sh")
+            with open(scripts[name], "w") as f:  # dhclient runs its script with an environment of its own
+                f.write(text.replace('"$OUT"', '"' + os.path.join(tmp, f"{name}.lease") + '"'))
+            os.chmod(scripts[name], 0o755)
+        clients = {
+            "dhclient": lambda out: ["dhclient", "-1", "-v", "-sf", scripts["dhclient"],
+                                     "-lf", os.path.join(tmp, "dhclient.leases"), "-pf", os.path.join(tmp, "dhclient.pid"),
+                                     "eth0"],
+            "udhcpc": lambda out: ["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "5",
+                                   "-s", scripts["udhcpc"]],
+        }
+
+        def stop_dhclient():  # the one we started, by the PID it wrote
+            pid_file = os.path.join(tmp, "dhclient.pid")
+            if os.path.exists(pid_file):
+                try:
+                    os.kill(int(open(pid_file).read().strip()), 15)
+                except (ValueError, ProcessLookupError):
+                    pass
+        try:
+            run_clients(topo, clients, tmp, check)
+        finally:
+            stop_dhclient()
+        print(d.stop())
+    failed = [w for ok, w in checks if not ok]
+    print(f"{len(checks) - len(failed)}/{len(checks)} checks passed")
+    return 1 if failed else 0
+
+
+def run_clients(topo, clients, tmp, check):
+    for name, cmd in clients.items():
+        # The VM starts with no address and no route.
+        topo.run("vm1", "ip", "addr", "flush", "dev", "eth0")
+        topo.run("vm1", "ip", "link", "set", "dev", "eth0", "mtu", "1500")
+        out = os.path.join(tmp, f"{name}.lease")
+        t0 = time.time()
+        # dhclient goes to the background once bound: wait for its script's file.
+        r = topo.run("vm1", *cmd(out), check=False, timeout=60)
+        while not os.path.exists(out) and time.time() - t0 < 20:
+            time.sleep(0.1)
+        time.sleep(0.2)
+        took = time.time() - t0
+        if name == "dhclient":
+            subprocess.run(["ip", "netns", "exec", topo.ns["vm1"], "dhclient", "-x", "-pf",
+                            os.path.join(tmp, "dhclient.pid")], capture_output=True)
+        got = read_lease(out)
+        check(got.get("ip") == "10.0.1.10" and got.get("mask") in ("255.255.255.0", "24") and
+              got.get("router") == "10.0.1.1",
+              f"{name}: address 10.0.1.10/24 via 10.0.1.1 in {took:.1f} s: {got or r.stdout[-300:] + r.stderr[-300:]}")
+        check(got.get("mtu") == "1450", f"{name}: the overlay's inner MTU 1450: {got.get('mtu')}")
+        check(got.get("dns") == "10.0.0.2" and got.get("domain") == "demo.internal" and
+              got.get("hostname") == "eni-vm1" and got.get("lease") == "3600",
+              f"{name}: DNS {got.get('dns')}, domain {got.get('domain')}, hostname {got.get('hostname')}, "
+              f"lease {got.get('lease')}")
+        mtu = topo.run("vm1", "cat", "/sys/class/net/eth0/mtu").stdout.strip()
+        ping = topo.run("vm1", "ping", "-c", "2", "-i", "0.3", "-W", "2", "10.0.2.10", check=False).returncode == 0
+        check(mtu == "1450" and ping, f"{name}: eth0 has MTU {mtu} and the VM reaches vm2 (ping: {ping})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
