@@ -31,7 +31,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
 from vfpath_harness import Daemon  # noqa: E402
-from namespaces_test import Topology  # noqa: E402
+from namespaces_test import Topology, vpc_config  # noqa: E402
 
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
        "vm2": ("02:00:00:00:02:0a", "10.0.2.10", "10.0.2.1", "fd00:10:0:2::10", "fd00:10:0:2::1"),
@@ -42,26 +42,13 @@ MIN_RATIO = 0.5  # the figure itself (>= 0.95 on a quiet machine) is in bench/RE
 
 
 def config(topo, limited=True):
-    enis = []
-    for vm, (mac, ip4, _, ip6, _) in VMS.items():
-        e = {"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": SUBNET[vm], "ipv4": [ip4], "ipv6": [ip6],
-             "security_groups": ["sg-open"]}
-        if vm == "vm1" and limited:
-            e["limits"] = {"pps": FLOODER_PPS}
-        enis.append(e)
-    return {
-        "generation": 1,
-        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
-                  for i, vm in enumerate(VMS)],
-        "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
-        "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
-                    {"id": "sn-2", "vpc": "vpc-demo", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"}],
-        "security_groups": [{"id": "sg-open", "vpc": "vpc-demo",
+    c = vpc_config(topo, SUBNET, lambda vm: {"security_groups": ["sg-open"],
+                                             **({"limits": {"pps": FLOODER_PPS}} if vm == "vm1" and limited else {})})
+    c["security_groups"] = [{"id": "sg-open", "vpc": "vpc-demo",
                              "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}],
-                             "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}],
-        "conntrack": {"capacity": 65536},
-        "enis": enis,
-    }
+                             "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}]
+    c["conntrack"] = {"capacity": 65536}
+    return c
 
 
 SINK = """

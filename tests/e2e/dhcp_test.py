@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
 from vfpath_harness import Daemon  # noqa: E402
-from namespaces_test import Topology  # noqa: E402
+from namespaces_test import Topology, vpc_config  # noqa: E402
 
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
        "vm2": ("02:00:00:00:02:0a", "10.0.2.10", "10.0.2.1", "fd00:10:0:2::10", "fd00:10:0:2::1")}
@@ -53,22 +53,14 @@ exit 0
 
 
 def config(topo):
-    enis = [{"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": SUBNET[vm], "ipv4": [ip4], "ipv6": [ip6],
-             "security_groups": ["sg-open"]} for vm, (mac, ip4, _, ip6, _) in VMS.items()]
-    return {
-        "generation": 1,
-        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
-                  for i, vm in enumerate(VMS)] + [{"name": "up", "role": "UPLINK", "devargs": "net_null0,no-rx=1"}],
-        "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "vni": 100,
-                  "dhcp_options": {"domain_name": "demo.internal"}}],
-        "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
-                    {"id": "sn-2", "vpc": "vpc-demo", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"}],
-        "security_groups": [{"id": "sg-open", "vpc": "vpc-demo",
+    c = vpc_config(topo, SUBNET, lambda vm: {"security_groups": ["sg-open"]})
+    c["ports"].append({"name": "up", "role": "UPLINK", "devargs": "net_null0,no-rx=1"})
+    c["vpcs"][0].update({"vni": 100, "dhcp_options": {"domain_name": "demo.internal"}})
+    c["security_groups"] = [{"id": "sg-open", "vpc": "vpc-demo",
                              "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}],
-                             "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}],
-        "underlay": {"port": "up", "ipv4": "192.168.100.1", "next_hop_mac": "02:00:00:00:aa:02", "mtu": 1500},
-        "enis": enis,
-    }
+                             "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}]
+    c["underlay"] = {"port": "up", "ipv4": "192.168.100.1", "next_hop_mac": "02:00:00:00:aa:02", "mtu": 1500}
+    return c
 
 
 def read_lease(path):

@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
 from vfpath_harness import Daemon  # noqa: E402
-from namespaces_test import Topology  # noqa: E402
+from namespaces_test import Topology, vpc_config  # noqa: E402
 
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
        "vm2": ("02:00:00:00:02:0a", "10.0.2.10", "10.0.2.1", "fd00:10:0:2::10", "fd00:10:0:2::1"),
@@ -38,30 +38,17 @@ RULES = (f'drop tcp any any -> any 5001 (msg:"exfiltration marker"; flow:to_serv
 
 
 def config(topo):
-    enis = []
-    for vm, (mac, ip4, _, ip6, _) in VMS.items():
-        e = {"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": SUBNET[vm], "ipv4": [ip4], "ipv6": [ip6],
-             "security_groups": ["sg-client"] if vm == "vm1" else ["sg-web"]}
-        if vm == "vm2":
-            e["ids"] = {"ruleset": "rs-web", "mode": "PREVENT"}
-        if vm == "vm3":
-            e["ids"] = {"ruleset": "rs-web", "mode": "DETECT"}
-        enis.append(e)
-    return {
-        "generation": 1,
-        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
-                  for i, vm in enumerate(VMS)],
-        "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
-        "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
-                    {"id": "sn-2", "vpc": "vpc-demo", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"}],
-        "security_groups": [
-            {"id": "sg-client", "vpc": "vpc-demo", "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]},
-            {"id": "sg-web", "vpc": "vpc-demo",
-             "ingress": [{"protocol": "tcp", "port_range": {"from": 5001, "to": 5001}, "cidrs": ["10.0.0.0/16"]}]}],
-        "ids_rulesets": [{"id": "rs-web", "rules": RULES}],
-        "conntrack": {"capacity": 65536},
-        "enis": enis,
-    }
+    modes = {"vm2": "PREVENT", "vm3": "DETECT"}
+    c = vpc_config(topo, SUBNET, lambda vm: {
+        "security_groups": ["sg-client"] if vm == "vm1" else ["sg-web"],
+        **({"ids": {"ruleset": "rs-web", "mode": modes[vm]}} if vm in modes else {})})
+    c["security_groups"] = [
+        {"id": "sg-client", "vpc": "vpc-demo", "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]},
+        {"id": "sg-web", "vpc": "vpc-demo",
+         "ingress": [{"protocol": "tcp", "port_range": {"from": 5001, "to": 5001}, "cidrs": ["10.0.0.0/16"]}]}]
+    c["ids_rulesets"] = [{"id": "rs-web", "rules": RULES}]
+    c["conntrack"] = {"capacity": 65536}
+    return c
 
 
 # Counts what each connection sends, answers "got N" when it half-closes.

@@ -77,18 +77,25 @@ class Topology:
         return False
 
 
-def config(topo, nacls=None):
-    """The two-VM VPC; with `nacls`, subnet sn-2 (vm2) uses network ACL acl-2."""
-    c = {
+def vpc_config(topo, subnet_of, eni_extra=lambda vm: {}):
+    """The demo VPC (10.0.0.0/16, fd00:10::/56; subnets sn-1, sn-2) with an
+    af_packet port and an ENI per VM of `topo`: `subnet_of[vm]` its subnet,
+    `eni_extra(vm)` more fields for its ENI (groups, limits, ids)."""
+    return {
         "generation": 1,
         "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
-                  for i, vm in enumerate(VMS)],
+                  for i, vm in enumerate(topo.vms)],
         "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
         "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
                     {"id": "sn-2", "vpc": "vpc-demo", "ipv4_cidr": "10.0.2.0/24", "ipv6_cidr": "fd00:10:0:2::/64"}],
-        "enis": [{"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": f"sn-{vm[-1]}", "ipv4": [ip4], "ipv6": [ip6]}
-                 for vm, (mac, ip4, _, ip6, _) in VMS.items()],
+        "enis": [{"id": f"eni-{vm}", "port": vm, "mac": mac, "subnet": subnet_of[vm], "ipv4": [ip4], "ipv6": [ip6],
+                  **eni_extra(vm)} for vm, (mac, ip4, _, ip6, _) in topo.vms.items()],
     }
+
+
+def config(topo, nacls=None):
+    """The two-VM VPC; with `nacls`, subnet sn-2 (vm2) uses network ACL acl-2."""
+    c = vpc_config(topo, {vm: f"sn-{vm[-1]}" for vm in topo.vms})
     if nacls:
         c["network_acls"] = [{"id": "acl-2", "vpc": "vpc-demo", **nacls}]
         c["subnets"][1]["network_acl"] = "acl-2"
