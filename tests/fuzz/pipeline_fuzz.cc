@@ -3,7 +3,8 @@
 // rewrite, overlay encapsulation and MTU) and the uplink pipeline (validated
 // decapsulation) against a small VPC on a VXLAN overlay, with IDS on both
 // ENIs (vm1 DETECT, vm2 PREVENT; UDP/ICMP block scans, the TCP stream
-// normaliser and its windows). Built with ASan and UBSan; the frame sits in
+// normaliser and its windows), DHCP leases for both (DHCP requests answered
+// in place) and allowances on vm2. Built with ASan and UBSan; the frame sits in
 // an exactly sized allocation after the headroom, so any read past it is a
 // crash. Run by tests/fuzz/run_fuzz.sh (CI) and scripts/fuzz.sh.
 #include <cstdint>
@@ -141,6 +142,21 @@ const Snapshot& snapshot() {
     s.eni_ct = {EniCt{0, 0, eni_ct_flags::kIds, {}}, EniCt{1, 0, eni_ct_flags::kRevalidate | eni_ct_flags::kIds, {}}};
     s.ids_rulesets = {ids_ruleset()};
     s.eni_ids = {EniIds{0, ids::Mode::Detect}, EniIds{0, ids::Mode::Prevent}};
+    // DHCP leases (the link-local stage answers in place) and allowances
+    // on vm2 (pps and bandwidth both ways).
+    s.eni_dhcp.resize(2);
+    for (uint8_t i = 0; i < 2; ++i) {
+      DhcpLease& l = s.eni_dhcp[i];
+      l.address = s.enis[i].ipv4[0];
+      l.router = s.subnets[i].gateway4;
+      l.dns[0] = Ipv4Addr::from_host(0x0a000002u);
+      l.dns_count = 1;
+      l.mtu = 1450;
+      l.hostname = s.enis[i].id.c_str();
+      l.hostname_len = static_cast<uint8_t>(s.enis[i].id.size());
+    }
+    s.eni_allowances.resize(2);
+    s.eni_allowances[1] = EniAllowances{{1000, 64}, {125000, 65536}, {125000, 65536}};
     s.eni_by_l2 = *FlatMap<L2Key, uint16_t>::build(l2);
     s.eni_by_address = *FlatMap<RouteKey, uint16_t>::build(routes);
     s.eni_subnet_nacl = {0u << 16 | kDefaultNacl, 1u << 16 | kDefaultNacl};
