@@ -22,7 +22,7 @@ enum class DropReason : uint8_t {
   kArpSpoofed = 5,         // ARP whose sender MAC/IP is not the ENI's
   kArpGratuitous = 6,      // gratuitous ARP (announcing an address)
   kArpUnanswered = 7,      // ARP that needs no answer: replies, probes, off-subnet targets
-  kNdUnanswered = 8,       // NDP/MLD that needs no answer: DAD, RS, MLD, NS for other targets
+  kNdUnanswered = 8,       // NDP/MLD that needs no answer: DAD, MLD, NS for other targets, RS from a global address
   kNoRoute = 9,            // destination not a local ENI of the VPC, and no underlay configured
   kTtlExceeded = 10,       // TTL/hop limit reached zero; ICMP time exceeded sent back
   kNotToRouter = 11,       // unicast frame not addressed to the VPC router's MAC

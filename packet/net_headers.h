@@ -156,6 +156,40 @@ inline constexpr uint32_t kNaFlagRouter = 0x80000000u;
 inline constexpr uint32_t kNaFlagSolicited = 0x40000000u;
 inline constexpr uint32_t kNaFlagOverride = 0x20000000u;
 
+// Router advertisement body after the 4-byte ICMPv6 header (RFC 4861 §4.2).
+struct __attribute__((packed)) RouterAdvert {
+  uint8_t type;
+  uint8_t code;
+  be16 checksum;
+  uint8_t cur_hop_limit;
+  uint8_t flags;           // M 0x80, O 0x40
+  be16 router_lifetime;    // seconds
+  be32 reachable_time;     // ms, 0: unspecified
+  be32 retrans_timer;      // ms, 0: unspecified
+};
+static_assert(sizeof(RouterAdvert) == 16);
+inline constexpr uint8_t kIcmpv6RouterAdvert = 134;
+
+struct __attribute__((packed)) MtuOption {  // RFC 4861 §4.6.4
+  uint8_t type;                             // 5
+  uint8_t length;                           // 1
+  be16 reserved;
+  be32 mtu;
+};
+static_assert(sizeof(MtuOption) == 8);
+
+struct __attribute__((packed)) PrefixInfoOption {  // RFC 4861 §4.6.2
+  uint8_t type;                                    // 3
+  uint8_t length;                                  // 4
+  uint8_t prefix_length;
+  uint8_t flags;                                   // L 0x80 (on-link), A 0x40 (autonomous)
+  be32 valid_lifetime;
+  be32 preferred_lifetime;
+  be32 reserved;
+  uint8_t prefix[16];
+};
+static_assert(sizeof(PrefixInfoOption) == 32);
+
 struct __attribute__((packed)) LinkLayerAddressOption {  // RFC 4861 §4.6.1
   uint8_t type;                                          // 1 source, 2 target
   uint8_t length;                                        // 1 (8 bytes)

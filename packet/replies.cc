@@ -54,6 +54,61 @@ bool build_neighbor_advert(Frame& f, PacketMeta& m, const MacAddr& router_mac) {
   return true;
 }
 
+bool build_router_advert(Frame& f, PacketMeta& m, const MacAddr& router_mac, const Ipv6Addr& router_link_local,
+                         const Ipv6Prefix& prefix, uint16_t mtu) {
+  const uint16_t icmp_len = static_cast<uint16_t>(sizeof(RouterAdvert) + sizeof(LinkLayerAddressOption) +
+                                                  (mtu ? sizeof(MtuOption) : 0) + sizeof(PrefixInfoOption));
+  const uint16_t l3_len = static_cast<uint16_t>(sizeof(Ipv6Header) + icmp_len);
+  if (m.l3_offset + l3_len > f.len + f.tailroom || !f.single_segment()) return false;
+  auto* ip = reinterpret_cast<Ipv6Header*>(f.data + m.l3_offset);
+  bool unspecified = true;
+  for (int k = 0; k < 16; ++k) unspecified &= ip->src[k] == 0;
+  if (unspecified) {
+    static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    std::memcpy(ip->dst, kAllNodes, 16);
+  } else {
+    std::memcpy(ip->dst, ip->src, 16);
+  }
+  std::memcpy(ip->src, router_link_local.bytes.data(), 16);
+  ip->vtc_flow = be32::from_host(6u << 28);
+  ip->payload_length = be16::from_host(icmp_len);
+  ip->next_header = kProtoIcmpv6;
+  ip->hop_limit = 255;
+  auto* ra = reinterpret_cast<RouterAdvert*>(ip + 1);
+  *ra = RouterAdvert{};
+  ra->type = kIcmpv6RouterAdvert;
+  ra->cur_hop_limit = 64;
+  ra->router_lifetime = be16::from_host(1800);
+  uint8_t* at = reinterpret_cast<uint8_t*>(ra + 1);
+  auto* sll = reinterpret_cast<LinkLayerAddressOption*>(at);
+  sll->type = 1;  // source link-layer address
+  sll->length = 1;
+  std::memcpy(sll->mac, router_mac.bytes.data(), 6);
+  at += sizeof(LinkLayerAddressOption);
+  if (mtu) {
+    auto* o = reinterpret_cast<MtuOption*>(at);
+    *o = MtuOption{5, 1, be16{}, be32::from_host(mtu)};
+    at += sizeof(MtuOption);
+  }
+  auto* pio = reinterpret_cast<PrefixInfoOption*>(at);
+  *pio = PrefixInfoOption{};
+  pio->type = 3;
+  pio->length = 4;
+  pio->prefix_length = prefix.len;
+  pio->flags = 0x80;  // on-link; not autonomous
+  pio->valid_lifetime = be32::from_host(0xffffffffu);
+  pio->preferred_lifetime = be32::from_host(0xffffffffu);
+  std::memcpy(pio->prefix, prefix.addr.bytes.data(), 16);
+  ra->checksum = ipv6_l4_checksum(ip->src, ip->dst, kProtoIcmpv6, ra, icmp_len);
+
+  f.set_length(static_cast<uint16_t>(m.l3_offset + l3_len));
+  m.l3_length = l3_len;
+  m.type = kIcmpv6RouterAdvert;
+  std::memcpy(m.src.bytes, ip->src, 16);
+  std::memcpy(m.dst.bytes, ip->dst, 16);
+  return true;
+}
+
 void build_echo_reply(Frame& f, PacketMeta& m) {
   uint8_t* l3 = f.data + m.l3_offset;
   auto* icmp = reinterpret_cast<IcmpHeader*>(f.data + m.l4_offset);

@@ -23,6 +23,15 @@ void build_arp_reply(Frame& f, const PacketMeta& m, const MacAddr& router_mac);
 bool build_neighbor_advert(Frame& f, PacketMeta& m, const MacAddr& router_mac);
 
 // Echo request to one of the router's addresses -> echo reply from it.
+// Turns a router solicitation into the router's advertisement (RFC 4861
+// §6.2.6), from `router_link_local` to the solicitor (all-nodes when it
+// has no address yet), hop limit 255: the router's link-layer address, the
+// link `mtu` when not 0, and `prefix` as on-link only (L=1, A=0: addresses
+// are the ENI's, assigned, never autoconfigured; M=0, O=0). False when the
+// buffer has no room.
+bool build_router_advert(Frame& f, PacketMeta& m, const MacAddr& router_mac, const Ipv6Addr& router_link_local,
+                         const Ipv6Prefix& prefix, uint16_t mtu);
+
 void build_echo_reply(Frame& f, PacketMeta& m);
 
 // True when RFC 1812 §4.3.2.7 / RFC 4443 §2.4(e) allow an ICMP error about

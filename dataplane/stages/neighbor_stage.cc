@@ -27,6 +27,20 @@ DropReason answer_arp(Frame& f, const PacketMeta& m, const EniEntry& eni, const 
   return DropReason::kNone;
 }
 
+// A router solicitation: answered with the subnet's prefix (on-link only)
+// and the link MTU when the ENI has a subnet with IPv6 (RFC 4861 §6.1.1:
+// hop limit 255, code 0, at least the 8-byte header).
+DropReason answer_router_solicit(Frame& f, PacketMeta& m, const SubnetEntry& sn, const Snapshot& s, uint16_t eni) {
+  if (!sn.has_ipv6) return DropReason::kNdUnanswered;
+  const auto* ip = reinterpret_cast<const Ipv6Header*>(f.data + m.l3_offset);
+  if (ip->hop_limit != 255 || m.code != 0 || m.l4_offset + 8u > f.len) return DropReason::kMalformed;
+  const Ipv6Addr src = m.src6();
+  if (!src.is_unspecified() && !src.is_link_local()) return DropReason::kNdUnanswered;
+  const uint16_t mtu = eni < s.eni_dhcp.size() ? s.eni_dhcp[eni].mtu : 0;  // the overlay's inner MTU, as DHCP says
+  if (!build_router_advert(f, m, s.router_mac, s.router_link_local, sn.cidr6, mtu)) return DropReason::kMultiSegment;
+  return DropReason::kNone;
+}
+
 DropReason answer_neighbor_solicit(Frame& f, PacketMeta& m, const EniEntry& eni,
                                    const SubnetEntry& sn, const Snapshot& s) {
   if (m.type != kIcmpv6NeighborSolicit) return DropReason::kNdUnanswered;
@@ -53,8 +67,9 @@ void neighbor_stage(Burst& b, const Snapshot& s) {
     Verdict& v = b.verdict[i];
     const EniEntry& eni = s.enis[v.in_eni];
     const SubnetEntry& sn = s.subnets[eni.subnet];
-    DropReason r = m.kind == PacketKind::kArp ? answer_arp(b.frames[i], m, eni, sn, s)
-                                              : answer_neighbor_solicit(b.frames[i], m, eni, sn, s);
+    DropReason r = m.kind == PacketKind::kArp                  ? answer_arp(b.frames[i], m, eni, sn, s)
+                   : m.type == kIcmpv6RouterSolicit             ? answer_router_solicit(b.frames[i], m, sn, s, v.in_eni)
+                                                                : answer_neighbor_solicit(b.frames[i], m, eni, sn, s);
     if (r != DropReason::kNone) {
       v.drop_with(r);
     } else {

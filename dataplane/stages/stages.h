@@ -21,8 +21,9 @@ void parse_stage(Burst& b);
 void eni_stage(Burst& b, const Snapshot& s);
 
 // The router's neighbour answers: ARP and IPv6 ND are answered (proxy for the
-// whole subnet, the gateway included) or dropped with the reason; MLD and
-// router solicitations are absorbed (`nd_unanswered`).
+// whole subnet, the gateway included) or dropped with the reason; a router
+// solicitation gets the router's advertisement (the subnet's prefix on-link
+// only, the link MTU); MLD is absorbed (`nd_unanswered`).
 void neighbor_stage(Burst& b, const Snapshot& s);
 
 // IP source must be one of the ENI's addresses (IPv6 link-local and :: are

@@ -67,6 +67,17 @@ Bytes echo_reply_from_gateway() {
 Bytes time_exceeded_for(const Bytes& expired_ip) {
   return ipv4("10.0.1.1", "10.0.1.10", 1, icmp4(11, 0, 0, 0, expired_ip), {.ttl = 64, .id = 0});
 }
+// RFC 4861 router advertisement: hop limit 64, no M/O, lifetime 1800 s, the
+// router's link-layer address, `prefix`/64 on-link (L) but not autonomous.
+Bytes router_advert_body(const std::string& prefix) {
+  Bytes b{134, 0, 0, 0, 64, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+  append(b, mac(kRouterMac));
+  Bytes pio{3, 4, 64, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+  append(pio, ip6(prefix));
+  append(b, pio);
+  return b;
+}
+
 Bytes na_body(const std::string& target) {
   Bytes b{136, 0, 0, 0, 0xe0, 0, 0, 0};
   append(b, ip6(target));
@@ -167,8 +178,18 @@ std::vector<Case> cases() {
       {"NS for the VM's own address is not answered", kPortA,
        from_vm1(0x86dd, icmp6_packet("fd00:10:0:1::10", "ff02::1:ff00:10", neighbor_solicit_body("fd00:10:0:1::10", kVm1Mac), 255)),
        Action::kDrop, DropReason::kNdUnanswered},
-      {"router solicitations are absorbed", kPortA,
-       from_vm1(0x86dd, icmp6_packet("fe80::1", "ff02::2", Bytes{133, 0, 0, 0, 0, 0, 0, 0}, 255)), Action::kDrop, DropReason::kNdUnanswered},
+      {"a router solicitation: the router's advertisement, the subnet's prefix on-link only, to the solicitor", kPortA,
+       from_vm1(0x86dd, icmp6_packet("fe80::1", "ff02::2", Bytes{133, 0, 0, 0, 0, 0, 0, 0}, 255)),
+       Action::kReply, DropReason::kNone, "vm1",
+       to_vm(kVm1Mac, 0x86dd, icmp6_packet("fe80::76:66ff:fe70:1", "fe80::1", router_advert_body("fd00:10:0:1::"), 255))},
+      {"a router solicitation from :: is answered to all nodes", kPortA,
+       from_vm1(0x86dd, icmp6_packet("::", "ff02::2", Bytes{133, 0, 0, 0, 0, 0, 0, 0}, 255)),
+       Action::kReply, DropReason::kNone, "vm1",
+       to_vm(kVm1Mac, 0x86dd, icmp6_packet("fe80::76:66ff:fe70:1", "ff02::1", router_advert_body("fd00:10:0:1::"), 255))},
+      {"a router solicitation with a hop limit below 255 is invalid", kPortA,
+       from_vm1(0x86dd, icmp6_packet("fe80::1", "ff02::2", Bytes{133, 0, 0, 0, 0, 0, 0, 0}, 64)), Action::kDrop, DropReason::kMalformed},
+      {"a router solicitation from a global address is not answered", kPortA,
+       from_vm1(0x86dd, icmp6_packet("fd00:10:0:1::10", "ff02::2", Bytes{133, 0, 0, 0, 0, 0, 0, 0}, 255)), Action::kDrop, DropReason::kNdUnanswered},
       {"IPv6 to a local ENI: hop limit decremented", kPortA,
        from_vm1(0x86dd, ipv6("fd00:10:0:1::10", "fd00:10:0:2::10", 17, udp(1, 2))), Action::kForward, DropReason::kNone, "vm2",
        to_vm(kVm2Mac, 0x86dd, ipv6("fd00:10:0:1::10", "fd00:10:0:2::10", 17, udp(1, 2), 63))},

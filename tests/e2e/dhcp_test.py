@@ -4,7 +4,9 @@ starts without an address runs ISC dhclient, then busybox udhcpc, against
 vfpathd (af_packet on veths; the VPC on the overlay, so the lease carries
 the inner MTU). Each must get its ENI's address, the subnet's mask, the
 gateway as router, the VPC's DNS (first CIDR + 2) and domain, the inner MTU
-and the ENI id as hostname — and with them reach its peer: ping vm2.
+and the ENI id as hostname — and with them reach its peer: ping vm2. Then
+IPv6: the VM's own router solicitation is answered with the default route
+and the MTU, and no address is autoconfigured beside the ENI's.
 
 The clients' scripts here only apply address, route and MTU to the VM's
 interface and write what they got to a file: the distribution scripts would
@@ -57,7 +59,7 @@ def config(topo):
     c["ports"].append({"name": "up", "role": "UPLINK", "devargs": "net_null0,no-rx=1"})
     c["vpcs"][0].update({"vni": 100, "dhcp_options": {"domain_name": "demo.internal"}})
     c["security_groups"] = [{"id": "sg-open", "vpc": "vpc-demo",
-                             "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0"]}],
+                             "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}],
                              "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}]
     c["underlay"] = {"port": "up", "ipv4": "192.168.100.1", "next_hop_mac": "02:00:00:00:aa:02", "mtu": 1500}
     return c
@@ -108,6 +110,7 @@ def main():
             run_clients(topo, clients, tmp, check)
         finally:
             stop_dhclient()
+        router_advertisement(topo, check)
         print(d.stop())
     failed = [w for ok, w in checks if not ok]
     print(f"{len(checks) - len(failed)}/{len(checks)} checks passed")
@@ -142,6 +145,34 @@ def run_clients(topo, clients, tmp, check):
         mtu = topo.run("vm1", "cat", "/sys/class/net/eth0/mtu").stdout.strip()
         ping = topo.run("vm1", "ping", "-c", "2", "-i", "0.3", "-W", "2", "10.0.2.10", check=False).returncode == 0
         check(mtu == "1450" and ping, f"{name}: eth0 has MTU {mtu} and the VM reaches vm2 (ping: {ping})")
+
+
+def router_advertisement(topo, check):
+    """IPv6: the VM's kernel solicits a router when its link comes up; the
+    advertisement gives it the default route and the link MTU (its address
+    stays the ENI's, configured: the prefix is on-link only)."""
+    x = ["ip", "netns", "exec", topo.ns["vm1"]]
+    subprocess.run([*x, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.accept_ra=1"], check=True)
+    subprocess.run([*x, "ip", "-6", "route", "flush", "dev", "eth0"], check=False)
+    subprocess.run([*x, "ip", "link", "set", "eth0", "down"], check=True)
+    subprocess.run([*x, "ip", "link", "set", "eth0", "up"], check=True)
+    subprocess.run([*x, "ip", "-6", "addr", "add", "fd00:10:0:1::10/64", "dev", "eth0", "nodad"], check=False)
+    deadline, routes = time.time() + 10, ""
+    while time.time() < deadline:
+        routes = subprocess.run([*x, "ip", "-6", "route", "show"], capture_output=True, text=True).stdout
+        if "default via fe80::76:66ff:fe70:1" in routes and "proto ra" in routes:
+            break
+        time.sleep(0.2)
+    mtu6 = subprocess.run([*x, "cat", "/proc/sys/net/ipv6/conf/eth0/mtu"], capture_output=True, text=True).stdout.strip()
+    addrs = subprocess.run([*x, "ip", "-6", "addr", "show", "dev", "eth0", "scope", "global"], capture_output=True,
+                           text=True).stdout
+    check("default via fe80::76:66ff:fe70:1" in routes and "proto ra" in routes and mtu6 == "1450",
+          f"a router advertisement gives the default route and MTU {mtu6}: {routes.strip()[:200]}")
+    check(addrs.count("inet6 ") == 1 and "fd00:10:0:1::10/64" in addrs,
+          f"and no autoconfigured address beside the ENI's: {addrs.strip()[:200]}")
+    ping = subprocess.run([*x, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "fd00:10:0:2::10"],
+                          capture_output=True).returncode == 0
+    check(ping, "vm1 reaches vm2 over IPv6 by the advertised route")
 
 
 if __name__ == "__main__":
