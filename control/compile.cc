@@ -156,6 +156,13 @@ void compile_ids(const Model& m, CompileCache& cache, Snapshot& s) {
 // After everything else: hostnames point into the finished ENI table.
 void compile_dhcp(const Model& m, Snapshot& s) {
   for (const VpcModel& v : m.vpcs) s.vpc_dhcp_domains.push_back(v.dhcp_domain);
+  s.eni_dhcp6.resize(s.enis.size());
+  for (size_t i = 0; i < s.enis.size(); ++i) {
+    const EniEntry& e = s.enis[i];
+    if (e.ipv6.empty() || !s.subnets[e.subnet].has_ipv6) continue;
+    s.eni_dhcp6[i].address = e.ipv6[0];
+    s.eni_dhcp6[i].router_mac = s.router_mac;
+  }
   s.eni_dhcp.resize(s.enis.size());
   for (size_t i = 0; i < s.enis.size(); ++i) {
     const EniEntry& e = s.enis[i];

@@ -21,6 +21,7 @@
 #include "dataplane/allowance.h"
 #include "dataplane/ids_ruleset.h"
 #include "packet/dhcp.h"
+#include "packet/dhcp6.h"
 
 namespace vfpath {
 
@@ -227,6 +228,7 @@ struct Snapshot {
   // Per ENI, its DHCP lease (address 0: no IPv4, not answered); hostnames
   // point into enis[].id, domains into vpc_dhcp_domains.
   std::vector<DhcpLease> eni_dhcp;
+  std::vector<Dhcp6Lease> eni_dhcp6;  // per ENI, its DHCPv6 lease (address :: : no IPv6, not answered)
   std::vector<std::string> vpc_dhcp_domains;
 
   const PortEntry* port(uint16_t id) const { return id < ports.size() ? &ports[id] : nullptr; }

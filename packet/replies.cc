@@ -78,6 +78,7 @@ bool build_router_advert(Frame& f, PacketMeta& m, const MacAddr& router_mac, con
   *ra = RouterAdvert{};
   ra->type = kIcmpv6RouterAdvert;
   ra->cur_hop_limit = 64;
+  ra->flags = 0x80;  // M: addresses by DHCPv6 (the ENI's), as EC2 does
   ra->router_lifetime = be16::from_host(1800);
   uint8_t* at = reinterpret_cast<uint8_t*>(ra + 1);
   auto* sll = reinterpret_cast<LinkLayerAddressOption*>(at);

@@ -27,7 +27,7 @@ bool build_neighbor_advert(Frame& f, PacketMeta& m, const MacAddr& router_mac);
 // §6.2.6), from `router_link_local` to the solicitor (all-nodes when it
 // has no address yet), hop limit 255: the router's link-layer address, the
 // link `mtu` when not 0, and `prefix` as on-link only (L=1, A=0: addresses
-// are the ENI's, assigned, never autoconfigured; M=0, O=0). False when the
+// are the ENI's, assigned, never autoconfigured; M=1: by DHCPv6). False when the
 // buffer has no room.
 bool build_router_advert(Frame& f, PacketMeta& m, const MacAddr& router_mac, const Ipv6Addr& router_link_local,
                          const Ipv6Prefix& prefix, uint16_t mtu);

@@ -4,7 +4,9 @@
 // (`linklocal_allowance_exceeded`); and the VPC's DHCPv4 server
 // (packet/dhcp.h): a VM's DHCP request (UDP to port 67) is answered in
 // place with its ENI's one static lease — OFFER, ACK or NAK — and goes back
-// to the ENI as a reply. The lease: the ENI's primary IPv4, the subnet's
+// to the ENI as a reply. DHCPv6 likewise (packet/dhcp6.h): SOLICIT ->
+// ADVERTISE (REPLY with rapid commit), REQUEST/RENEW/REBIND -> REPLY with
+// the ENI's primary IPv6 in an IA_NA, from the router's link-local address. The lease: the ENI's primary IPv4, the subnet's
 // mask and gateway (router and server id), the VPC's DNS servers and
 // domain, the overlay's inner MTU, the ENI id as hostname, one hour.
 // Drops: dhcp_malformed (not a well-formed DHCP request), dhcp_unanswered
@@ -16,6 +18,7 @@
 #include "dataplane/allowance.h"
 #include "packet/checksum.h"
 #include "packet/dhcp.h"
+#include "packet/dhcp6.h"
 #include "packet/net_headers.h"
 #include "dataplane/stages/stages.h"
 
@@ -24,13 +27,64 @@ namespace {
 
 constexpr BucketConfig kLinkLocal{kLinkLocalPps, 256};
 
-// To the VPC's link-local services: 169.254.0.0/16, fd00:ec2::/32, DHCP.
+// To the VPC's link-local services: 169.254.0.0/16, fd00:ec2::/32, DHCP
+// and DHCPv6.
 bool link_local(const PacketMeta& m) {
   if (m.kind == PacketKind::kIpv4)
     return (m.dst.bytes[0] == 169 && m.dst.bytes[1] == 254) ||
            (m.l4_proto == wire::kProtoUdp && m.dst_port.host() == wire::kDhcpServerPort);
-  return m.kind == PacketKind::kIpv6 && m.dst.bytes[0] == 0xfd && m.dst.bytes[1] == 0x00 && m.dst.bytes[2] == 0x0e &&
-         m.dst.bytes[3] == 0xc2;
+  return m.kind == PacketKind::kIpv6 &&
+         ((m.dst.bytes[0] == 0xfd && m.dst.bytes[1] == 0x00 && m.dst.bytes[2] == 0x0e && m.dst.bytes[3] == 0xc2) ||
+          (m.l4_proto == wire::kProtoUdp && m.dst_port.host() == kDhcp6ServerPort));
+}
+
+bool is_dhcp6_request(const PacketMeta& m) {
+  return m.kind == PacketKind::kIpv6 && m.l4_proto == wire::kProtoUdp && m.has(meta_flags::kHasL4) &&
+         !m.has(meta_flags::kFragment) && m.dst_port.host() == kDhcp6ServerPort;
+}
+
+// DHCPv6: the reply goes from the router's link-local address to the
+// client's, UDP 547 -> 546, in place of the request.
+DropReason answer6(Frame& f, PacketMeta& m, const Snapshot& s, const Dhcp6Lease& lease) {
+  if (lease.address.is_unspecified()) return DropReason::kDhcpUnanswered;
+  const uint32_t l3_end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
+  const uint32_t payload = m.l4_offset + sizeof(wire::UdpHeader);
+  if (payload > l3_end) return DropReason::kDhcpMalformed;
+  Dhcp6Request r;
+  // The reply is written over the request: keep what it echoes.
+  uint8_t request[1500];
+  const uint32_t n_req = std::min<uint32_t>(l3_end - payload, sizeof request);
+  std::memcpy(request, f.data + payload, n_req);
+  if (parse_dhcp6_request(request, n_req, r) != Dhcp6Parse::kOk) return DropReason::kDhcpMalformed;
+  const Dhcp6Type type = dhcp6_reply_type(r, lease);
+  if (type == Dhcp6Type::kNone) return DropReason::kDhcpUnanswered;
+  auto* ip = reinterpret_cast<wire::Ipv6Header*>(f.data + m.l3_offset);
+  const Ipv6Addr client = m.src6();
+  if (!client.is_link_local()) return DropReason::kDhcpUnanswered;  // clients send from their link-local address
+  uint8_t* body = reinterpret_cast<uint8_t*>(ip + 1) + sizeof(wire::UdpHeader);
+  const size_t room = f.len + f.tailroom - (body - f.data);
+  if (!f.single_segment() || room < kMaxDhcp6Reply) return DropReason::kMultiSegment;
+  const size_t n = build_dhcp6_reply(body, room, r, lease, type);
+  if (n == 0) return DropReason::kMultiSegment;
+  const uint16_t udp_len = static_cast<uint16_t>(sizeof(wire::UdpHeader) + n);
+  ip->vtc_flow = be32::from_host(6u << 28);
+  ip->payload_length = be16::from_host(udp_len);
+  ip->next_header = wire::kProtoUdp;
+  ip->hop_limit = 255;
+  std::memcpy(ip->dst, client.bytes.data(), 16);
+  std::memcpy(ip->src, s.router_link_local.bytes.data(), 16);
+  auto* udp = reinterpret_cast<wire::UdpHeader*>(ip + 1);
+  udp->src_port = be16::from_host(kDhcp6ServerPort);
+  udp->dst_port = be16::from_host(kDhcp6ClientPort);
+  udp->length = be16::from_host(udp_len);
+  udp->checksum = be16::from_host(0);
+  udp->checksum = ipv6_l4_checksum(ip->src, ip->dst, wire::kProtoUdp, udp, udp_len);
+  f.set_length(static_cast<uint16_t>((body - f.data) + n));
+  m.l3_length = static_cast<uint16_t>(sizeof(wire::Ipv6Header) + udp_len);
+  m.l4_offset = static_cast<uint16_t>(m.l3_offset + sizeof(wire::Ipv6Header));
+  std::memcpy(m.src.bytes, ip->src, 16);
+  std::memcpy(m.dst.bytes, ip->dst, 16);
+  return DropReason::kNone;
 }
 
 bool is_dhcp_request(const PacketMeta& m) {
@@ -97,8 +151,10 @@ void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
       v.drop_with(DropReason::kLinkLocalAllowanceExceeded);
       continue;
     }
-    if (!is_dhcp_request(m) || v.in_eni >= s.eni_dhcp.size()) continue;
-    const DropReason r = answer(b.frames[i], m, s.enis[v.in_eni], s.eni_dhcp[v.in_eni]);
+    DropReason r;
+    if (is_dhcp_request(m) && v.in_eni < s.eni_dhcp.size()) r = answer(b.frames[i], m, s.enis[v.in_eni], s.eni_dhcp[v.in_eni]);
+    else if (is_dhcp6_request(m) && v.in_eni < s.eni_dhcp6.size()) r = answer6(b.frames[i], m, s, s.eni_dhcp6[v.in_eni]);
+    else continue;
     if (r != DropReason::kNone) {
       v.drop_with(r);
       continue;

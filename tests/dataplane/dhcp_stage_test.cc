@@ -9,6 +9,8 @@
 #include "dataplane/pipeline.h"
 #include "packet/checksum.h"
 #include "packet/dhcp.h"
+
+#include <algorithm>
 #include "tests/packet/frames.h"
 
 namespace vfpath {
@@ -18,9 +20,9 @@ using namespace test;
 
 const char* kConfig = R"({"generation": 1,
   "ports": [{"name": "a", "devargs": "net_null0", "role": "ENI"}],
-  "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16"], "dhcp_options": {"domain_name": "corp.example", "domain_name_servers": ["10.0.0.53"]}}],
-  "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24"}],
-  "enis": [{"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"]},
+  "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "dhcp_options": {"domain_name": "corp.example", "domain_name_servers": ["10.0.0.53"]}}],
+  "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"}],
+  "enis": [{"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"], "ipv6": ["fd00:10:0:1::10"]},
            {"id": "vm9", "port": "a", "mac": "02:00:00:00:09:0a", "vlan": 9, "subnet": "sn-1", "ipv4": ["10.0.1.90"]}]})";
 
 Bytes bootp(uint8_t type, const std::string& chaddr, Bytes extra = {}) {
@@ -108,6 +110,34 @@ TEST(DhcpStage, WhatNeedsNoAnswerOrIsNotDhcpIsCounted) {
     SCOPED_TRACE(c.proves);
     EXPECT_EQ(drop_reason_name(run(*s, c.dhcp, kVm1Mac).v.drop), c.drop);
   }
+}
+
+TEST(DhcpStage, ADhcpv6SolicitGetsTheEnisAddressFromTheRoutersLinkLocal) {
+  auto s = control::compile_snapshot(control::parse_config_json(kConfig, "test"), {{"a", 0}});
+  const Bytes solicit{1, 0xab, 0xcd, 0xef, 0, 1, 0, 10, 0, 3, 0, 1, 2, 0, 0, 0, 1, 0x0a,  // client id (DUID-LL)
+                      0, 3, 0, 12, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0,                       // IA_NA, IAID 7
+                      0, 14, 0, 0};                                                          // rapid commit
+  ScratchContext scratch;
+  Bytes frame = eth("33:33:00:01:00:02", kVm1Mac, 0x86dd, ipv6("fe80::1", "ff02::1:2", 17, udp(546, 547, solicit), 1));
+  std::vector<uint8_t> buf(2048);
+  std::copy(frame.begin(), frame.end(), buf.begin() + 128);
+  Burst b;
+  b.count = 1;
+  b.frames[0] = Frame{buf.data() + 128, static_cast<uint16_t>(frame.size()), 128, 1024, static_cast<uint32_t>(frame.size())};
+  run_pipeline(b, *s, scratch.ctx);
+  ASSERT_EQ(static_cast<int>(b.verdict[0].action), static_cast<int>(Action::kReply)) << drop_reason_name(b.verdict[0].drop);
+  const uint8_t* ip = b.frames[0].data + 14;
+  EXPECT_EQ(Bytes(ip + 8, ip + 24), ip6("fe80::76:66ff:fe70:1"));  // from the router's link-local address
+  EXPECT_EQ(Bytes(ip + 24, ip + 40), ip6("fe80::1"));              // to the client's
+  const uint8_t* u = ip + 40;
+  EXPECT_EQ(u[1], 547 & 0xff);
+  EXPECT_EQ(u[3], 546 & 0xff);
+  const uint16_t len = static_cast<uint16_t>(u[4] << 8 | u[5]);
+  EXPECT_EQ(ipv6_l4_checksum(ip + 8, ip + 24, 17, u, len).host(), 0);  // the checksum in place sums to zero
+  const Bytes reply(u + 8, u + len);
+  EXPECT_EQ(reply[0], 7);  // REPLY (rapid commit)
+  const Bytes addr = ip6("fd00:10:0:1::10");
+  EXPECT_NE(std::search(reply.begin(), reply.end(), addr.begin(), addr.end()), reply.end());
 }
 
 }  // namespace

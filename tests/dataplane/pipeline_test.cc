@@ -67,10 +67,10 @@ Bytes echo_reply_from_gateway() {
 Bytes time_exceeded_for(const Bytes& expired_ip) {
   return ipv4("10.0.1.1", "10.0.1.10", 1, icmp4(11, 0, 0, 0, expired_ip), {.ttl = 64, .id = 0});
 }
-// RFC 4861 router advertisement: hop limit 64, no M/O, lifetime 1800 s, the
+// RFC 4861 router advertisement: hop limit 64, M (DHCPv6), lifetime 1800 s, the
 // router's link-layer address, `prefix`/64 on-link (L) but not autonomous.
 Bytes router_advert_body(const std::string& prefix) {
-  Bytes b{134, 0, 0, 0, 64, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+  Bytes b{134, 0, 0, 0, 64, 0x80, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
   append(b, mac(kRouterMac));
   Bytes pio{3, 4, 64, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
   append(pio, ip6(prefix));

@@ -6,7 +6,8 @@ the inner MTU). Each must get its ENI's address, the subnet's mask, the
 gateway as router, the VPC's DNS (first CIDR + 2) and domain, the inner MTU
 and the ENI id as hostname — and with them reach its peer: ping vm2. Then
 IPv6: the VM's own router solicitation is answered with the default route
-and the MTU, and no address is autoconfigured beside the ENI's.
+and the MTU, and no address is autoconfigured beside the ENI's; dhclient -6
+then leases the ENI's IPv6 address (the advertisement's M flag).
 
 The clients' scripts here only apply address, route and MTU to the VM's
 interface and write what they got to a file: the distribution scripts would
@@ -38,6 +39,14 @@ case "$reason" in
     { echo "ip=$new_ip_address"; echo "mask=$new_subnet_mask"; echo "router=$new_routers";
       echo "dns=$new_domain_name_servers"; echo "domain=$new_domain_name"; echo "mtu=$new_interface_mtu";
       echo "hostname=$new_host_name"; echo "lease=$new_dhcp_lease_time"; } > "$OUT" ;;
+esac
+exit 0
+"""
+DHCLIENT6_SCRIPT = """#!/bin/sh
+case "$reason" in
+  BOUND6|RENEW6|REBIND6|REBOOT6)
+    ip -6 addr add "$new_ip6_address/$new_ip6_prefixlen" dev "$interface" nodad
+    { echo "ip6=$new_ip6_address"; echo "prefixlen=$new_ip6_prefixlen"; } > "$OUT" ;;
 esac
 exit 0
 """
@@ -86,7 +95,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vfpath-dhcp-") as tmp, Topology(tag, VMS) as topo, \
             Daemon(vfpathd, config(topo), tmp, tag, netns=topo.app) as d:
         scripts = {}
-        for name, text in (("dhclient", DHCLIENT_SCRIPT), ("udhcpc", UDHCPC_SCRIPT)):
+        for name, text in (("dhclient", DHCLIENT_SCRIPT), ("udhcpc", UDHCPC_SCRIPT), ("dhclient6", DHCLIENT6_SCRIPT)):
             scripts[name] = os.path.join(tmp, f"{name}.sh")
             with open(scripts[name], "w") as f:  # dhclient runs its script with an environment of its own
                 f.write(text.replace('"$OUT"', '"' + os.path.join(tmp, f"{name}.lease") + '"'))
@@ -111,6 +120,15 @@ def main():
         finally:
             stop_dhclient()
         router_advertisement(topo, check)
+        try:
+            dhcpv6(topo, tmp, scripts["dhclient6"], check)
+        finally:
+            pid_file = os.path.join(tmp, "dhclient6.pid")
+            if os.path.exists(pid_file):
+                try:
+                    os.kill(int(open(pid_file).read().strip()), 15)
+                except (ValueError, ProcessLookupError):
+                    pass
         print(d.stop())
     failed = [w for ok, w in checks if not ok]
     print(f"{len(checks) - len(failed)}/{len(checks)} checks passed")
@@ -173,6 +191,27 @@ def router_advertisement(topo, check):
     ping = subprocess.run([*x, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "fd00:10:0:2::10"],
                           capture_output=True).returncode == 0
     check(ping, "vm1 reaches vm2 over IPv6 by the advertised route")
+
+
+def dhcpv6(topo, tmp, script, check):
+    """DHCPv6 (the advertisement's M flag): dhclient -6 leases the ENI's IPv6."""
+    x = ["ip", "netns", "exec", topo.ns["vm1"]]
+    subprocess.run([*x, "ip", "-6", "addr", "del", "fd00:10:0:1::10/64", "dev", "eth0"], check=False)
+    out = os.path.join(tmp, "dhclient6.lease")
+    t0 = time.time()
+    r = subprocess.run([*x, "dhclient", "-6", "-1", "-v", "-sf", script, "-lf", os.path.join(tmp, "dhclient6.leases"),
+                        "-pf", os.path.join(tmp, "dhclient6.pid"), "eth0"], capture_output=True, text=True, timeout=60)
+    while not os.path.exists(out) and time.time() - t0 < 20:
+        time.sleep(0.1)
+    time.sleep(0.2)
+    got = read_lease(out)
+    subprocess.run([*x, "dhclient", "-6", "-x", "-pf", os.path.join(tmp, "dhclient6.pid")], capture_output=True)
+    check(got.get("ip6") == "fd00:10:0:1::10", f"dhclient -6 leases the ENI's address in {time.time() - t0:.1f} s: "
+                                               f"{got or (r.stdout + r.stderr)[-300:]}")
+    subprocess.run([*x, "ip", "-6", "addr", "add", "fd00:10:0:1::10/128", "dev", "eth0", "nodad"], check=False)
+    ping = subprocess.run([*x, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "fd00:10:0:2::10"],
+                          capture_output=True).returncode == 0
+    check(ping, "with it vm1 reaches vm2 over IPv6")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ for t in "${targets[@]}"; do
       "$cxx" "${flags[@]}" $(pkg-config --cflags libdpdk) \
         "$src/tests/fuzz/pipeline_fuzz.cc" "$p"/{parser,checksum,replies,prefix_table}.cc "$d/pipeline.cc" \
         "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,ids,l2_rewrite,overlay_encap,overlay_decap,underlay_neighbor}_stage.cc \
-        "$d"/stages/{overlay_route,sg_decision,allowance_stage,link_local_stage}.cc "$p/dhcp.cc" "$d/ids_streams.cc" "$d/allowance.cc" "${ids_pure[@]}" "$a/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
+        "$d"/stages/{overlay_route,sg_decision,allowance_stage,link_local_stage}.cc "$p/dhcp.cc" "$p/dhcp6.cc" "$d/ids_streams.cc" "$d/allowance.cc" "${ids_pure[@]}" "$a/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
         "$src"/conntrack/{flow_key,tcp_segment,tcp_state,related,flow_table,tracker,fragment_table}.cc \
         "$a"/{classifier,small_classifier,rte_layout,method,result,rule_check,cidr,nacl}.cc \
         $(pkg-config --libs libdpdk libhs libcrypto) -o "$out/bin/pipeline_fuzz" ;;
