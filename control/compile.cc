@@ -167,19 +167,19 @@ void compile_dhcp(const Model& m, Snapshot& s) {
   for (size_t i = 0; i < s.enis.size(); ++i) {
     const EniEntry& e = s.enis[i];
     const SubnetEntry& sn = s.subnets[e.subnet];
-    if (e.ipv4.empty() || !sn.has_ipv4) continue;
     DhcpLease& l = s.eni_dhcp[i];
+    if (s.overlay && e.vpc < s.overlay->vpcs.size() && s.overlay->vpcs[e.vpc].vni) {
+      const VpcOverlay& o = s.overlay->vpcs[e.vpc];
+      const uint16_t a = o.inner_mtu_v4, b = o.inner_mtu_v6;
+      l.mtu = a && b ? std::min(a, b) : (a ? a : b);  // the smaller: a VM talks to hosts of both (RA reads it too)
+    }
+    if (e.ipv4.empty() || !sn.has_ipv4) continue;
     l.address = e.ipv4[0];
     l.prefix_len = sn.cidr4.len;
     l.router = sn.gateway4;
     const VpcModel& v = m.vpcs[e.vpc];
     for (const Ipv4Addr& a : v.dhcp_dns)
       if (l.dns_count < 4) l.dns[l.dns_count++] = a;
-    if (s.overlay && e.vpc < s.overlay->vpcs.size() && s.overlay->vpcs[e.vpc].vni) {
-      const VpcOverlay& o = s.overlay->vpcs[e.vpc];
-      const uint16_t a = o.inner_mtu_v4, b = o.inner_mtu_v6;
-      l.mtu = a && b ? std::min(a, b) : (a ? a : b);  // the smaller: a VM talks to hosts of both
-    }
     l.hostname = e.id.c_str();
     l.hostname_len = static_cast<uint8_t>(std::min<size_t>(e.id.size(), 63));
     const std::string& domain = s.vpc_dhcp_domains[e.vpc];

@@ -25,6 +25,9 @@ void build_eni_limits(const config::v1::Eni& e, const std::string& path, EniAllo
   if (l.bandwidth_burst_kb() > kMaxBurstKb)
     errors.push_back({p + "bandwidth_burst_kb", std::to_string(l.bandwidth_burst_kb()) + " is over " +
                                                     std::to_string(kMaxBurstKb) + " KB"});
+  if (l.bandwidth_burst_kb() && l.bandwidth_burst_kb() < kMinBurstKb)
+    errors.push_back({p + "bandwidth_burst_kb", std::to_string(l.bandwidth_burst_kb()) + " KB is under " +
+                                                    std::to_string(kMinBurstKb) + " KB: a jumbo frame would never pass"});
   if (l.bandwidth_burst_kb() && !l.bandwidth_in_mbps() && !l.bandwidth_out_mbps())
     errors.push_back({p + "bandwidth_burst_kb", "needs bandwidth_in_mbps or bandwidth_out_mbps"});
   if (l.pps() <= kMaxPps && l.pps()) {

@@ -43,26 +43,27 @@ void refill(uint64_t s, const BucketConfig& c, uint32_t now_us, int64_t& tokens,
 
 bool SharedBucket::take(uint32_t n, const BucketConfig& c, uint32_t now_us) {
   if (c.rate == 0) return true;
-  if (!started_.load(std::memory_order_acquire)) {
-    bool expected = false;
-    if (started_.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
-      state_.store(pack(now_us, c.burst), std::memory_order_release);  // a new bucket starts full
-  }
   uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
     int64_t tokens;
     uint32_t stamp;
-    refill(s, c, now_us, tokens, stamp);
+    if (s == kUnstarted) {  // a new bucket starts full
+      tokens = c.burst;
+      stamp = now_us;
+    } else {
+      refill(s, c, now_us, tokens, stamp);
+    }
     if (tokens < n) return false;
     if (state_.compare_exchange_weak(s, pack(stamp, tokens - n), std::memory_order_acq_rel)) return true;
   }
 }
 
 int64_t SharedBucket::tokens(const BucketConfig& c, uint32_t now_us) const {
-  if (!started_.load(std::memory_order_acquire)) return c.burst;
+  const uint64_t s = state_.load(std::memory_order_acquire);
+  if (s == kUnstarted) return c.burst;
   int64_t tokens;
   uint32_t stamp;
-  refill(state_.load(std::memory_order_acquire), c, now_us, tokens, stamp);
+  refill(s, c, now_us, tokens, stamp);
   return tokens;
 }
 

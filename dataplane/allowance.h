@@ -53,9 +53,10 @@ class SharedBucket {
   int64_t tokens(const BucketConfig& c, uint32_t now_us) const;
 
  private:
-  // tokens (low 32 bits, as int32) | time of the last refill in µs (high 32).
-  std::atomic<uint64_t> state_{0};
-  std::atomic<bool> started_{false};
+  // tokens (low 32 bits, as int32) | time of the last refill in µs (high
+  // 32); kUnstarted until the first take, which starts it full (in its CAS).
+  static constexpr uint64_t kUnstarted = 0x80000000u;  // tokens INT32_MIN: never a real state
+  std::atomic<uint64_t> state_{kUnstarted};
 };
 
 // Shared by all workers: a bucket of each kind per ENI counter slot (slots

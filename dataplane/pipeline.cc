@@ -39,8 +39,8 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
   } else if (port && port->role == PortRole::kEni) {
     parse_stage(b);
     eni_stage(b, s);
-    neighbor_stage(b, s);
     allowance_egress_stage(b, s, ctx);
+    neighbor_stage(b, s);
     link_local_stage(b, s, ctx);
     anti_spoof_stage(b, s);
     handoff_stage(b, ctx);

@@ -41,6 +41,9 @@ struct PipelineContext {
   // Per-ENI allowances: the buckets all workers share and this caller's
   // cache of tokens; null shared: no allowance is applied.
   AllowanceState allowance;
+  // The burst came from another worker's handoff ring: its egress and
+  // link-local tokens were spent where it was received.
+  bool handed_off = false;
   uint64_t ticks_per_us = 1000;  // `now` per microsecond (the buckets count time in µs)
 };
 

@@ -159,8 +159,10 @@ void BasicWorker<Io>::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, u
   }
   if (from_port) account_port_rx(counters_, port, n, bytes);
   ctx_.now = io_.now();
+  ctx_.handed_off = !from_port;
   lend_spares(s, mbufs[0]->pool);
   run_pipeline(b, s, ctx_, &spares_, &routes_);
+  ctx_.handed_off = false;
   // Fragments held are counted when they are decided (resume_run).
   account_verdicts(counters_, s.enis, b.verdict, lengths, n);
   ct::FragmentKey firsts[kBurstSize];

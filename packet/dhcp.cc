@@ -130,7 +130,8 @@ size_t build_dhcp_reply(uint8_t* out, size_t room, const DhcpRequest& r, const D
   h->hlen = 6;
   h->xid = be32::from_host(r.xid);
   h->flags = be16::from_host(r.flags & 0x8000);
-  h->ciaddr = r.ciaddr.value;
+  // RFC 2131 Table 3: ciaddr only in an ACK (to a client that has one).
+  if (reply == DhcpType::kAck) h->ciaddr = r.ciaddr.value;
   if (reply == DhcpType::kOffer || (reply == DhcpType::kAck && r.type != DhcpType::kInform))
     h->yiaddr = lease.address.value;
   std::memcpy(h->chaddr, r.chaddr, 6);

@@ -74,6 +74,18 @@ Dhcp6Parse parse_dhcp6_request(const uint8_t* data, size_t len, Dhcp6Request& ou
 }
 
 Dhcp6Type dhcp6_reply_type(const Dhcp6Request& r, const Dhcp6Lease& lease) {
+  // §16: SOLICIT, CONFIRM, REBIND and INFORMATION-REQUEST name no server
+  // (a SOLICIT that does is discarded); REQUEST, RENEW, RELEASE and DECLINE must.
+  switch (r.type) {
+    case Dhcp6Type::kSolicit:
+      if (r.has_server_id) return Dhcp6Type::kNone;
+      break;
+    case Dhcp6Type::kRequest: case Dhcp6Type::kRenew: case Dhcp6Type::kRelease: case Dhcp6Type::kDecline:
+      if (!r.has_server_id) return Dhcp6Type::kNone;
+      break;
+    default:
+      break;
+  }
   if (r.has_server_id) {  // addressed to a server: it must be us
     uint8_t ours[kDuidLen];
     put_duid(ours, lease.router_mac);

@@ -1,5 +1,5 @@
 // Per-ENI allowances (dataplane/allowance.h), in two places:
-//   * egress, right after the neighbour stage: a packet from the VM spends
+//   * egress, right after the ENI stage (ARP and ND included): a frame from the VM spends
 //     its ENI's pps and bw_out tokens — so a flood is dropped here, before
 //     it costs DHCP, anti-spoofing, routing, policy or a ring to another
 //     worker (the link-local allowance is link_local_stage.cc);
@@ -21,17 +21,15 @@ uint32_t now_us(const PipelineContext& ctx) { return static_cast<uint32_t>(ctx.n
 }  // namespace
 
 void allowance_egress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
-  if (!ctx.allowance.shared || s.eni_allowances.empty()) return;
+  if (!ctx.allowance.shared || s.eni_allowances.empty() || ctx.handed_off) return;
   const uint32_t t = now_us(ctx);
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
-    const PacketMeta& m = b.meta[i];
-    if (!b.undecided(i) || !is_local_eni(s, v.in_eni) || (m.kind != PacketKind::kIpv4 && m.kind != PacketKind::kIpv6))
-      continue;
+    if (!b.undecided(i) || !is_local_eni(s, v.in_eni)) continue;  // ARP and ND too: answering them costs the core
     const uint32_t slot = s.enis[v.in_eni].counter_slot;
     const EniAllowances& a = s.eni_allowances[v.in_eni];
     if (!spend(ctx.allowance, slot, Allowance::kPps, 1, a.pps, t)) v.drop_with(DropReason::kPpsAllowanceExceeded);
-    else if (!spend(ctx.allowance, slot, Allowance::kBwOut, b.frames[i].len, a.bw_out, t))
+    else if (!spend(ctx.allowance, slot, Allowance::kBwOut, b.frames[i].frame_len, a.bw_out, t))
       v.drop_with(DropReason::kBwOutAllowanceExceeded);
   }
 }
@@ -46,7 +44,7 @@ void allowance_ingress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) 
     const uint32_t slot = s.enis[v.out_eni].counter_slot;
     DropReason r = DropReason::kNone;
     if (!spend(ctx.allowance, slot, Allowance::kPps, 1, a.pps, t)) r = DropReason::kPpsAllowanceExceeded;
-    else if (!spend(ctx.allowance, slot, Allowance::kBwIn, b.frames[i].len, a.bw_in, t))
+    else if (!spend(ctx.allowance, slot, Allowance::kBwIn, b.frames[i].frame_len, a.bw_in, t))
       r = DropReason::kBwInAllowanceExceeded;
     if (r != DropReason::kNone) {
       v.drop_with(r);

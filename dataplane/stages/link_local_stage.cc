@@ -78,7 +78,8 @@ DropReason answer6(Frame& f, PacketMeta& m, const Snapshot& s, const Dhcp6Lease&
   udp->dst_port = be16::from_host(kDhcp6ClientPort);
   udp->length = be16::from_host(udp_len);
   udp->checksum = be16::from_host(0);
-  udp->checksum = ipv6_l4_checksum(ip->src, ip->dst, wire::kProtoUdp, udp, udp_len);
+  const be16 sum = ipv6_l4_checksum(ip->src, ip->dst, wire::kProtoUdp, udp, udp_len);
+  udp->checksum = sum.raw() == 0 ? be16::from_host(0xffff) : sum;  // 0 is not allowed over IPv6
   f.set_length(static_cast<uint16_t>((body - f.data) + n));
   m.l3_length = static_cast<uint16_t>(sizeof(wire::Ipv6Header) + udp_len);
   m.l4_offset = static_cast<uint16_t>(m.l3_offset + sizeof(wire::Ipv6Header));
@@ -146,7 +147,7 @@ void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
     Verdict& v = b.verdict[i];
     PacketMeta& m = b.meta[i];
     if (!b.undecided(i) || !link_local(m) || v.in_eni >= s.enis.size()) continue;
-    if (ctx.allowance.shared &&
+    if (ctx.allowance.shared && !ctx.handed_off &&
         !spend(ctx.allowance, s.enis[v.in_eni].counter_slot, Allowance::kLinkLocal, 1, kLinkLocal, t)) {
       v.drop_with(DropReason::kLinkLocalAllowanceExceeded);
       continue;

@@ -33,7 +33,15 @@ DropReason answer_arp(Frame& f, const PacketMeta& m, const EniEntry& eni, const 
 DropReason answer_router_solicit(Frame& f, PacketMeta& m, const SubnetEntry& sn, const Snapshot& s, uint16_t eni) {
   if (!sn.has_ipv6) return DropReason::kNdUnanswered;
   const auto* ip = reinterpret_cast<const Ipv6Header*>(f.data + m.l3_offset);
-  if (ip->hop_limit != 255 || m.code != 0 || m.l4_offset + 8u > f.len) return DropReason::kMalformed;
+  const uint32_t l3_end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
+  if (ip->hop_limit != 255 || m.code != 0 || m.l4_offset + 8u > l3_end) return DropReason::kMalformed;
+  const uint32_t icmp_len = l3_end - m.l4_offset;
+  if (ipv6_l4_checksum(ip->src, ip->dst, kProtoIcmpv6, f.data + m.l4_offset, icmp_len).raw() != 0)
+    return DropReason::kMalformed;  // (the checksum field included, a right one sums to zero)
+  for (uint32_t o = m.l4_offset + 8; o + 2 <= l3_end;) {  // options: none of length 0 (§6.1.1)
+    if (f.data[o + 1] == 0) return DropReason::kMalformed;
+    o += f.data[o + 1] * 8u;
+  }
   const Ipv6Addr src = m.src6();
   if (!src.is_unspecified() && !src.is_link_local()) return DropReason::kNdUnanswered;
   const uint16_t mtu = eni < s.eni_dhcp.size() ? s.eni_dhcp[eni].mtu : 0;  // the overlay's inner MTU, as DHCP says

@@ -269,6 +269,7 @@ std::vector<Case> security_group_cases() {
       {"a pps allowance over the limit", with_e2(R"(, "limits": {"pps": 200000000})"), "enis[1].limits.pps: 200000000 is over 100000000"},
       {"a bandwidth a 32-bit byte bucket cannot hold", with_e2(R"(, "limits": {"bandwidth_in_mbps": 40000})"), "enis[1].limits.bandwidth_in_mbps: 40000 is over 32000 Mbps"},
       {"a burst without its rate", with_e2(R"(, "limits": {"pps_burst": 100})"), "enis[1].limits.pps_burst: needs pps"},
+      {"a bandwidth burst a jumbo frame cannot pass", with_e2(R"(, "limits": {"bandwidth_in_mbps": 10, "bandwidth_burst_kb": 4})"), "enis[1].limits.bandwidth_burst_kb: 4 KB is under 16 KB: a jumbo frame would never pass"},
       {"a bandwidth burst without a bandwidth", with_e2(R"(, "limits": {"pps": 10, "bandwidth_burst_kb": 100})"), "enis[1].limits.bandwidth_burst_kb: needs bandwidth_in_mbps or bandwidth_out_mbps"},
   };
 }

@@ -148,6 +148,41 @@ TEST_F(Allowances, AFlooderIsCutAtItsOwnAllowanceAndItsNeighbourIsNot) {
   EXPECT_EQ(count(burst(0, kVm1Mac, "10.0.1.10", "10.0.1.30", 500), "none"), 64);  // capped at the burst again
 }
 
+TEST_F(Allowances, AHandedOffBurstIsNotChargedTwice) {
+  scratch_.ctx.now = 1000000000;
+  scratch_.ctx.handed_off = true;  // its tokens were spent by the worker that received it
+  EXPECT_EQ(count(burst(0, kVm1Mac, "10.0.1.10", "10.0.1.30", 500), "none"), 500);
+  scratch_.ctx.handed_off = false;
+  EXPECT_EQ(count(burst(0, kVm1Mac, "10.0.1.10", "10.0.1.30", 100), "none"), 64);
+}
+
+TEST_F(Allowances, ArpCountsAgainstThePpsAllowanceToo) {
+  scratch_.ctx.now = 1000000000;
+  // vm1 asks for vm3's MAC 100 times: answering costs the core like any packet.
+  Bytes arp = {0, 1, 8, 0, 6, 4, 0, 1};
+  append(arp, mac(kVm1Mac));
+  append(arp, ip4("10.0.1.10"));
+  append(arp, Bytes(6, 0));
+  append(arp, ip4("10.0.1.30"));
+  Bytes frame = eth("ff:ff:ff:ff:ff:ff", kVm1Mac, 0x0806, arp);
+  frame.resize(60, 0);
+  std::vector<std::string> got;
+  std::vector<std::vector<uint8_t>> bufs(kBurstSize, std::vector<uint8_t>(2048));
+  for (int done = 0; done < 96; done += kBurstSize) {
+    Burst b;
+    b.count = kBurstSize;
+    b.in_port = 0;
+    for (uint16_t i = 0; i < b.count; ++i) {
+      std::copy(frame.begin(), frame.end(), bufs[i].begin() + 128);
+      b.frames[i] = Frame{bufs[i].data() + 128, static_cast<uint16_t>(frame.size()), 128, 1024, static_cast<uint32_t>(frame.size())};
+    }
+    run_pipeline(b, *snap_, scratch_.ctx);
+    for (uint16_t i = 0; i < b.count; ++i) got.emplace_back(drop_reason_name(b.verdict[i].drop));
+  }
+  EXPECT_EQ(count(got, "none"), 64);  // answered: the burst
+  EXPECT_EQ(count(got, "pps_allowance_exceeded"), 32);
+}
+
 TEST_F(Allowances, BandwidthInIsTheReceiversAndChargedToIt) {
   scratch_.ctx.now = 1000000000;
   // vm3 -> vm2, 1,000-byte datagrams: vm2 takes 64 KiB at once.

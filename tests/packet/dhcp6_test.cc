@@ -74,6 +74,9 @@ TEST(Dhcp6, TheServerLeasesTheEnisAddress) {
       {"REQUEST to another server: silence", msg(3, {kClientId, opt(2, {0, 3, 0, 1, 9, 9, 9, 9, 9, 9}), kIaNa}),
        Dhcp6Type::kNone, false},
       {"RENEW: REPLY with the address", msg(5, {kClientId, kOurServerId, kIaNa}), Dhcp6Type::kReply, true},
+      {"REQUEST naming no server: discarded (RFC 8415 16.4)", msg(3, {kClientId, kIaNa}), Dhcp6Type::kNone, false},
+      {"SOLICIT naming a server: discarded (16.2)", msg(1, {kClientId, kOurServerId, kIaNa}), Dhcp6Type::kNone, false},
+      {"REBIND names none: REPLY", msg(6, {kClientId, kIaNa}), Dhcp6Type::kReply, true},
       {"RELEASE: REPLY, success, no address", msg(8, {kClientId, kOurServerId, kIaNa}), Dhcp6Type::kReply, false},
       {"INFORMATION-REQUEST: REPLY, no address", msg(11, {kClientId}), Dhcp6Type::kReply, false},
   };
