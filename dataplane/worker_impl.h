@@ -256,7 +256,12 @@ bool BasicWorker<Io>::judge_short_first(const Snapshot& s, const ct::FragmentKey
   j.in_port = first->in_port;
   j.frames[0] = f;
   j.verdict[0] = Verdict{};
+  // A synthetic packet: its fragments spent their allowance tokens when
+  // they arrived, the judge spends none.
+  const AllowanceState allowance = ctx_.allowance;
+  ctx_.allowance = AllowanceState{};
   run_pipeline(j, s, ctx_, nullptr, &judge_routes_);
+  ctx_.allowance = allowance;
   io_.free(m);
   tables_.held->mark_judged(datagram);
   return true;
