@@ -157,16 +157,14 @@ void compile_ids(const Model& m, CompileCache& cache, Snapshot& s) {
 void compile_dhcp(const Model& m, Snapshot& s) {
   for (const VpcModel& v : m.vpcs) s.vpc_dhcp_domains.push_back(v.dhcp_domain);
   s.eni_dhcp6.resize(s.enis.size());
-  for (size_t i = 0; i < s.enis.size(); ++i) {
-    const EniEntry& e = s.enis[i];
-    if (e.ipv6.empty() || !s.subnets[e.subnet].has_ipv6) continue;
-    s.eni_dhcp6[i].address = e.ipv6[0];
-    s.eni_dhcp6[i].router_mac = s.router_mac;
-  }
   s.eni_dhcp.resize(s.enis.size());
   for (size_t i = 0; i < s.enis.size(); ++i) {
     const EniEntry& e = s.enis[i];
     const SubnetEntry& sn = s.subnets[e.subnet];
+    if (!e.ipv6.empty() && sn.has_ipv6) {
+      s.eni_dhcp6[i].address = e.ipv6[0];
+      s.eni_dhcp6[i].router_mac = s.router_mac;
+    }
     DhcpLease& l = s.eni_dhcp[i];
     if (s.overlay && e.vpc < s.overlay->vpcs.size() && s.overlay->vpcs[e.vpc].vni) {
       const VpcOverlay& o = s.overlay->vpcs[e.vpc];
@@ -278,13 +276,8 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
   s->eni_by_address = std::move(*by_address);
   if (m.underlay) s->overlay = compile_overlay(m, *m.underlay, port_ids, overlay, *s);
   compile_ids(m, *cache, *s);
-  for (const EniModel& en : m.enis)
-    if (en.limits.any()) {
-      s->eni_allowances.resize(m.enis.size());
-      break;
-    }
-  if (!s->eni_allowances.empty())
-    for (size_t i = 0; i < m.enis.size(); ++i) s->eni_allowances[i] = m.enis[i].limits;
+  if (std::any_of(m.enis.begin(), m.enis.end(), [](const EniModel& en) { return en.limits.any(); }))
+    for (const EniModel& en : m.enis) s->eni_allowances.push_back(en.limits);
   compile_dhcp(m, *s);
   return s;
 }

@@ -124,7 +124,7 @@ void AlertLog::write_line(const std::string& line) {
   if (file_bytes_ > 0 && file_bytes_ + line.size() + 1 > options_.max_bytes) rotate();
   file_ << line << '\n';
   if (!file_) {
-    ++write_errors_;
+    write_errors_.fetch_add(1, std::memory_order_relaxed);
     file_.clear();
     return;
   }
@@ -185,6 +185,10 @@ uint64_t AlertLog::last_sequence() const {
   return sequence_;
 }
 
-IdsTotals AlertLog::totals() const { return ids_totals(workers_, publisher_); }
+IdsTotals AlertLog::totals() const {
+  IdsTotals t = ids_totals(workers_, publisher_);
+  t.counters["ids_eve_write_errors"] = write_errors();
+  return t;
+}
 
 }  // namespace vfpath::control

@@ -6,6 +6,7 @@
 // rings, so a slow disk or client costs alerts (counted), never packets.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -66,7 +67,7 @@ class AlertLog {
   // per-rule hits of the rule sets in force.
   IdsTotals totals() const;
 
-  uint64_t write_errors() const { return write_errors_; }
+  uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
   // Why the EVE file could not be opened ("" when it was, or none was asked for).
   const std::string& open_error() const { return open_error_; }
 
@@ -83,7 +84,7 @@ class AlertLog {
 
   std::ofstream file_;
   uint64_t file_bytes_ = 0;
-  uint64_t write_errors_ = 0;
+  std::atomic<uint64_t> write_errors_{0};  // lines the file refused (stats: ids_eve_write_errors)
   std::string open_error_;
 
   uint64_t names_generation_ = ~0ull;

@@ -70,18 +70,18 @@ int64_t SharedBucket::tokens(const BucketConfig& c, uint32_t now_us) const {
 bool spend(AllowanceState& a, uint32_t slot, Allowance kind, uint32_t n, const BucketConfig& c, uint32_t now_us) {
   if (c.rate == 0) return true;
   const auto k = static_cast<uint32_t>(kind);
-  int32_t& local = a.cache->tokens[slot][k];
+  int32_t& local = a.cache->tokens[slot][k];  // never negative
   if (local >= static_cast<int32_t>(n)) {
     local -= static_cast<int32_t>(n);
     return true;
   }
-  const uint32_t need = n - static_cast<uint32_t>(std::max(local, 0));
+  const uint32_t need = n - static_cast<uint32_t>(local);
   const uint32_t cap = kind == Allowance::kBwIn || kind == Allowance::kBwOut ? kMaxByteChunk : kMaxChunk;
   // About a millisecond's worth, never more than the cap or a tenth of the burst.
   const uint32_t chunk = std::max(need, std::min({cap, std::max(1u, c.rate / 1000), std::max(1u, c.burst / 10)}));
   SharedBucket& b = a.shared[slot].kind[k];
   if (b.take(chunk, c, now_us)) {
-    local = static_cast<int32_t>(std::max(local, 0) + chunk - n);
+    local = static_cast<int32_t>(local + chunk - n);
     return true;
   }
   if (chunk != need && b.take(need, c, now_us)) {

@@ -15,13 +15,6 @@ IdsStreamTable::IdsStreamTable(uint32_t capacity, uint64_t ticks_per_second)
   entries_ = std::make_unique<IdsStream[]>(static_cast<size_t>(sets_) * 4);
 }
 
-IdsStream* IdsStreamTable::find(const ct::FlowKey& key, uint64_t hash) {
-  IdsStream* set = set_of(hash);
-  for (int w = 0; w < 4; ++w)
-    if (set[w].used && std::memcmp(&set[w].key, &key, sizeof key) == 0) return &set[w];
-  return nullptr;
-}
-
 IdsStream* IdsStreamTable::find_or_insert(const ct::FlowKey& key, uint64_t hash, uint64_t now, bool& inserted) {
   inserted = false;
   IdsStream* set = set_of(hash);
@@ -51,12 +44,6 @@ IdsStream* IdsStreamTable::find_or_insert(const ct::FlowKey& key, uint64_t hash,
   victim->last_seen = now;
   inserted = true;
   return victim;
-}
-
-uint32_t IdsStreamTable::in_use() const {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < sets_ * 4; ++i) n += entries_[i].used;
-  return n;
 }
 
 }  // namespace vfpath

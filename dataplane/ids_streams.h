@@ -72,14 +72,11 @@ class IdsStreamTable {
   // The connection's entry, made if absent (`inserted`); null when the set is
   // full of live blocked connections.
   IdsStream* find_or_insert(const ct::FlowKey& key, uint64_t hash, uint64_t now, bool& inserted);
-  IdsStream* find(const ct::FlowKey& key, uint64_t hash);
   // Starts loading the set of `hash` (its four keys): call a burst ahead.
   void prefetch(uint64_t hash) {
     const IdsStream* set = set_of(hash);
     for (int w = 0; w < 4; ++w) __builtin_prefetch(&set[w]);
   }
-  uint32_t capacity() const { return sets_ * 4; }
-  uint32_t in_use() const;  // control thread: an estimate while the worker runs
   const IdsStreamStats& stats() const { return stats_; }
 
  private:

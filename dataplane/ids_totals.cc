@@ -9,7 +9,7 @@ IdsTotals ids_totals(const std::vector<IdsWorkerState*>& workers, const Snapshot
   for (const char* name : {"ids_packets_inspected", "ids_bytes_inspected", "ids_alerts", "ids_alerts_dropped",
                            "ids_bytes_uninspected", "ids_fragments_uninspected", "ids_stream_gaps",
                            "ids_overlap_mismatch", "ids_retransmit_unverified", "ids_bad_checksum", "ids_midstream",
-                           "ids_scan_errors", "ids_streams_evicted", "ids_streams_full", "ids_streams_in_use"})
+                           "ids_scan_errors", "ids_streams_evicted", "ids_streams_full"})
     c[name] = 0;
   for (const IdsWorkerState* w : workers) {
     const IdsCounters& k = w->counters;

@@ -45,6 +45,8 @@ struct PipelineContext {
   // link-local tokens were spent where it was received.
   bool handed_off = false;
   uint64_t ticks_per_us = 1000;  // `now` per microsecond (the buckets count time in µs)
+
+  uint32_t now_us() const { return static_cast<uint32_t>(now / ticks_per_us); }  // the allowance buckets' clock
 };
 
 inline constexpr uint32_t kControlScratch = 0xffffffffu;

@@ -66,4 +66,13 @@ be16 ipv6_l4_checksum(const uint8_t src[16], const uint8_t dst[16], uint8_t next
   return checksum_finish(sum);
 }
 
+be16 ipv4_l4_checksum(const uint8_t src[4], const uint8_t dst[4], uint8_t protocol, const void* l4,
+                      std::size_t l4_len) {
+  uint32_t sum = checksum_partial(src, 4);
+  sum = checksum_partial(dst, 4, sum);
+  const uint8_t tail[4] = {0, protocol, static_cast<uint8_t>(l4_len >> 8), static_cast<uint8_t>(l4_len)};
+  sum = checksum_partial(tail, sizeof tail, sum);
+  return checksum_finish(checksum_partial(l4, l4_len, sum));
+}
+
 }  // namespace vfpath

@@ -40,5 +40,9 @@ inline be16 checksum_adjust(be16 checksum, be16 old_word, be16 new_word) {
 // RFC 8200 §8.1 pseudo-header. The checksum field inside must be zero.
 be16 ipv6_l4_checksum(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
                       const void* l4, std::size_t l4_len);
+// The same over IPv4 (RFC 768/793 pseudo-header). Over a segment whose
+// checksum field is filled in, a right checksum gives 0 (both functions).
+be16 ipv4_l4_checksum(const uint8_t src[4], const uint8_t dst[4], uint8_t protocol, const void* l4,
+                      std::size_t l4_len);
 
 }  // namespace vfpath

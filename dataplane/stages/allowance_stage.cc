@@ -12,17 +12,10 @@
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
-namespace {
-
-bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size(); }
-
-uint32_t now_us(const PipelineContext& ctx) { return static_cast<uint32_t>(ctx.now / ctx.ticks_per_us); }
-
-}  // namespace
 
 void allowance_egress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   if (!ctx.allowance.shared || s.eni_allowances.empty() || ctx.handed_off) return;
-  const uint32_t t = now_us(ctx);
+  const uint32_t t = ctx.now_us();
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (!b.undecided(i) || !is_local_eni(s, v.in_eni)) continue;  // ARP and ND too: answering them costs the core
@@ -36,7 +29,7 @@ void allowance_egress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
 
 void allowance_ingress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   if (!ctx.allowance.shared || s.eni_allowances.empty()) return;
-  const uint32_t t = now_us(ctx);
+  const uint32_t t = ctx.now_us();
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (v.action != Action::kForward || !is_local_eni(s, v.out_eni)) continue;

@@ -61,7 +61,6 @@ struct PassState {
 
 uint16_t eni_of(const Verdict& v, Direction dir) { return dir == Direction::kEgress ? v.in_eni : v.out_eni; }
 
-bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size(); }
 
 // The outcome of a first fragment in one zone, for its later fragments.
 void record_first_fragment(PipelineContext& ctx, const PacketMeta& m, uint16_t zone, DropReason outcome) {

@@ -34,7 +34,6 @@
 namespace vfpath {
 namespace {
 
-bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size(); }
 
 // The L4 payload of an IP packet, bounded by the frame and the IP length.
 bool payload_of(const Frame& f, const PacketMeta& m, const uint8_t*& data, uint32_t& len) {
@@ -95,21 +94,10 @@ bool tcp_checksum_ok(const Frame& f, const PacketMeta& m) {
   const uint32_t l3_end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
   if (l3_end <= m.l4_offset) return false;
   const uint32_t l4_len = l3_end - m.l4_offset;
-  uint32_t sum = 0;
-  if (m.kind == PacketKind::kIpv6) {
-    sum = checksum_partial(m.src.bytes, 16, sum);
-    sum = checksum_partial(m.dst.bytes, 16, sum);
-    const uint8_t tail[8] = {static_cast<uint8_t>(l4_len >> 24), static_cast<uint8_t>(l4_len >> 16),
-                             static_cast<uint8_t>(l4_len >> 8), static_cast<uint8_t>(l4_len), 0, 0, 0, wire::kProtoTcp};
-    sum = checksum_partial(tail, 8, sum);
-  } else {
-    sum = checksum_partial(m.src.bytes, 4, sum);
-    sum = checksum_partial(m.dst.bytes, 4, sum);
-    const uint8_t tail[4] = {0, wire::kProtoTcp, static_cast<uint8_t>(l4_len >> 8), static_cast<uint8_t>(l4_len)};
-    sum = checksum_partial(tail, 4, sum);
-  }
-  sum = checksum_partial(f.data + m.l4_offset, l4_len, sum);
-  return checksum_finish(sum).host() == 0;
+  const uint8_t* l4 = f.data + m.l4_offset;
+  const be16 sum = m.kind == PacketKind::kIpv6 ? ipv6_l4_checksum(m.src.bytes, m.dst.bytes, wire::kProtoTcp, l4, l4_len)
+                                               : ipv4_l4_checksum(m.src.bytes, m.dst.bytes, wire::kProtoTcp, l4, l4_len);
+  return sum.raw() == 0;
 }
 
 // Scans one buffer; alerts.
@@ -249,13 +237,13 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote n
 
   if (m.tcp_flags & (ct::tcp_flag::kFin | ct::tcp_flag::kRst)) st->flags |= ids_stream_flag::kClosed;
   if (m.tcp_flags & ct::tcp_flag::kSyn) view.established = false;
-  const uint8_t* h = f.data + m.l4_offset;
-  const uint32_t seq = static_cast<uint32_t>(h[4]) << 24 | h[5] << 16 | h[6] << 8 | h[7];
-  if ((m.tcp_flags & (ct::tcp_flag::kSyn | ct::tcp_flag::kAck)) == (ct::tcp_flag::kSyn | ct::tcp_flag::kAck)) {
+  ct::TcpSegment seg;
+  if (!ct::read_tcp_segment(f.data, f.len, m, seg)) return DropReason::kNone;  // payload_of vouched for the header
+  if (seg.has(ct::tcp_flag::kSyn) && seg.has(ct::tcp_flag::kAck)) {
     // A SYN-ACK that acknowledges data the client's SYN carried (TCP Fast
     // Open): the receiver took those bytes, scanned alone with the SYN.
     ids::StreamDir& c = st->dir[side ^ 1];
-    const uint32_t ack_no = static_cast<uint32_t>(h[8]) << 24 | h[9] << 16 | h[10] << 8 | h[11];
+    const uint32_t ack_no = seg.ack;
     const int32_t ahead = static_cast<int32_t>(ack_no - c.next_seq);
     if ((c.flags & ids::stream_flag::kHasBase) && c.inspected == 0 && ahead > 0 && ahead <= 65535) {
       c.next_seq = ack_no;
@@ -269,7 +257,7 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote n
     alone.stream_start = false;
     return verdict_of(in, scan_and_report(in, alone, m, hash, st));
   }
-  const ids::SegmentPlan plan = ids::accept_segment(st->dir[side], seq, m.tcp_flags, payload, len, in.mode, in.w.window,
+  const ids::SegmentPlan plan = ids::accept_segment(st->dir[side], seg.seq, m.tcp_flags, payload, len, in.mode, in.w.window,
                                                     in.rs.db->stream_carry());
   if (plan.gap) in.w.counters.stream_gaps.add(1);
   if (plan.overlap_mismatch) in.w.counters.overlap_mismatch.add(1);
@@ -297,8 +285,6 @@ DropReason inspect(Inspection& in, const Frame& f, const PacketMeta& m, CtNote n
   return verdict_of(in, result);
 }
 
-}  // namespace
-
 // The ENI of packet i's pass that has IDS, or kNoEni.
 uint16_t ids_eni(const Burst& b, const Snapshot& s, uint16_t i, int pass) {
   const Verdict& v = b.verdict[i];
@@ -309,6 +295,8 @@ uint16_t ids_eni(const Burst& b, const Snapshot& s, uint16_t i, int pass) {
   if (!is_local_eni(s, eni) || !(s.eni_ct[eni].flags & eni_ct_flags::kIds)) return kNoEni;
   return s.eni_ids[eni].ruleset == kNoIdsRuleset ? kNoEni : eni;
 }
+
+}  // namespace
 
 void ids_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   if (!ctx.ids_in_burst || !ctx.ids) return;  // conntrack_stage saw no ENI with IDS in this burst

@@ -38,18 +38,26 @@ bool link_local(const PacketMeta& m) {
           (m.l4_proto == wire::kProtoUdp && m.dst_port.host() == kDhcp6ServerPort));
 }
 
-bool is_dhcp6_request(const PacketMeta& m) {
-  return m.kind == PacketKind::kIpv6 && m.l4_proto == wire::kProtoUdp && m.has(meta_flags::kHasL4) &&
-         !m.has(meta_flags::kFragment) && m.dst_port.host() == kDhcp6ServerPort;
+// A whole UDP datagram of `kind` to `port` (DHCP's and DHCPv6's requests).
+bool udp_to(const PacketMeta& m, PacketKind kind, uint16_t port) {
+  return m.kind == kind && m.l4_proto == wire::kProtoUdp && m.has(meta_flags::kHasL4) &&
+         !m.has(meta_flags::kFragment) && m.dst_port.host() == port;
+}
+
+// The UDP payload's offset and its end (bounded by the frame and the IP
+// length); false when the header does not fit.
+bool udp_payload(const Frame& f, const PacketMeta& m, uint32_t& begin, uint32_t& end) {
+  end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
+  begin = m.l4_offset + sizeof(wire::UdpHeader);
+  return begin <= end;
 }
 
 // DHCPv6: the reply goes from the router's link-local address to the
 // client's, UDP 547 -> 546, in place of the request.
 DropReason answer6(Frame& f, PacketMeta& m, const Snapshot& s, const Dhcp6Lease& lease) {
   if (lease.address.is_unspecified()) return DropReason::kDhcpUnanswered;
-  const uint32_t l3_end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
-  const uint32_t payload = m.l4_offset + sizeof(wire::UdpHeader);
-  if (payload > l3_end) return DropReason::kDhcpMalformed;
+  uint32_t payload, l3_end;
+  if (!udp_payload(f, m, payload, l3_end)) return DropReason::kDhcpMalformed;
   Dhcp6Request r;
   // The reply is written over the request: keep what it echoes.
   uint8_t request[1500];
@@ -88,16 +96,10 @@ DropReason answer6(Frame& f, PacketMeta& m, const Snapshot& s, const Dhcp6Lease&
   return DropReason::kNone;
 }
 
-bool is_dhcp_request(const PacketMeta& m) {
-  return m.kind == PacketKind::kIpv4 && m.l4_proto == wire::kProtoUdp && m.has(meta_flags::kHasL4) &&
-         !m.has(meta_flags::kFragment) && m.dst_port.host() == wire::kDhcpServerPort;
-}
-
 DropReason answer(Frame& f, PacketMeta& m, const EniEntry& eni, const DhcpLease& lease) {
   if (lease.address.value.raw() == 0) return DropReason::kDhcpUnanswered;
-  const uint32_t l3_end = std::min<uint32_t>(f.len, static_cast<uint32_t>(m.l3_offset) + m.l3_length);
-  const uint32_t payload = m.l4_offset + sizeof(wire::UdpHeader);
-  if (payload > l3_end) return DropReason::kDhcpMalformed;
+  uint32_t payload, l3_end;
+  if (!udp_payload(f, m, payload, l3_end)) return DropReason::kDhcpMalformed;
   DhcpRequest r;
   if (parse_dhcp_request(f.data + payload, l3_end - payload, r) != DhcpParse::kOk) return DropReason::kDhcpMalformed;
   if (std::memcmp(r.chaddr, eni.mac.bytes.data(), 6) != 0) return DropReason::kDhcpUnanswered;  // for another NIC
@@ -110,15 +112,16 @@ DropReason answer(Frame& f, PacketMeta& m, const EniEntry& eni, const DhcpLease&
   if (!f.single_segment() || room < kMaxDhcpReply) return DropReason::kMultiSegment;
   const size_t n = build_dhcp_reply(bootp, room, r, lease, d.reply);
   if (n == 0) return DropReason::kMultiSegment;
+  const uint16_t udp_len = static_cast<uint16_t>(sizeof(wire::UdpHeader) + n);
   auto* udp = reinterpret_cast<wire::UdpHeader*>(ip + sizeof(wire::Ipv4Header));
   udp->src_port = be16::from_host(wire::kDhcpServerPort);
   udp->dst_port = be16::from_host(wire::kDhcpClientPort);
-  udp->length = be16::from_host(static_cast<uint16_t>(sizeof(wire::UdpHeader) + n));
+  udp->length = be16::from_host(udp_len);
   udp->checksum = be16::from_host(0);
   auto* h = reinterpret_cast<wire::Ipv4Header*>(ip);
   h->version_ihl = 0x45;
   h->tos = 0;
-  h->total_length = be16::from_host(static_cast<uint16_t>(sizeof(wire::Ipv4Header) + sizeof(wire::UdpHeader) + n));
+  h->total_length = be16::from_host(static_cast<uint16_t>(sizeof(wire::Ipv4Header) + udp_len));
   h->id = be16::from_host(0);
   h->frag = be16::from_host(0);
   h->ttl = 64;
@@ -127,10 +130,8 @@ DropReason answer(Frame& f, PacketMeta& m, const EniEntry& eni, const DhcpLease&
   h->dst = d.broadcast ? be32::from_host(0xffffffffu) : d.to.value;
   h->checksum = be16::from_host(0);
   ipv4_header_checksum_set(h, sizeof(wire::Ipv4Header));
-  const uint16_t udp_len = static_cast<uint16_t>(sizeof(wire::UdpHeader) + n);
-  const uint8_t pseudo[4] = {0, wire::kProtoUdp, static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len)};
-  uint32_t sum = checksum_partial(&h->src, 8, checksum_partial(pseudo, 4));
-  be16 c = checksum_finish(checksum_partial(udp, udp_len, sum));
+  be16 c = ipv4_l4_checksum(reinterpret_cast<const uint8_t*>(&h->src), reinterpret_cast<const uint8_t*>(&h->dst),
+                            wire::kProtoUdp, udp, udp_len);
   if (c.raw() == 0) c = be16::from_host(0xffff);  // 0 means "none" in UDP over IPv4
   udp->checksum = c;
   f.set_length(static_cast<uint16_t>((bootp - f.data) + n));
@@ -142,7 +143,7 @@ DropReason answer(Frame& f, PacketMeta& m, const EniEntry& eni, const DhcpLease&
 }  // namespace
 
 void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
-  const uint32_t t = static_cast<uint32_t>(ctx.now / ctx.ticks_per_us);
+  const uint32_t t = ctx.now_us();
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     PacketMeta& m = b.meta[i];
@@ -153,8 +154,10 @@ void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
       continue;
     }
     DropReason r;
-    if (is_dhcp_request(m) && v.in_eni < s.eni_dhcp.size()) r = answer(b.frames[i], m, s.enis[v.in_eni], s.eni_dhcp[v.in_eni]);
-    else if (is_dhcp6_request(m) && v.in_eni < s.eni_dhcp6.size()) r = answer6(b.frames[i], m, s, s.eni_dhcp6[v.in_eni]);
+    if (udp_to(m, PacketKind::kIpv4, wire::kDhcpServerPort) && v.in_eni < s.eni_dhcp.size())
+      r = answer(b.frames[i], m, s.enis[v.in_eni], s.eni_dhcp[v.in_eni]);
+    else if (udp_to(m, PacketKind::kIpv6, kDhcp6ServerPort) && v.in_eni < s.eni_dhcp6.size())
+      r = answer6(b.frames[i], m, s, s.eni_dhcp6[v.in_eni]);
     else continue;
     if (r != DropReason::kNone) {
       v.drop_with(r);

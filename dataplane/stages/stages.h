@@ -12,6 +12,9 @@
 
 namespace vfpath {
 
+// An ENI of this snapshot (not kNoEni, kRouterEni or kUplinkEni).
+inline bool is_local_eni(const Snapshot& s, uint16_t eni) { return eni < s.enis.size(); }
+
 // Parses every frame into b.meta; drops malformed and non-IP/ARP frames.
 void parse_stage(Burst& b);
 
