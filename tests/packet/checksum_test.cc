@@ -84,5 +84,19 @@ TEST(Checksum, WordWideSumEqualsTheDefinitionForEveryLength) {
     }
 }
 
+TEST(Checksum, Ipv4PseudoHeaderChecksumMatchesTheDefinitionAndVerifiesToZero) {
+  // A UDP datagram 10.0.1.10:68 -> 10.0.1.1:67, 5 bytes of data (odd length).
+  const uint8_t src[4] = {10, 0, 1, 10}, dst[4] = {10, 0, 1, 1};
+  uint8_t udp[13] = {0, 68, 0, 67, 0, 13, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+  const uint8_t pseudo[12] = {10, 0, 1, 10, 10, 0, 1, 1, 0, 17, 0, 13};
+  const uint32_t want = static_cast<uint16_t>(~reference_sum(udp, sizeof udp, reference_sum(pseudo, 12, 0)));
+  const be16 c = ipv4_l4_checksum(src, dst, 17, udp, sizeof udp);
+  EXPECT_EQ(c.host(), want);
+  udp[6] = static_cast<uint8_t>(c.host() >> 8), udp[7] = static_cast<uint8_t>(c.host());
+  EXPECT_EQ(ipv4_l4_checksum(src, dst, 17, udp, sizeof udp).host(), 0);  // filled in: verifies to 0
+  udp[9] ^= 1;
+  EXPECT_NE(ipv4_l4_checksum(src, dst, 17, udp, sizeof udp).host(), 0);
+}
+
 }  // namespace
 }  // namespace vfpath
