@@ -162,8 +162,14 @@ void compile_dhcp(const Model& m, Snapshot& s) {
     const EniEntry& e = s.enis[i];
     const SubnetEntry& sn = s.subnets[e.subnet];
     if (!e.ipv6.empty() && sn.has_ipv6) {
-      s.eni_dhcp6[i].address = e.ipv6[0];
-      s.eni_dhcp6[i].router_mac = s.router_mac;
+      Dhcp6Lease& l6 = s.eni_dhcp6[i];
+      l6.address = e.ipv6[0];
+      l6.router_mac = s.router_mac;
+      for (const Ipv6Addr& a : m.vpcs[e.vpc].dhcp_dns6)
+        if (l6.dns_count < 4) l6.dns[l6.dns_count++] = a;
+      const std::string& domain = s.vpc_dhcp_domains[e.vpc];
+      l6.domain = domain.c_str();
+      l6.domain_len = static_cast<uint8_t>(domain.size());
     }
     DhcpLease& l = s.eni_dhcp[i];
     if (s.overlay && e.vpc < s.overlay->vpcs.size() && s.overlay->vpcs[e.vpc].vni) {
@@ -246,6 +252,9 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
     e.source_dest_check = en.source_dest_check;
     e.counter_slot = eni;
     e.conntrack = en.conntrack;
+    e.metadata = en.metadata.options;
+    e.instance_id = en.metadata.instance_id;
+    e.user_data = en.metadata.user_data;
     EniCt ct;
     ct.zone = eni;  // assign_counter_slots makes it the stable slot
     ct.flags = en.revalidate ? eni_ct_flags::kRevalidate : 0;
@@ -267,6 +276,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
 
   compile_security_groups(m, sets.table ? sets : standalone_address_sets(m), *cache, *s);
   pack_untracked(*s);
+  s->index_slots();  // again after assign_counter_slots (config_store.cc) makes the slots stable
   s->conntrack_capacity = m.conntrack_capacity;
 
   auto by_l2 = FlatMap<L2Key, uint16_t>::build(l2);

@@ -44,6 +44,7 @@ SlotAssignments assign_counter_slots(Snapshot& s, const CounterSlots& eni_slots,
     s.eni_ct[i].zone = static_cast<uint16_t>(out.enis.slots[i]);
     s.eni_baselines[i] = out.enis.reused[i] ? counters.eni(out.enis.slots[i]) : EniTotals{};
   }
+  s.index_slots();
   std::vector<std::string> hit_keys;
   for (const NaclEntry& n : s.nacls)
     for (int dir = 0; dir < 2; ++dir)

@@ -144,9 +144,19 @@ class Builder {
     else model.dhcp_domain = o.domain_name();
     if (o.domain_name_servers_size() > 4) error(p + "domain_name_servers", "at most 4 servers");
     for (int j = 0; j < o.domain_name_servers_size() && j < 4; ++j) {
-      auto a = parse_ipv4(o.domain_name_servers(j));
-      if (!a) error(p + at("domain_name_servers", j), quoted(o.domain_name_servers(j)) + " is not an IPv4 address");
-      else model.dhcp_dns.push_back(*a);
+      const std::string& text = o.domain_name_servers(j);
+      if (auto a = parse_ipv4(text)) model.dhcp_dns.push_back(*a);
+      else if (auto a6 = parse_ipv6(text)) model.dhcp_dns6.push_back(*a6);
+      else error(p + at("domain_name_servers", j), quoted(text) + " is not an IPv4 or IPv6 address");
+    }
+    for (size_t start = 0; start < model.dhcp_domain.size();) {  // DHCPv6 sends it as DNS labels
+      size_t end = model.dhcp_domain.find('.', start);
+      if (end == std::string::npos) end = model.dhcp_domain.size();
+      if (end == start || end - start > 63) {
+        error(p + "domain_name", quoted(model.dhcp_domain) + " has an empty label or one over 63 bytes");
+        break;
+      }
+      start = end + 1;
     }
   }
 
@@ -464,6 +474,7 @@ class Builder {
       model.revalidate = e.conntrack().revalidate();
       build_eni_ids(e, path, ids_index_, model, errors_);
       build_eni_limits(e, path, model.limits, errors_);
+      build_eni_metadata(e, path, model.metadata, errors_);
       if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
       if (e.ipv4_size() > static_cast<int>(kMaxAddressesPerEni) || e.ipv6_size() > static_cast<int>(kMaxAddressesPerEni))
         error(path, "at most " + std::to_string(kMaxAddressesPerEni) + " addresses per family");

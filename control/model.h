@@ -19,6 +19,7 @@
 #include "acl/cidr.h"
 #include "acl/nacl.h"
 #include "conntrack/flow_table.h"
+#include "control/eni_metadata.h"
 #include "control/validate.h"
 #include "control/vfpath.pb.h"
 #include "dataplane/allowance.h"
@@ -37,10 +38,12 @@ struct PortModel {
 struct VpcModel {
   std::string id;
   uint32_t vni = 0;  // 0: not on the overlay
-  // DHCP (dhcp_options): the domain and DNS servers handed out; by default
-  // the first IPv4 CIDR + 2 (AWS's AmazonProvidedDNS).
+  // DHCP (dhcp_options): the domain and DNS servers handed out; IPv4
+  // servers by DHCPv4 (by default the first IPv4 CIDR + 2, AWS's
+  // AmazonProvidedDNS), IPv6 ones by DHCPv6 (none by default).
   std::string dhcp_domain;
   std::vector<Ipv4Addr> dhcp_dns;
+  std::vector<Ipv6Addr> dhcp_dns6;
 };
 
 struct NaclModel {
@@ -136,6 +139,7 @@ struct EniModel {
   uint16_t ids_ruleset = kNoIdsIndex;  // index in Model::ids_rulesets
   bool ids_prevent = false;
   EniAllowances limits;  // enis[].limits
+  EniMetadataModel metadata;  // instance_id, metadata_options, user_data
 };
 
 struct Model {

@@ -21,6 +21,7 @@
 #include "control/config_file.h"
 #include "control/config_store.h"
 #include "control/grpc_service.h"
+#include "daemon/metadata_service.h"
 #include "daemon/options.h"
 #include "daemon/startup.h"
 #include "dataplane/counters.h"
@@ -54,7 +55,7 @@ struct Workers {
   std::vector<std::unique_ptr<Worker>> each;
 
   Workers(const DaemonOptions& o, unsigned workers, const std::vector<PortSetup>& setups,
-          SnapshotPublisher& publisher, CounterSet& counters) {
+          SnapshotPublisher& publisher, CounterSet& counters, const MetadataRings* metadata) {
     std::vector<std::vector<RxQueue>> rx(workers);
     for (const auto& s : setups)
       for (uint16_t q = 0; q < s.rx_queues; ++q) rx[q % workers].push_back(RxQueue{s.port_id, q});
@@ -63,7 +64,7 @@ struct Workers {
       const uint32_t capacity = publisher.current()->conntrack_capacity;
       for (unsigned w = 0; w < workers; ++w)
         each.push_back(std::make_unique<Worker>(
-            w, workers, EthIo{handoff.get()}, publisher, counters.lcore(w), rx[w], static_cast<uint16_t>(w),
+            w, workers, EthIo{handoff.get(), metadata}, publisher, counters.lcore(w), rx[w], static_cast<uint16_t>(w),
             IdlePolicy{.max_sleep_us = o.idle_sleep_max_us},
             WorkerTables::create(capacity, workers, zone_counts.get(), rte_get_tsc_hz(), allowance_buckets.get())));
     } catch (const std::exception& e) {
@@ -122,7 +123,21 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
       throw daemon::StartupError(e.what());
     }
     register_telemetry(counters, publisher);
-    Workers pool_of_workers(o, workers, ports.setups(), publisher, counters);
+    // The instance metadata service: without it (--no-metadata, or it could
+    // not start) its requests are dropped and counted, nothing else changes.
+    std::unique_ptr<MetadataRings> metadata_rings;
+    std::unique_ptr<daemon::MetadataService> metadata;
+    if (o.metadata) {
+      try {
+        metadata_rings = std::make_unique<MetadataRings>(pool);
+        metadata = std::make_unique<daemon::MetadataService>(*metadata_rings, publisher, daemon::control_cpus(o, allowed));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "vfpathd: the instance metadata service is not running: %s\n", e.what());
+        metadata.reset();
+        metadata_rings.reset();
+      }
+    }
+    Workers pool_of_workers(o, workers, ports.setups(), publisher, counters, metadata ? metadata_rings.get() : nullptr);
     std::unique_ptr<control::AlertLog> alerts;
     try {
       if (!o.eve_log.empty()) daemon::try_make_directories(std::filesystem::path(o.eve_log).parent_path().string());
@@ -162,9 +177,9 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     // cleanly as SIGTERM, counters printed, instead of the default kill.
     // Configuration changes are pushes (vfpathctl apply), not a reload.
     std::signal(SIGHUP, on_signal);
-    std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s\n",
+    std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s; instance metadata %s\n",
                 static_cast<unsigned long long>(config.generation()), config.ports_size(), config.enis_size(),
-                workers, workers == 1 ? "" : "s", control.describe().c_str());
+                workers, workers == 1 ? "" : "s", control.describe().c_str(), metadata ? "on" : "off");
     std::fflush(stdout);
 
     if (o.worker_cores.empty()) {

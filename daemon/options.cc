@@ -66,6 +66,8 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
        "twice runs two workers: for tests); default: none, the main core polls")
       ("idle-sleep-max-us", po::value(&o.idle_sleep_max_us)->default_value(200),
        "longest sleep of an idle worker (exponential back-off from 1 us after 256 empty polls);\n0 = never sleep")
+      ("no-metadata", "do not run the instance metadata service (169.254.169.254, [fd00:ec2::254]); its\n"
+       "requests are then dropped as metadata_unavailable. It needs CAP_SYS_ADMIN and /dev/net/tun")
       ("control-socket", po::value(&o.control_socket)->default_value(o.control_socket),
        "Unix socket of the gRPC control API (vfpathctl); \"\" = none")
       ("control-tcp", po::value(&o.control_tcp), "also serve the control API on TCP host:port, with mutual TLS:\n"
@@ -91,6 +93,7 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
   } catch (const po::error& e) {
     throw std::invalid_argument(e.what());
   }
+  o.metadata = vm.count("no-metadata") == 0;
   if (vm.count("help")) {
     std::cout << desc << "\nEAL options after `--` go to DPDK unchanged (e.g. --no-huge --in-memory,\n"
                          "--file-prefix NAME, --log-level). Do not pass -l/--lcores there: use the options above.\n"

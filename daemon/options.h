@@ -24,6 +24,7 @@ struct DaemonOptions {
   std::string eve_log = "/var/log/vfpath/eve.json";     // IDS alerts (EVE JSON); "" = none (still streamed)
   unsigned eve_log_max_mb = 64;                         // rotate beyond this
   unsigned eve_log_keep = 5;                            // rotated files kept
+  bool metadata = true;  // the instance metadata service (169.254.169.254)
   std::vector<std::string> eal_args;   // after `--`
 };
 

@@ -80,6 +80,10 @@ void account_tx(LcoreCounters& c, uint16_t port, const uint32_t* slots, const ui
   pc.tx_bytes.add(port_bytes);
 }
 
+void account_drops(LcoreCounters& c, DropReason r, unsigned n) {
+  if (n) drops(c, r).add(n);
+}
+
 void account_handoff_full(LcoreCounters& c, unsigned refused) {
   if (refused) drops(c, DropReason::kHandoffFull).add(refused);
 }

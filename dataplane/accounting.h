@@ -39,4 +39,8 @@ void account_tx(LcoreCounters& c, uint16_t port, const uint32_t* slots, const ui
 // Frames a full handoff ring refused (dropped, `handoff_full`).
 void account_handoff_full(LcoreCounters& c, unsigned refused);
 
+// `n` frames of no ENI's traffic dropped for `r` (the metadata service's
+// queue full, a reply to an ENI gone since), counted globally.
+void account_drops(LcoreCounters& c, DropReason r, unsigned n);
+
 }  // namespace vfpath

@@ -16,23 +16,30 @@ constexpr uint64_t pack(uint32_t stamp_us, int64_t tokens) {
 
 // The state refilled to now_us: (tokens, stamp). Whole tokens only; the
 // stamp moves by the time those tokens took, so no fraction is lost.
-void refill(uint64_t s, const BucketConfig& c, uint32_t now_us, int64_t& tokens, uint32_t& stamp) {
+// `refilled_s`: the second of the last refill (the stamp's, within one).
+void refill(uint64_t s, const BucketConfig& c, uint64_t now_us, uint32_t refilled_s, int64_t& tokens,
+            uint32_t& stamp) {
   tokens = static_cast<int32_t>(static_cast<uint32_t>(s));
   stamp = static_cast<uint32_t>(s >> 32);
-  // Another worker's clock may be a little behind (no refill); far behind
-  // means the 32-bit µs stamp wrapped (idle over 35 minutes): full.
-  const int32_t elapsed = static_cast<int32_t>(now_us - stamp);
-  if (elapsed < -1000000) {
-    tokens = c.burst;
-    stamp = now_us;
+  const auto now32 = static_cast<uint32_t>(now_us);
+  const uint32_t idle_s = static_cast<uint32_t>(now_us / 1000000) - refilled_s;
+  if (idle_s > SharedBucket::kLongIdleS && idle_s < 0x80000000u) {
+    // Long idle: the stamp may have wrapped any number of times. The
+    // seconds are exact to one, so credit the whole seconds surely passed.
+    const uint64_t add = uint64_t{idle_s - 1} * c.rate;
+    tokens = std::min<int64_t>(c.burst, tokens + static_cast<int64_t>(std::min<uint64_t>(add, c.burst)));
+    stamp = now32;
     return;
   }
+  // Under kLongIdleS (+1) the 32-bit difference is the true one; negative:
+  // another worker's clock, a little behind (no refill).
+  const int32_t elapsed = static_cast<int32_t>(now32 - stamp);
   if (elapsed <= 0) return;
   const uint64_t add = static_cast<uint64_t>(elapsed) * c.rate / 1000000;
   if (add == 0) return;
   if (tokens + static_cast<int64_t>(add) >= c.burst) {
     tokens = c.burst;
-    stamp = now_us;
+    stamp = now32;
   } else {
     tokens += static_cast<int64_t>(add);
     stamp += static_cast<uint32_t>(add * 1000000 / c.rate);
@@ -41,7 +48,7 @@ void refill(uint64_t s, const BucketConfig& c, uint32_t now_us, int64_t& tokens,
 
 }  // namespace
 
-bool SharedBucket::take(uint32_t n, const BucketConfig& c, uint32_t now_us) {
+bool SharedBucket::take(uint32_t n, const BucketConfig& c, uint64_t now_us) {
   if (c.rate == 0) return true;
   uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
@@ -49,25 +56,29 @@ bool SharedBucket::take(uint32_t n, const BucketConfig& c, uint32_t now_us) {
     uint32_t stamp;
     if (s == kUnstarted) {  // a new bucket starts full
       tokens = c.burst;
-      stamp = now_us;
+      stamp = static_cast<uint32_t>(now_us);
     } else {
-      refill(s, c, now_us, tokens, stamp);
+      refill(s, c, now_us, refilled_s_.load(std::memory_order_relaxed), tokens, stamp);
     }
     if (tokens < n) return false;
-    if (state_.compare_exchange_weak(s, pack(stamp, tokens - n), std::memory_order_acq_rel)) return true;
+    if (state_.compare_exchange_weak(s, pack(stamp, tokens - n), std::memory_order_acq_rel)) {
+      const auto now_s = static_cast<uint32_t>(now_us / 1000000);
+      if (refilled_s_.load(std::memory_order_relaxed) != now_s) refilled_s_.store(now_s, std::memory_order_relaxed);
+      return true;
+    }
   }
 }
 
-int64_t SharedBucket::tokens(const BucketConfig& c, uint32_t now_us) const {
+int64_t SharedBucket::tokens(const BucketConfig& c, uint64_t now_us) const {
   const uint64_t s = state_.load(std::memory_order_acquire);
   if (s == kUnstarted) return c.burst;
   int64_t tokens;
   uint32_t stamp;
-  refill(s, c, now_us, tokens, stamp);
+  refill(s, c, now_us, refilled_s_.load(std::memory_order_relaxed), tokens, stamp);
   return tokens;
 }
 
-bool spend(AllowanceState& a, uint32_t slot, Allowance kind, uint32_t n, const BucketConfig& c, uint32_t now_us) {
+bool spend(AllowanceState& a, uint32_t slot, Allowance kind, uint32_t n, const BucketConfig& c, uint64_t now_us) {
   if (c.rate == 0) return true;
   const auto k = static_cast<uint32_t>(kind);
   int32_t& local = a.cache->tokens[slot][k];  // never negative

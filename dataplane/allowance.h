@@ -11,8 +11,13 @@
 // A bucket's state is one 64-bit word (tokens : 32, time in µs : 32),
 // refilled lazily by whoever takes: tokens += rate x elapsed, capped at the
 // burst. Time is the workers' clock (PipelineContext::now, the same TSC on
-// every worker) in microseconds, 32 bits: it wraps every 71 minutes, and a
-// bucket idle for more than 35 of them refills to its burst.
+// every worker) in microseconds. Its low 32 bits wrap every 71.6 minutes,
+// so the state alone cannot tell an idle of 5 ms from one of 71.6 min +
+// 5 ms; a second word holds the second of the last refill, and a bucket
+// idle for longer than kLongIdleS is refilled from that (to the second,
+// rounded down). The two words are not written together: a worker that
+// reads the new state with the old second credits at most what the taker
+// before it took (one chunk), and only after a long idle.
 #pragma once
 
 #include <atomic>
@@ -48,15 +53,20 @@ class SharedBucket {
  public:
   // Takes `n` tokens if the bucket (refilled to `now_us`) holds them. Any
   // thread; lock-free (a CAS loop on one word).
-  bool take(uint32_t n, const BucketConfig& c, uint32_t now_us);
+  bool take(uint32_t n, const BucketConfig& c, uint64_t now_us);
   // Tokens held now (tests, stats), after a refill to `now_us`.
-  int64_t tokens(const BucketConfig& c, uint32_t now_us) const;
+  int64_t tokens(const BucketConfig& c, uint64_t now_us) const;
+
+  // Idle longer than this (in seconds), the 32-bit µs stamp may have
+  // wrapped (it is ambiguous past 2^31 µs, 35.8 min).
+  static constexpr uint32_t kLongIdleS = 2000;
 
  private:
   // tokens (low 32 bits, as int32) | time of the last refill in µs (high
   // 32); kUnstarted until the first take, which starts it full (in its CAS).
   static constexpr uint64_t kUnstarted = 0x80000000u;  // tokens INT32_MIN: never a real state
   std::atomic<uint64_t> state_{kUnstarted};
+  std::atomic<uint32_t> refilled_s_{0};  // now_us / 10^6 at the last change of state_
 };
 
 // Shared by all workers: a bucket of each kind per ENI counter slot (slots
@@ -85,6 +95,6 @@ inline constexpr uint32_t kMaxByteChunk = 64 * 1024;  // bytes per take
 
 // Spends `n` tokens of `kind` for ENI slot `slot`, refilling the cache from
 // the shared bucket as needed. False: over the allowance.
-bool spend(AllowanceState& a, uint32_t slot, Allowance kind, uint32_t n, const BucketConfig& c, uint32_t now_us);
+bool spend(AllowanceState& a, uint32_t slot, Allowance kind, uint32_t n, const BucketConfig& c, uint64_t now_us);
 
 }  // namespace vfpath

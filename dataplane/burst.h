@@ -23,6 +23,7 @@ enum class Action : uint8_t {
   kReply,         // a reply built in place goes back to in_eni
   kHandoff,       // another worker owns the connection: hand it to verdict.owner
   kHold,          // a fragment ahead of its first fragment: kept, resumed once that is decided
+  kToMetadata,    // to the instance metadata service: the frame was cut to its IP packet, source translated
 };
 
 // What connection tracking made of a packet, per checked ENI (Explain, tests).

@@ -124,7 +124,8 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
   scratch.ctx.ids_scratch = kControlScratch;  // never a worker's Hyperscan scratch
   run_pipeline(b, s, scratch.ctx);
   const Verdict& v = b.verdict[0];
-  e.verdict = v.action == Action::kForward ? "forward" : v.action == Action::kReply ? "reply" : "drop";
+  e.verdict = v.action == Action::kForward ? "forward" : v.action == Action::kReply ? "reply"
+              : v.action == Action::kToMetadata ? "metadata" : "drop";
   if (v.drop != DropReason::kNone) e.drop_reason = std::string(drop_reason_name(v.drop));
   if (v.action == Action::kForward && v.out_eni != kUplinkEni) e.to_eni = s.enis[v.out_eni].id;
 

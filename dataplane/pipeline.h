@@ -44,9 +44,12 @@ struct PipelineContext {
   // The burst came from another worker's handoff ring: its egress and
   // link-local tokens were spent where it was received.
   bool handed_off = false;
+  // The instance metadata service takes requests (the worker has its queue):
+  // else they are dropped as metadata_unavailable.
+  bool metadata_running = false;
   uint64_t ticks_per_us = 1000;  // `now` per microsecond (the buckets count time in µs)
 
-  uint32_t now_us() const { return static_cast<uint32_t>(now / ticks_per_us); }  // the allowance buckets' clock
+  uint64_t now_us() const { return now / ticks_per_us; }  // the allowance buckets' clock
 };
 
 inline constexpr uint32_t kControlScratch = 0xffffffffu;

@@ -135,6 +135,13 @@ struct EniCt {
 };
 static_assert(sizeof(EniCt) == 8);
 
+// An ENI's instance metadata options (enis[].metadata_options, EC2's).
+struct EniMetadataOptions {
+  bool enabled = true;          // http_endpoint
+  bool tokens_required = true;  // http_tokens: required (IMDSv2 only)
+  uint8_t put_hop_limit = 1;    // http_put_response_hop_limit
+};
+
 struct EniEntry {
   std::string id;
   MacAddr mac;
@@ -148,6 +155,10 @@ struct EniEntry {
   uint32_t counter_slot = 0;
   ct::ZoneConfig conntrack;  // timeouts, allowance (whole appliance), liberal
   std::vector<std::string> security_groups;  // effective groups, for Get/Explain
+  // Instance metadata: what the metadata service answers this ENI's VM.
+  EniMetadataOptions metadata;
+  std::string instance_id;
+  std::string user_data;
 };
 
 // Hash keys are built as whole 64-bit words, in registers: a key assembled
@@ -230,6 +241,21 @@ struct Snapshot {
   std::vector<DhcpLease> eni_dhcp;
   std::vector<Dhcp6Lease> eni_dhcp6;  // per ENI, its DHCPv6 lease (address :: : no IPv6, not answered)
   std::vector<std::string> vpc_dhcp_domains;
+  // Counter slot -> ENI index (kNoEni: none), kMaxEnis entries: the
+  // metadata service's replies name their ENI by its stable slot.
+  std::vector<uint16_t> eni_of_slot;
+
+  // The ENI that owns counter slot `slot`, or null.
+  const EniEntry* eni_at_slot(uint32_t slot) const {
+    if (slot >= eni_of_slot.size() || eni_of_slot[slot] >= enis.size()) return nullptr;
+    return &enis[eni_of_slot[slot]];
+  }
+  // Rebuilds eni_of_slot from enis[].counter_slot.
+  void index_slots() {
+    eni_of_slot.assign(kMaxEnis, kNoEni);
+    for (size_t i = 0; i < enis.size(); ++i)
+      if (enis[i].counter_slot < kMaxEnis) eni_of_slot[enis[i].counter_slot] = static_cast<uint16_t>(i);
+  }
 
   const PortEntry* port(uint16_t id) const { return id < ports.size() ? &ports[id] : nullptr; }
 };

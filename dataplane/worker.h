@@ -76,6 +76,10 @@ class BasicWorker final {
   // Publishes this worker's connection count per ENI (gauges).
   void publish_connections(const Snapshot& s);
   void flush_handoffs();
+  // Instance metadata: queues the requests of a burst for the service, and
+  // (worker 0) sends the service's replies to their VMs.
+  void flush_metadata();
+  uint16_t deliver_metadata_replies(const Snapshot& s);
   // Frees a dropped frame, or queues it for its output port or owner worker.
   void queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
   void queue(uint16_t port, rte_mbuf* m, uint32_t slot);
@@ -135,6 +139,7 @@ class BasicWorker final {
   std::atomic<bool> running_{true};
   uint32_t loops_ = 0;
   std::vector<Outbox> outbox_;  // per owner worker
+  Outbox metadata_out_;         // requests for the metadata service
   SpareFrames spares_;          // lent to each burst (overlay fragments)
   rte_mbuf* spare_mbufs_[kSpareFrames] = {};
   RouteResults routes_;         // the pipeline's, read for fragments it holds

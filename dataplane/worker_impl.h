@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "dataplane/mbuf_frame.h"
+#include "dataplane/metadata_reply.h"
 #include "packet/checksum.h"
 #include "dataplane/worker.h"
 
@@ -41,6 +42,7 @@ BasicWorker<Io>::BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPubli
   ctx_.ids_scratch = id;
   ctx_.allowance = AllowanceState{tables_.buckets, tables_.allowance_cache.get()};
   ctx_.ticks_per_us = std::max<uint64_t>(1, tables_.ticks_per_second / 1000000);
+  ctx_.metadata_running = io_.metadata_running();
 }
 
 template <WorkerIo Io>
@@ -81,6 +83,7 @@ uint32_t BasicWorker<Io>::iterate() {
   uint32_t received = 0;
   for (RxQueue q : rx_) received += poll(*s, q);
   if (ctx_.workers > 1) received += drain_handoffs(*s);
+  if (id_ == 0 && ctx_.metadata_running) received += deliver_metadata_replies(*s);
   tables_.flows->age(io_.now(), worker_detail::kAgingBudget);
   if (tables_.held && !tables_.held->empty()) expire_held(*s);
   if (ListingRequest* r = listing_.load(std::memory_order_acquire)) {
@@ -179,6 +182,7 @@ void BasicWorker<Io>::process(const Snapshot& s, rte_mbuf** mbufs, uint16_t n, u
   queue_spares(s);
   flush_all();  // per rx burst: bounds dirty_ (a port enters it at most twice)
   if (ctx_.workers > 1) flush_handoffs();
+  if (metadata_out_.count) flush_metadata();
   // The burst is done with: its first fragments' followers may use it.
   if (first_count) resume_held(s, firsts, first_count);
 }
@@ -348,11 +352,44 @@ void BasicWorker<Io>::flush_handoffs() {
 }
 
 template <WorkerIo Io>
+void BasicWorker<Io>::flush_metadata() {
+  const unsigned sent = io_.metadata_enqueue(metadata_out_.mbufs, metadata_out_.count);
+  account_drops(counters_, DropReason::kMetadataUnavailable, metadata_out_.count - sent);
+  for (unsigned i = sent; i < metadata_out_.count; ++i) io_.free(metadata_out_.mbufs[i]);
+  metadata_out_.count = 0;
+}
+
+template <WorkerIo Io>
+uint16_t BasicWorker<Io>::deliver_metadata_replies(const Snapshot& s) {
+  rte_mbuf* mbufs[kBurstSize];
+  const unsigned n = io_.metadata_dequeue(mbufs, kBurstSize);
+  for (unsigned i = 0; i < n; ++i) {
+    Frame f = frame_of(mbufs[i]);
+    MetadataDelivery to;
+    const DropReason r = metadata_reply_frame(f, s, to);
+    if (r != DropReason::kNone) {
+      account_drops(counters_, r, 1);
+      io_.free(mbufs[i]);
+      continue;
+    }
+    if (rte_mbuf* cut = write_back(f, mbufs[i])) io_.free(cut);
+    queue(to.port, mbufs[i], to.slot);
+  }
+  if (n) flush_all();
+  return static_cast<uint16_t>(n);
+}
+
+template <WorkerIo Io>
 void BasicWorker<Io>::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i) {
   const Verdict& v = b.verdict[i];
   if (v.action == Action::kHandoff) {  // untouched: the owner runs the pipeline on it
     Outbox& o = outbox_[v.owner];
     o.mbufs[o.count++] = m;  // at most one burst per process(): flushed after it
+    return;
+  }
+  if (v.action == Action::kToMetadata) {
+    if (rte_mbuf* cut = write_back(b.frames[i], m)) io_.free(cut);
+    metadata_out_.mbufs[metadata_out_.count++] = m;  // at most one burst per process(): flushed after it
     return;
   }
   if (v.action != Action::kForward && v.action != Action::kReply) {

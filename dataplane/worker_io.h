@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "dataplane/handoff_rings.h"
+#include "dataplane/metadata_rings.h"
 
 namespace vfpath {
 
@@ -23,6 +24,9 @@ namespace vfpath {
 // `returned`). alloc: an empty single-segment mbuf of `pool`, or null.
 // free: the mbuf and the segments chained behind it. now: the clock the
 // worker's tables were created with (WorkerTables::create).
+// metadata_running: the instance metadata service takes requests;
+// metadata_enqueue: its request queue (any worker; takes ownership of the
+// first `returned`); metadata_dequeue: its replies (worker 0 only).
 template <class Io>
 concept WorkerIo = requires(Io& io, uint16_t u16, unsigned u, rte_mbuf** burst, rte_mbuf* one, rte_mempool* pool) {
   { io.rx_burst(u16, u16, burst, u16) } -> std::same_as<uint16_t>;
@@ -32,11 +36,16 @@ concept WorkerIo = requires(Io& io, uint16_t u16, unsigned u, rte_mbuf** burst, 
   { io.alloc(pool) } -> std::same_as<rte_mbuf*>;
   io.free(one);
   { io.now() } -> std::same_as<uint64_t>;
+  { io.metadata_running() } -> std::same_as<bool>;
+  { io.metadata_enqueue(burst, u) } -> std::same_as<unsigned>;
+  { io.metadata_dequeue(burst, u) } -> std::same_as<unsigned>;
 };
 
-// DPDK ethdevs and rte_ring handoff rings (null: a single worker).
+// DPDK ethdevs and rte_ring handoff rings (null: a single worker); the
+// metadata service's rings (null: no service).
 struct EthIo {
   const HandoffRings* rings = nullptr;
+  const MetadataRings* metadata = nullptr;
 
   uint16_t rx_burst(uint16_t port, uint16_t queue, rte_mbuf** m, uint16_t n) {
     return rte_eth_rx_burst(port, queue, m, n);
@@ -53,6 +62,13 @@ struct EthIo {
   rte_mbuf* alloc(rte_mempool* pool) { return rte_pktmbuf_alloc(pool); }
   void free(rte_mbuf* m) { rte_pktmbuf_free(m); }
   uint64_t now() { return rte_rdtsc(); }
+  bool metadata_running() const { return metadata != nullptr; }
+  unsigned metadata_enqueue(rte_mbuf** m, unsigned n) {
+    return rte_ring_mp_enqueue_burst(metadata->requests(), reinterpret_cast<void**>(m), n, nullptr);
+  }
+  unsigned metadata_dequeue(rte_mbuf** m, unsigned n) {
+    return rte_ring_sc_dequeue_burst(metadata->replies(), reinterpret_cast<void**>(m), n, nullptr);
+  }
 };
 static_assert(WorkerIo<EthIo>);
 

@@ -6,7 +6,7 @@ namespace vfpath {
 namespace {
 
 constexpr uint16_t kOptClientId = 1, kOptServerId = 2, kOptIaNa = 3, kOptIaAddr = 5, kOptStatus = 13,
-                   kOptRapidCommit = 14, kOptDns = 23;
+                   kOptRapidCommit = 14, kOptDns = 23, kOptDomainList = 24;
 
 uint16_t be16_at(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
@@ -24,6 +24,26 @@ uint8_t* put_duid(uint8_t* at, const MacAddr& mac) {
   at = put16(put16(at, 3), 1);
   std::memcpy(at, mac.bytes.data(), 6);
   return at + 6;
+}
+
+// `name` (dotted text, a trailing dot allowed) in DNS wire form (RFC 1035
+// §3.1) at `at`; its length, 0 when a label is empty or over 63 bytes (the
+// option is left out; the model refuses such a domain).
+size_t put_dns_name(uint8_t* at, const char* name, uint8_t len) {
+  size_t n = 0;
+  for (uint8_t start = 0; start < len;) {
+    uint8_t end = start;
+    while (end < len && name[end] != '.') ++end;
+    const uint8_t label = static_cast<uint8_t>(end - start);
+    if (label == 0 || label > 63) return 0;
+    at[n++] = label;
+    std::memcpy(at + n, name + start, label);
+    n += label;
+    start = static_cast<uint8_t>(end + 1);
+    if (end + 1 == len) break;  // a trailing dot: the root, written below
+  }
+  at[n++] = 0;
+  return n;
 }
 
 }  // namespace
@@ -130,6 +150,10 @@ size_t build_dhcp6_reply(uint8_t* out, size_t room, const Dhcp6Request& r, const
   if (lease.dns_count && r.type != Dhcp6Type::kRelease && r.type != Dhcp6Type::kDecline) {
     at = option(at, kOptDns, static_cast<uint16_t>(16 * lease.dns_count));
     for (uint8_t k = 0; k < lease.dns_count; ++k, at += 16) std::memcpy(at, lease.dns[k].bytes.data(), 16);
+  }
+  if (lease.domain_len && r.type != Dhcp6Type::kRelease && r.type != Dhcp6Type::kDecline) {
+    const size_t n = put_dns_name(at + 4, lease.domain, lease.domain_len);
+    if (n) at = option(at, kOptDomainList, static_cast<uint16_t>(n)) + n;
   }
   return static_cast<size_t>(at - out);
 }

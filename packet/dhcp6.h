@@ -45,8 +45,10 @@ Dhcp6Parse parse_dhcp6_request(const uint8_t* data, size_t len, Dhcp6Request& ou
 struct Dhcp6Lease {
   Ipv6Addr address{};         // the ENI's primary IPv6
   MacAddr router_mac{};       // the server's DUID-LL
-  Ipv6Addr dns[2] = {};
+  Ipv6Addr dns[4] = {};       // option 23 (RFC 3646), the VPC's IPv6 DNS servers
   uint8_t dns_count = 0;
+  const char* domain = nullptr;  // option 24, the search list: the VPC's domain (not owned)
+  uint8_t domain_len = 0;
   uint32_t lifetime = 3600;   // preferred = valid; T1 = 1/2, T2 = 7/8
 };
 
@@ -57,7 +59,8 @@ Dhcp6Type dhcp6_reply_type(const Dhcp6Request& r, const Dhcp6Lease& lease);
 // The reply's UDP payload into out[0, room); its length, 0 when room is short.
 size_t build_dhcp6_reply(uint8_t* out, size_t room, const Dhcp6Request& r, const Dhcp6Lease& lease, Dhcp6Type reply);
 
-// Room build_dhcp6_reply may need (a client id is at most 130 bytes, RFC 8415 §11.1).
-inline constexpr size_t kMaxDhcp6Reply = 4 + 4 + 130 + 4 + 10 + 4 + 12 + 4 + 24 + 4 + 32 + 4 + 2 + 6;
+// Room build_dhcp6_reply may need (a client id is at most 130 bytes, RFC 8415
+// §11.1; a domain in DNS wire form is its text + 2).
+inline constexpr size_t kMaxDhcp6Reply = 4 + 4 + 130 + 4 + 10 + 4 + 12 + 4 + 24 + 4 + 64 + 4 + 257 + 4 + 2 + 6;
 
 }  // namespace vfpath

@@ -55,6 +55,8 @@ enum class DropReason : uint8_t {
   kLinkLocalAllowanceExceeded = 38,  // over 1024 pps to link-local services (169.254.0.0/16, fd00:ec2::/32, DHCP)
   kDhcpMalformed = 39,     // to the DHCP server port, but not a well-formed DHCP request
   kDhcpUnanswered = 40,    // a DHCP message that needs no answer (RELEASE, DECLINE, another server's, another NIC's)
+  kMetadataDisabled = 41,  // to the instance metadata service of an ENI whose metadata_options say http_endpoint: disabled
+  kMetadataUnavailable = 42,  // to the instance metadata service while it is not running, or its queue is full
   kCount                   // number of reasons; keep last
 };
 
@@ -108,6 +110,8 @@ inline constexpr DropReasonName kDropReasons[] = {
   {DropReason::kLinkLocalAllowanceExceeded, "linklocal_allowance_exceeded"},
   {DropReason::kDhcpMalformed, "dhcp_malformed"},
   {DropReason::kDhcpUnanswered, "dhcp_unanswered"},
+  {DropReason::kMetadataDisabled, "metadata_disabled"},
+  {DropReason::kMetadataUnavailable, "metadata_unavailable"},
 };
 
 namespace drop_reason_detail {

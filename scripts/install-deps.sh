@@ -12,9 +12,9 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev zlib1g-dev clang
-  libhyperscan-dev libpcre2-dev libssl-dev
+  libhyperscan-dev libpcre2-dev libssl-dev libmicrohttpd-dev
   # tests, demo and benchmarks
-  iproute2 iputils-ping ethtool tcpdump tshark hping3 isc-dhcp-client udhcpc python3 python3-scapy python3-pyelftools
+  iproute2 iputils-ping ethtool tcpdump tshark hping3 isc-dhcp-client udhcpc curl iptables python3 python3-scapy python3-pyelftools
   # Open vSwitch-DPDK side by side (bench/ovs; its service is never started by the benchmark)
   openvswitch-switch-dpdk
   # benchmark report plots

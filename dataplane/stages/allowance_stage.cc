@@ -15,7 +15,7 @@ namespace vfpath {
 
 void allowance_egress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   if (!ctx.allowance.shared || s.eni_allowances.empty() || ctx.handed_off) return;
-  const uint32_t t = ctx.now_us();
+  const uint64_t t = ctx.now_us();
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (!b.undecided(i) || !is_local_eni(s, v.in_eni)) continue;  // ARP and ND too: answering them costs the core
@@ -29,7 +29,7 @@ void allowance_egress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
 
 void allowance_ingress_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
   if (!ctx.allowance.shared || s.eni_allowances.empty()) return;
-  const uint32_t t = ctx.now_us();
+  const uint64_t t = ctx.now_us();
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (v.action != Action::kForward || !is_local_eni(s, v.out_eni)) continue;

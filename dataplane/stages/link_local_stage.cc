@@ -9,6 +9,14 @@
 // the ENI's primary IPv6 in an IA_NA, from the router's link-local address. The lease: the ENI's primary IPv4, the subnet's
 // mask and gateway (router and server id), the VPC's DNS servers and
 // domain, the overlay's inner MTU, the ENI id as hostname, one hour.
+// Instance metadata (packet/metadata_nat.h): a TCP segment to
+// 169.254.169.254:80 or [fd00:ec2::254]:80 from one of the ENI's own
+// addresses leaves the pipeline as kToMetadata, cut to its IP packet with
+// its source translated to the ENI's client address; the worker queues it
+// for the metadata service. No security group or NACL applies to it (EC2).
+// Drops: metadata_disabled (the ENI's http_endpoint is disabled),
+// metadata_unavailable (no service running), spoofed (a source that is not
+// the ENI's), multi_segment (a chained frame).
 // Drops: dhcp_malformed (not a well-formed DHCP request), dhcp_unanswered
 // (RELEASE, DECLINE, a request for another server, a client hardware
 // address that is not the ENI's, an ENI without IPv4), multi_segment (no
@@ -19,6 +27,7 @@
 #include "packet/checksum.h"
 #include "packet/dhcp.h"
 #include "packet/dhcp6.h"
+#include "packet/metadata_nat.h"
 #include "packet/net_headers.h"
 #include "dataplane/stages/stages.h"
 
@@ -140,10 +149,46 @@ DropReason answer(Frame& f, PacketMeta& m, const EniEntry& eni, const DhcpLease&
   return DropReason::kNone;
 }
 
+// Which of the ENI's addresses `m` comes from (its index), or -1.
+int own_address_index(const EniEntry& eni, const PacketMeta& m) {
+  if (m.kind == PacketKind::kIpv4) {
+    for (size_t k = 0; k < eni.ipv4.size(); ++k)
+      if (std::memcmp(&eni.ipv4[k].value, m.src.bytes, 4) == 0) return static_cast<int>(k);
+    return -1;
+  }
+  for (size_t k = 0; k < eni.ipv6.size(); ++k)
+    if (std::memcmp(eni.ipv6[k].bytes.data(), m.src.bytes, 16) == 0) return static_cast<int>(k);
+  return -1;
+}
+
+DropReason to_metadata(Frame& f, PacketMeta& m, const EniEntry& eni, bool service_running) {
+  if (!eni.metadata.enabled) return DropReason::kMetadataDisabled;
+  if (!service_running) return DropReason::kMetadataUnavailable;
+  const int index = own_address_index(eni, m);
+  if (index < 0 || static_cast<uint32_t>(index) >= metadata::kMaxAddressIndex) return DropReason::kSpoofedSrcIp;
+  if (!f.single_segment()) return DropReason::kMultiSegment;
+  const uint32_t l3_end = static_cast<uint32_t>(m.l3_offset) + m.l3_length;
+  if (l3_end > f.len) return DropReason::kMalformed;
+  uint8_t* ip = f.data + m.l3_offset;
+  bool ok;
+  if (m.kind == PacketKind::kIpv4) {
+    const Ipv4Addr client = metadata::client_v4(eni.counter_slot, static_cast<uint32_t>(index));
+    ok = metadata::rewrite_address(ip, m.l3_length, true, reinterpret_cast<const uint8_t*>(&client.value));
+  } else {
+    const Ipv6Addr client = metadata::client_v6(eni.counter_slot, static_cast<uint32_t>(index));
+    ok = metadata::rewrite_address(ip, m.l3_length, true, client.bytes.data());
+  }
+  if (!ok) return DropReason::kMalformed;
+  // The service gets the IP packet alone: no Ethernet padding, no L2 header.
+  f.set_length(static_cast<uint16_t>(l3_end));
+  f.move_start(-static_cast<int>(m.l3_offset));
+  return DropReason::kNone;
+}
+
 }  // namespace
 
 void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
-  const uint32_t t = ctx.now_us();
+  const uint64_t t = ctx.now_us();
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     PacketMeta& m = b.meta[i];
@@ -154,6 +199,15 @@ void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx) {
       continue;
     }
     DropReason r;
+    if (metadata::is_service_request(m)) {
+      r = to_metadata(b.frames[i], m, s.enis[v.in_eni], ctx.metadata_running);
+      if (r != DropReason::kNone) {
+        v.drop_with(r);
+        continue;
+      }
+      v.action = Action::kToMetadata;
+      continue;
+    }
     if (udp_to(m, PacketKind::kIpv4, wire::kDhcpServerPort) && v.in_eni < s.eni_dhcp.size())
       r = answer(b.frames[i], m, s.enis[v.in_eni], s.eni_dhcp[v.in_eni]);
     else if (udp_to(m, PacketKind::kIpv6, kDhcp6ServerPort) && v.in_eni < s.eni_dhcp6.size())

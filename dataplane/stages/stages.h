@@ -36,7 +36,8 @@ void anti_spoof_stage(Burst& b, const Snapshot& s);
 // The VM's link-local services (link_local_stage.cc): the link-local allowance
 // (`linklocal_allowance_exceeded`), and the VPC's DHCPv4 server: a request
 // is answered in place with the ENI's static lease (kReply);
-// `dhcp_malformed`, `dhcp_unanswered`.
+// `dhcp_malformed`, `dhcp_unanswered`; and the instance metadata service's
+// requests (kToMetadata); `metadata_disabled`, `metadata_unavailable`.
 void link_local_stage(Burst& b, const Snapshot& s, PipelineContext& ctx);
 
 // Per-ENI allowances (allowance_stage.cc): from the VM, its pps and

@@ -49,6 +49,34 @@ TEST(SharedBucket, SlowRatesLoseNoFractionAndABackwardClockAddsNothing) {
   EXPECT_TRUE(d.take(1, e, 5001));
 }
 
+// The bug this catches: the stamp is 32 bits of µs, so an idle of exactly
+// 2^32 µs (71.6 min) looked like no idle at all and the bucket stayed empty.
+TEST(SharedBucket, AnIdleOfAWholeNumberOfClockWrapsStillRefills) {
+  const BucketConfig c{1000, 100};
+  constexpr uint64_t kWrap = uint64_t{1} << 32;  // µs
+  for (uint64_t idle : {kWrap, kWrap + 5000, 3 * kWrap, kWrap / 2, kWrap / 2 + 1, uint64_t{SharedBucket::kLongIdleS} * 1000000 + 1}) {
+    SharedBucket b;
+    const uint64_t t0 = 7000000;
+    ASSERT_TRUE(b.take(100, c, t0));
+    ASSERT_FALSE(b.take(1, c, t0));
+    EXPECT_EQ(b.tokens(c, t0 + idle), 100) << "idle " << idle << " µs";
+    EXPECT_TRUE(b.take(100, c, t0 + idle)) << "idle " << idle << " µs";
+    EXPECT_FALSE(b.take(1, c, t0 + idle));
+    EXPECT_TRUE(b.take(5, c, t0 + idle + 5000));  // and counts on from there
+    EXPECT_FALSE(b.take(1, c, t0 + idle + 5000));
+  }
+}
+
+TEST(SharedBucket, ALongIdleAtASlowRateCreditsOnlyTheSecondsThatPassed) {
+  const BucketConfig c{1, 100000};  // 1 a second, a day's burst
+  SharedBucket b;
+  ASSERT_TRUE(b.take(100000, c, 0));
+  const uint64_t idle = (uint64_t{1} << 32) + 5000000;  // 4299.97 s
+  const int64_t got = b.tokens(c, idle);
+  EXPECT_GE(got, 4298);
+  EXPECT_LE(got, 4300);
+}
+
 TEST(Allowance, CachesNeverSpendMoreThanTheBucketGaveEvenFromTwoThreads) {
   auto shared = std::make_unique<EniBuckets[]>(kAllowanceSlots);
   const BucketConfig c{100000, 1000};  // 100K/s

@@ -20,7 +20,7 @@ using namespace test;
 
 const char* kConfig = R"({"generation": 1,
   "ports": [{"name": "a", "devargs": "net_null0", "role": "ENI"}],
-  "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "dhcp_options": {"domain_name": "corp.example", "domain_name_servers": ["10.0.0.53"]}}],
+  "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "dhcp_options": {"domain_name": "corp.example", "domain_name_servers": ["10.0.0.53", "fd00:10::53"]}}],
   "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"}],
   "enis": [{"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"], "ipv6": ["fd00:10:0:1::10"]},
            {"id": "vm9", "port": "a", "mac": "02:00:00:00:09:0a", "vlan": 9, "subnet": "sn-1", "ipv4": ["10.0.1.90"]}]})";
@@ -138,6 +138,12 @@ TEST(DhcpStage, ADhcpv6SolicitGetsTheEnisAddressFromTheRoutersLinkLocal) {
   EXPECT_EQ(reply[0], 7);  // REPLY (rapid commit)
   const Bytes addr = ip6("fd00:10:0:1::10");
   EXPECT_NE(std::search(reply.begin(), reply.end(), addr.begin(), addr.end()), reply.end());
+  Bytes dns{0, 23, 0, 16};  // the VPC's IPv6 DNS server (its IPv4 one went to DHCPv4 only)
+  const Bytes dns_addr = ip6("fd00:10::53");
+  dns.insert(dns.end(), dns_addr.begin(), dns_addr.end());
+  EXPECT_NE(std::search(reply.begin(), reply.end(), dns.begin(), dns.end()), reply.end());
+  const Bytes search{0, 24, 0, 14, 4, 'c', 'o', 'r', 'p', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+  EXPECT_NE(std::search(reply.begin(), reply.end(), search.begin(), search.end()), reply.end());
 }
 
 }  // namespace

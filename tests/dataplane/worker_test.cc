@@ -4,6 +4,7 @@
 // accounting.h (handoffs by their owner, tx_full per ENI, port rx by the
 // worker that read the port).
 #include "dataplane/worker_impl.h"
+#include "packet/metadata_nat.h"
 
 #include <gtest/gtest.h>
 
@@ -52,6 +53,9 @@ struct FakeNet {
   std::set<rte_mbuf*> freed;
   std::vector<std::unique_ptr<FakeMbuf>> storage;
   uint64_t clock = 1;
+  bool metadata_running = false;
+  std::deque<rte_mbuf*> metadata_requests;  // what the workers queued for the metadata service
+  std::deque<rte_mbuf*> metadata_replies;   // what the service sends back
 
   rte_mbuf* make(const Bytes& frame, uint16_t port) {
     auto fm = std::make_unique<FakeMbuf>();
@@ -76,6 +80,7 @@ struct FakeNet {
     for (const auto& [port, q] : tx) held += q.size();
     for (const auto& [port, q] : rx) held += q.size();
     for (const auto& [key, r] : rings) held += r.size();
+    held += metadata_requests.size() + metadata_replies.size();
     return storage.size() - held;
   }
 };
@@ -110,6 +115,17 @@ struct FakeIo {
   rte_mbuf* alloc(rte_mempool*) { return net->make({}, 0); }
   void free(rte_mbuf* m) { EXPECT_TRUE(net->freed.insert(m).second) << "freed twice"; }
   uint64_t now() { return net->clock++; }
+  bool metadata_running() const { return net->metadata_running; }
+  unsigned metadata_enqueue(rte_mbuf** m, unsigned n) {
+    unsigned put = 0;
+    for (; put < n && net->metadata_requests.size() < net->ring_room; ++put) net->metadata_requests.push_back(m[put]);
+    return put;
+  }
+  unsigned metadata_dequeue(rte_mbuf** m, unsigned n) {
+    unsigned got = 0;
+    for (; got < n && !net->metadata_replies.empty(); ++got) m[got] = net->metadata_replies.front(), net->metadata_replies.pop_front();
+    return got;
+  }
 };
 static_assert(WorkerIo<FakeIo>);
 
@@ -122,7 +138,8 @@ struct Appliance {
   SnapshotPublisher publisher;
   CounterSet counters;
   std::vector<std::unique_ptr<FakeWorker>> workers;
-  explicit Appliance(unsigned n) : publisher(n), counters(n) {
+  explicit Appliance(unsigned n, bool metadata = false) : publisher(n), counters(n) {
+    net.metadata_running = metadata;
     publisher.publish(control::compile_snapshot(control::parse_config_json(kConfig, "test"), {{"a", kPortA}, {"b", kPortB}}));
     for (unsigned w = 0; w < n; ++w) {
       workers.push_back(std::make_unique<FakeWorker>(w, n, FakeIo{&net}, publisher, counters.lcore(w),
@@ -231,6 +248,31 @@ TEST(Worker, AHandedOverFrameIsCountedOnceWhicheverWorkerReadsIt) {
     EXPECT_EQ(a.eni("vm2").tx_packets, 1u);
   }
   EXPECT_EQ(handed_over, 1) << "exactly one of the two workers owns the connection";
+}
+
+TEST(Worker, MetadataRequestsGoToTheServiceAndItsRepliesToTheVm) {
+  Appliance a(1, /*metadata=*/true);
+  const Bytes request = ipv4("10.0.1.10", "169.254.169.254", 6, tcp(40000, 80));
+  a.net.arrive(kPortA, eth(kRouterMac, kVm1Mac, 0x0800, request));
+  EXPECT_EQ(a.workers[0]->iterate(), 1u);
+  ASSERT_EQ(a.net.metadata_requests.size(), 1u);
+  EXPECT_EQ(a.net.metadata_requests.front()->pkt_len, request.size()) << "the IP packet alone";
+  EXPECT_EQ(a.eni("vm1").rx_packets, 1u);
+  // The service's reply to vm1's client address goes out on vm1's port.
+  Bytes reply = ipv4("169.254.169.254", "0.0.0.0", 6, tcp(80, 40000, 0x12));
+  const Ipv4Addr client = metadata::client_v4(a.slot("vm1"), 0);
+  std::memcpy(reply.data() + 16, &client.value, 4);
+  a.net.metadata_replies.push_back(a.net.make(reply, 0));
+  EXPECT_EQ(a.workers[0]->iterate(), 1u);
+  ASSERT_EQ(a.net.tx[kPortA].size(), 1u);
+  EXPECT_EQ(a.net.tx[kPortA][0]->pkt_len, 14 + reply.size());
+  EXPECT_EQ(a.eni("vm1").tx_packets, 1u);
+  // A full request queue drops, counted.
+  a.net.ring_room = a.net.metadata_requests.size();
+  a.net.arrive(kPortA, eth(kRouterMac, kVm1Mac, 0x0800, request));
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.drops(DropReason::kMetadataUnavailable), 1u);
+  EXPECT_EQ(a.net.unaccounted(), 0u);
 }
 
 TEST(Worker, AFullHandoffRingDropsTheFrameAsHandoffFull) {

@@ -46,7 +46,8 @@ DHCLIENT6_SCRIPT = """#!/bin/sh
 case "$reason" in
   BOUND6|RENEW6|REBIND6|REBOOT6)
     ip -6 addr add "$new_ip6_address/$new_ip6_prefixlen" dev "$interface" nodad
-    { echo "ip6=$new_ip6_address"; echo "prefixlen=$new_ip6_prefixlen"; } > "$OUT" ;;
+    { echo "ip6=$new_ip6_address"; echo "prefixlen=$new_ip6_prefixlen"; echo "dns6=$new_dhcp6_name_servers";
+      echo "search6=$new_dhcp6_domain_search"; } > "$OUT" ;;
 esac
 exit 0
 """
@@ -66,7 +67,8 @@ exit 0
 def config(topo):
     c = vpc_config(topo, SUBNET, lambda vm: {"security_groups": ["sg-open"]})
     c["ports"].append({"name": "up", "role": "UPLINK", "devargs": "net_null0,no-rx=1"})
-    c["vpcs"][0].update({"vni": 100, "dhcp_options": {"domain_name": "demo.internal"}})
+    c["vpcs"][0].update({"vni": 100, "dhcp_options": {"domain_name": "demo.internal",
+                                                          "domain_name_servers": ["10.0.0.2", "fd00:10::2"]}})
     c["security_groups"] = [{"id": "sg-open", "vpc": "vpc-demo",
                              "ingress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}],
                              "egress": [{"protocol": "all", "cidrs": ["0.0.0.0/0", "::/0"]}]}]
@@ -208,6 +210,8 @@ def dhcpv6(topo, tmp, script, check):
     subprocess.run([*x, "dhclient", "-6", "-x", "-pf", os.path.join(tmp, "dhclient6.pid")], capture_output=True)
     check(got.get("ip6") == "fd00:10:0:1::10", f"dhclient -6 leases the ENI's address in {time.time() - t0:.1f} s: "
                                                f"{got or (r.stdout + r.stderr)[-300:]}")
+    check(got.get("dns6") == "fd00:10::2" and got.get("search6", "").rstrip(".") == "demo.internal",
+          f"and the VPC's IPv6 DNS server and search domain (options 23, 24): {got}")
     subprocess.run([*x, "ip", "-6", "addr", "add", "fd00:10:0:1::10/128", "dev", "eth0", "nodad"], check=False)
     ping = subprocess.run([*x, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "fd00:10:0:2::10"],
                           capture_output=True).returncode == 0

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <map>
 #include <vector>
 
 #include "packet/text_address.h"
@@ -108,6 +110,62 @@ TEST(Dhcp6, TheServerLeasesTheEnisAddress) {
   const Bytes m = msg(1, {kClientId, kIaNa});
   ASSERT_EQ(parse_dhcp6_request(m.data(), m.size(), r), Dhcp6Parse::kOk);
   EXPECT_EQ(build_dhcp6_reply(small, sizeof small, r, lease(), Dhcp6Type::kAdvertise), 0u);
+}
+
+// The options of a reply, code -> value (each code once).
+std::map<uint16_t, Bytes> options_of(const uint8_t* p, size_t n) {
+  std::map<uint16_t, Bytes> out;
+  for (size_t i = 4; i + 4 <= n;) {
+    const uint16_t code = static_cast<uint16_t>(p[i] << 8 | p[i + 1]), len = static_cast<uint16_t>(p[i + 2] << 8 | p[i + 3]);
+    EXPECT_LE(i + 4 + len, n);
+    out[code] = Bytes(p + i + 4, p + std::min(n, i + 4 + len));
+    i += 4 + len;
+  }
+  return out;
+}
+
+TEST(Dhcp6, DnsServersAndTheSearchDomainGoWithEveryReplyButRelease) {
+  const char* domain = "corp.example.";
+  struct Case {
+    const char* proves;
+    uint8_t type;
+    bool dns;
+  };
+  for (const Case& c : {Case{"SOLICIT", 1, true}, Case{"INFORMATION-REQUEST (stateless clients)", 11, true},
+                        Case{"RENEW", 5, true}, Case{"RELEASE: nothing more", 8, false}}) {
+    SCOPED_TRACE(c.proves);
+    Dhcp6Lease l = lease();
+    l.dns[0] = *parse_ipv6("fd00:ec2::253");
+    l.dns[1] = *parse_ipv6("2001:db8::53");
+    l.dns_count = 2;
+    l.domain = domain;
+    l.domain_len = 13;
+    Dhcp6Request r;
+    const Bytes m = c.type == 1 || c.type == 11 ? msg(c.type, {kClientId, kIaNa}) : msg(c.type, {kClientId, kOurServerId, kIaNa});
+    ASSERT_EQ(parse_dhcp6_request(m.data(), m.size(), r), Dhcp6Parse::kOk);
+    uint8_t out[kMaxDhcp6Reply];
+    const size_t n = build_dhcp6_reply(out, sizeof out, r, l, dhcp6_reply_type(r, l));
+    auto o = options_of(out, n);
+    EXPECT_EQ(o.count(23), c.dns ? 1u : 0u);
+    EXPECT_EQ(o.count(24), c.dns ? 1u : 0u);
+    if (!c.dns) continue;
+    Bytes dns(32);
+    std::memcpy(dns.data(), l.dns[0].bytes.data(), 16);
+    std::memcpy(dns.data() + 16, l.dns[1].bytes.data(), 16);
+    EXPECT_EQ(o[23], dns);  // RFC 3646: the addresses, in order
+    const Bytes wire{4, 'c', 'o', 'r', 'p', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+    EXPECT_EQ(o[24], wire);  // RFC 1035 labels, the trailing dot as the root
+  }
+  Dhcp6Lease bad = lease();
+  bad.domain = "a..b";
+  bad.domain_len = 4;
+  Dhcp6Request r;
+  const Bytes m = msg(1, {kClientId, kIaNa});
+  ASSERT_EQ(parse_dhcp6_request(m.data(), m.size(), r), Dhcp6Parse::kOk);
+  uint8_t out[kMaxDhcp6Reply];
+  const size_t n = build_dhcp6_reply(out, sizeof out, r, bad, Dhcp6Type::kAdvertise);
+  EXPECT_EQ(options_of(out, n).count(24), 0u);  // an empty label: left out, never a broken option
+  EXPECT_EQ(options_of(out, n).count(3), 1u);   // the lease still goes
 }
 
 }  // namespace
