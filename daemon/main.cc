@@ -55,7 +55,7 @@ struct Workers {
   std::vector<std::unique_ptr<Worker>> each;
 
   Workers(const DaemonOptions& o, unsigned workers, const std::vector<PortSetup>& setups,
-          SnapshotPublisher& publisher, CounterSet& counters, const MetadataRings* metadata) {
+          SnapshotPublisher& publisher, CounterSet& counters, const MetadataRings* metadata, rte_mempool* pool) {
     std::vector<std::vector<RxQueue>> rx(workers);
     for (const auto& s : setups)
       for (uint16_t q = 0; q < s.rx_queues; ++q) rx[q % workers].push_back(RxQueue{s.port_id, q});
@@ -64,9 +64,10 @@ struct Workers {
       const uint32_t capacity = publisher.current()->conntrack_capacity;
       for (unsigned w = 0; w < workers; ++w)
         each.push_back(std::make_unique<Worker>(
-            w, workers, EthIo{handoff.get(), metadata}, publisher, counters.lcore(w), rx[w], static_cast<uint16_t>(w),
+            w, workers, EthIo{handoff.get(), metadata, pool}, publisher, counters.lcore(w), rx[w], static_cast<uint16_t>(w),
             IdlePolicy{.max_sleep_us = o.idle_sleep_max_us},
-            WorkerTables::create(capacity, workers, zone_counts.get(), rte_get_tsc_hz(), allowance_buckets.get())));
+            WorkerTables::create(capacity, workers, zone_counts.get(), rte_get_tsc_hz(), allowance_buckets.get()),
+            RouterAdvertPolicy{.max_interval_s = o.ra_interval_max_s}));
     } catch (const std::exception& e) {
       throw daemon::StartupError(e.what());
     }
@@ -137,7 +138,8 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
         metadata_rings.reset();
       }
     }
-    Workers pool_of_workers(o, workers, ports.setups(), publisher, counters, metadata ? metadata_rings.get() : nullptr);
+    Workers pool_of_workers(o, workers, ports.setups(), publisher, counters, metadata ? metadata_rings.get() : nullptr,
+                            pool);
     std::unique_ptr<control::AlertLog> alerts;
     try {
       if (!o.eve_log.empty()) daemon::try_make_directories(std::filesystem::path(o.eve_log).parent_path().string());

@@ -68,6 +68,9 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
        "longest sleep of an idle worker (exponential back-off from 1 us after 256 empty polls);\n0 = never sleep")
       ("no-metadata", "do not run the instance metadata service (169.254.169.254, [fd00:ec2::254]); its\n"
        "requests are then dropped as metadata_unavailable. It needs CAP_SYS_ADMIN and /dev/net/tun")
+      ("ra-interval-max", po::value(&o.ra_interval_max_s)->default_value(600),
+       "seconds: unsolicited IPv6 router advertisements to every ENI with IPv6 every [max/3, max]\n"
+       "seconds (RFC 4861 MaxRtrAdvInterval, 4..1800); 0 = only in answer to solicitations")
       ("control-socket", po::value(&o.control_socket)->default_value(o.control_socket),
        "Unix socket of the gRPC control API (vfpathctl); \"\" = none")
       ("control-tcp", po::value(&o.control_tcp), "also serve the control API on TCP host:port, with mutual TLS:\n"
@@ -94,6 +97,9 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
     throw std::invalid_argument(e.what());
   }
   o.metadata = vm.count("no-metadata") == 0;
+  if (o.ra_interval_max_s != 0 && (o.ra_interval_max_s < 4 || o.ra_interval_max_s > 1800))
+    throw std::invalid_argument("--ra-interval-max " + std::to_string(o.ra_interval_max_s) +
+                                " is outside 4..1800 seconds (or 0: none)");
   if (vm.count("help")) {
     std::cout << desc << "\nEAL options after `--` go to DPDK unchanged (e.g. --no-huge --in-memory,\n"
                          "--file-prefix NAME, --log-level). Do not pass -l/--lcores there: use the options above.\n"

@@ -25,6 +25,7 @@ struct DaemonOptions {
   unsigned eve_log_max_mb = 64;                         // rotate beyond this
   unsigned eve_log_keep = 5;                            // rotated files kept
   bool metadata = true;  // the instance metadata service (169.254.169.254)
+  unsigned ra_interval_max_s = 600;  // unsolicited router advertisements, every [max/3, max] s; 0 = none
   std::vector<std::string> eal_args;   // after `--`
 };
 

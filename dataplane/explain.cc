@@ -122,6 +122,7 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
   // packet (what the security groups decide), whatever the workers hold.
   ScratchContext scratch(1024);
   scratch.ctx.ids_scratch = kControlScratch;  // never a worker's Hyperscan scratch
+  scratch.ctx.metadata_running = true;  // explained as the service would take it
   run_pipeline(b, s, scratch.ctx);
   const Verdict& v = b.verdict[0];
   e.verdict = v.action == Action::kForward ? "forward" : v.action == Action::kReply ? "reply"

@@ -22,6 +22,7 @@
 #include "dataplane/connection_listing.h"
 #include "dataplane/counters.h"
 #include "dataplane/pipeline.h"
+#include "dataplane/router_adverts.h"
 #include "dataplane/snapshot_publisher.h"
 #include "dataplane/worker_io.h"
 #include "dataplane/worker_tables.h"
@@ -43,7 +44,8 @@ class BasicWorker final {
  public:
   // `workers`: how many workers share the connections (1: no handoff).
   BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPublisher& publisher, LcoreCounters& counters,
-              std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle, WorkerTables tables);
+              std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle, WorkerTables tables,
+              RouterAdvertPolicy adverts = {});
   ~BasicWorker();
   BasicWorker(const BasicWorker&) = delete;
   BasicWorker& operator=(const BasicWorker&) = delete;
@@ -80,6 +82,8 @@ class BasicWorker final {
   // (worker 0) sends the service's replies to their VMs.
   void flush_metadata();
   uint16_t deliver_metadata_replies(const Snapshot& s);
+  // Worker 0: the unsolicited router advertisements due (router_adverts.h).
+  void send_router_adverts(const Snapshot& s);
   // Frees a dropped frame, or queues it for its output port or owner worker.
   void queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
   void queue(uint16_t port, rte_mbuf* m, uint32_t slot);
@@ -140,6 +144,11 @@ class BasicWorker final {
   uint32_t loops_ = 0;
   std::vector<Outbox> outbox_;  // per owner worker
   Outbox metadata_out_;         // requests for the metadata service
+  RouterAdvertPolicy adverts_;
+  uint64_t next_advert_ = 0;    // when the next round starts (0: not scheduled yet)
+  uint32_t advert_cursor_ = 0;  // the next ENI of the round under way
+  bool advert_round_ = false;
+  uint32_t advert_random_ = 0x9e3779b9u;
   SpareFrames spares_;          // lent to each burst (overlay fragments)
   rte_mbuf* spare_mbufs_[kSpareFrames] = {};
   RouteResults routes_;         // the pipeline's, read for fragments it holds

@@ -29,10 +29,10 @@ constexpr uint32_t kListingSlots = 4096;
 template <WorkerIo Io>
 BasicWorker<Io>::BasicWorker(unsigned id, unsigned workers, Io io, SnapshotPublisher& publisher,
                              LcoreCounters& counters, std::vector<RxQueue> rx, uint16_t tx_queue, IdlePolicy idle,
-                             WorkerTables tables)
+                             WorkerTables tables, RouterAdvertPolicy adverts)
     : id_(id), io_(io), publisher_(publisher), counters_(counters), rx_(std::move(rx)), tx_queue_(tx_queue),
       idle_(idle), pending_(kMaxPorts), burst_(std::make_unique<Burst>()), tables_(std::move(tables)),
-      outbox_(workers) {
+      outbox_(workers), adverts_(adverts) {
   ctx_.flows = tables_.flows.get();
   ctx_.fragments = tables_.fragments.get();
   ctx_.worker = id;
@@ -84,6 +84,7 @@ uint32_t BasicWorker<Io>::iterate() {
   for (RxQueue q : rx_) received += poll(*s, q);
   if (ctx_.workers > 1) received += drain_handoffs(*s);
   if (id_ == 0 && ctx_.metadata_running) received += deliver_metadata_replies(*s);
+  if (id_ == 0 && adverts_.max_interval_s) send_router_adverts(*s);
   tables_.flows->age(io_.now(), worker_detail::kAgingBudget);
   if (tables_.held && !tables_.held->empty()) expire_held(*s);
   if (ListingRequest* r = listing_.load(std::memory_order_acquire)) {
@@ -377,6 +378,44 @@ uint16_t BasicWorker<Io>::deliver_metadata_replies(const Snapshot& s) {
   }
   if (n) flush_all();
   return static_cast<uint16_t>(n);
+}
+
+template <WorkerIo Io>
+void BasicWorker<Io>::send_router_adverts(const Snapshot& s) {
+  constexpr uint32_t kAdvertsPerLoop = 16;
+  const uint64_t now = io_.now();
+  if (!advert_round_) {
+    if (next_advert_ == 0) {  // the first round a second after start (RFC 4861: soon, then spread)
+      next_advert_ = now + tables_.ticks_per_second;
+      advert_random_ ^= static_cast<uint32_t>(now);  // appliances started together drift apart
+      return;
+    }
+    if (now < next_advert_) return;
+    advert_round_ = true;
+    advert_cursor_ = 0;
+  }
+  uint32_t sent = 0;
+  while (advert_cursor_ < s.enis.size() && sent < kAdvertsPerLoop) {
+    const auto eni = static_cast<uint16_t>(advert_cursor_);
+    rte_mbuf* m = io_.alloc_tx();
+    if (!m) break;  // the pool is short: this ENI's turn again next loop
+    ++advert_cursor_;
+    Frame f = empty_frame_of(m);
+    if (!write_unsolicited_advert(f, s, eni)) {
+      io_.free(m);
+      continue;
+    }
+    if (rte_mbuf* cut = write_back(f, m)) io_.free(cut);
+    queue(s.enis[eni].port, m, s.enis[eni].counter_slot);
+    ++sent;
+  }
+  if (sent) flush_all();
+  if (advert_cursor_ < s.enis.size()) return;
+  advert_round_ = false;
+  advert_random_ ^= advert_random_ << 13;  // xorshift32
+  advert_random_ ^= advert_random_ >> 17;
+  advert_random_ ^= advert_random_ << 5;
+  next_advert_ = next_advert_round(now, tables_.ticks_per_second, adverts_.max_interval_s, advert_random_);
 }
 
 template <WorkerIo Io>

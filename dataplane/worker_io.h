@@ -24,6 +24,8 @@ namespace vfpath {
 // `returned`). alloc: an empty single-segment mbuf of `pool`, or null.
 // free: the mbuf and the segments chained behind it. now: the clock the
 // worker's tables were created with (WorkerTables::create).
+// alloc_tx: an empty mbuf for frames the worker makes itself (router
+// advertisements), or null.
 // metadata_running: the instance metadata service takes requests;
 // metadata_enqueue: its request queue (any worker; takes ownership of the
 // first `returned`); metadata_dequeue: its replies (worker 0 only).
@@ -34,6 +36,7 @@ concept WorkerIo = requires(Io& io, uint16_t u16, unsigned u, rte_mbuf** burst, 
   { io.handoff_enqueue(u, u, burst, u) } -> std::same_as<unsigned>;
   { io.handoff_dequeue(u, u, burst, u) } -> std::same_as<unsigned>;
   { io.alloc(pool) } -> std::same_as<rte_mbuf*>;
+  { io.alloc_tx() } -> std::same_as<rte_mbuf*>;
   io.free(one);
   { io.now() } -> std::same_as<uint64_t>;
   { io.metadata_running() } -> std::same_as<bool>;
@@ -46,6 +49,7 @@ concept WorkerIo = requires(Io& io, uint16_t u16, unsigned u, rte_mbuf** burst, 
 struct EthIo {
   const HandoffRings* rings = nullptr;
   const MetadataRings* metadata = nullptr;
+  rte_mempool* tx_pool = nullptr;  // alloc_tx's (null: none)
 
   uint16_t rx_burst(uint16_t port, uint16_t queue, rte_mbuf** m, uint16_t n) {
     return rte_eth_rx_burst(port, queue, m, n);
@@ -60,6 +64,7 @@ struct EthIo {
     return rte_ring_sc_dequeue_burst(rings->ring(from, to), reinterpret_cast<void**>(m), n, nullptr);
   }
   rte_mbuf* alloc(rte_mempool* pool) { return rte_pktmbuf_alloc(pool); }
+  rte_mbuf* alloc_tx() { return tx_pool ? rte_pktmbuf_alloc(tx_pool) : nullptr; }
   void free(rte_mbuf* m) { rte_pktmbuf_free(m); }
   uint64_t now() { return rte_rdtsc(); }
   bool metadata_running() const { return metadata != nullptr; }

@@ -113,6 +113,7 @@ struct FakeIo {
     return got;
   }
   rte_mbuf* alloc(rte_mempool*) { return net->make({}, 0); }
+  rte_mbuf* alloc_tx() { return net->make({}, 0); }
   void free(rte_mbuf* m) { EXPECT_TRUE(net->freed.insert(m).second) << "freed twice"; }
   uint64_t now() { return net->clock++; }
   bool metadata_running() const { return net->metadata_running; }
@@ -138,14 +139,16 @@ struct Appliance {
   SnapshotPublisher publisher;
   CounterSet counters;
   std::vector<std::unique_ptr<FakeWorker>> workers;
-  explicit Appliance(unsigned n, bool metadata = false) : publisher(n), counters(n) {
+  explicit Appliance(unsigned n, bool metadata = false, const char* config = kConfig,
+                     RouterAdvertPolicy adverts = {})
+      : publisher(n), counters(n) {
     net.metadata_running = metadata;
-    publisher.publish(control::compile_snapshot(control::parse_config_json(kConfig, "test"), {{"a", kPortA}, {"b", kPortB}}));
+    publisher.publish(control::compile_snapshot(control::parse_config_json(config, "test"), {{"a", kPortA}, {"b", kPortB}}));
     for (unsigned w = 0; w < n; ++w) {
       workers.push_back(std::make_unique<FakeWorker>(w, n, FakeIo{&net}, publisher, counters.lcore(w),
                                                      std::vector<RxQueue>{{kPortA, 0}, {kPortB, 0}},
                                                      static_cast<uint16_t>(w), IdlePolicy{},
-                                                     WorkerTables::create(1024, n, nullptr, 1000000000)));
+                                                     WorkerTables::create(1024, n, nullptr, 1000000000), adverts));
       publisher.register_worker(w);
       publisher.online(w);
     }
@@ -273,6 +276,36 @@ TEST(Worker, MetadataRequestsGoToTheServiceAndItsRepliesToTheVm) {
   a.workers[0]->iterate();
   EXPECT_EQ(a.drops(DropReason::kMetadataUnavailable), 1u);
   EXPECT_EQ(a.net.unaccounted(), 0u);
+}
+
+TEST(Worker, Worker0AdvertisesTheRouterToEveryEniWithIpv6Unasked) {
+  const char* config = R"({"generation": 1,
+    "ports": [{"name": "a", "devargs": "net_null0", "role": "ENI"}, {"name": "b", "devargs": "net_null1", "role": "ENI"}],
+    "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
+    "subnets": [{"id": "sn-1", "vpc": "vpc-1", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},
+                {"id": "sn-2", "vpc": "vpc-1", "ipv4_cidr": "10.0.2.0/24"}],
+    "enis": [{"id": "vm1", "port": "a", "mac": "02:00:00:00:01:0a", "subnet": "sn-1", "ipv4": ["10.0.1.10"]},
+             {"id": "vm2", "port": "b", "mac": "02:00:00:00:02:0a", "subnet": "sn-2", "ipv4": ["10.0.2.10"]}]})";
+  Appliance a(2, false, config, RouterAdvertPolicy{.max_interval_s = 30});
+  constexpr uint64_t kSecond = 1000000000;  // the tables' ticks
+  for (auto& w : a.workers) w->iterate();   // schedules the first round, a second on
+  EXPECT_TRUE(a.net.tx[kPortA].empty());
+  a.net.clock += kSecond;
+  for (auto& w : a.workers) w->iterate();
+  ASSERT_EQ(a.net.tx[kPortA].size(), 1u) << "worker 0 only, once per round";
+  EXPECT_TRUE(a.net.tx[kPortB].empty()) << "vm2's subnet has no IPv6";
+  const rte_mbuf* m = a.net.tx[kPortA][0];
+  const uint8_t* f = static_cast<const uint8_t*>(m->buf_addr) + m->data_off;
+  EXPECT_EQ(Bytes(f, f + 6), mac(kVm1Mac));
+  EXPECT_EQ(f[14 + 40], 134) << "ICMPv6 router advertisement";
+  EXPECT_EQ(a.eni("vm1").tx_packets, 1u);
+  // Nothing more until the next round, at least 10 s (max / 3) later.
+  a.net.clock += 9 * kSecond;
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.net.tx[kPortA].size(), 1u);
+  a.net.clock += 21 * kSecond;
+  a.workers[0]->iterate();
+  EXPECT_EQ(a.net.tx[kPortA].size(), 2u) << "the next round, within max";
 }
 
 TEST(Worker, AFullHandoffRingDropsTheFrameAsHandoffFull) {

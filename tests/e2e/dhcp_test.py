@@ -6,7 +6,8 @@ the inner MTU). Each must get its ENI's address, the subnet's mask, the
 gateway as router, the VPC's DNS (first CIDR + 2) and domain, the inner MTU
 and the ENI id as hostname — and with them reach its peer: ping vm2. Then
 IPv6: the VM's own router solicitation is answered with the default route
-and the MTU, and no address is autoconfigured beside the ENI's; dhclient -6
+and the MTU, and no address is autoconfigured beside the ENI's; the
+router's periodic advertisements give the route back unasked; dhclient -6
 then leases the ENI's IPv6 address (the advertisement's M flag).
 
 The clients' scripts here only apply address, route and MTU to the VM's
@@ -95,7 +96,7 @@ def main():
         print(("ok   " if ok else "FAIL ") + what, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="vfpath-dhcp-") as tmp, Topology(tag, VMS) as topo, \
-            Daemon(vfpathd, config(topo), tmp, tag, netns=topo.app) as d:
+            Daemon(vfpathd, config(topo), tmp, tag, netns=topo.app, options=("--ra-interval-max", "4")) as d:
         scripts = {}
         for name, text in (("dhclient", DHCLIENT_SCRIPT), ("udhcpc", UDHCPC_SCRIPT), ("dhclient6", DHCLIENT6_SCRIPT)):
             scripts[name] = os.path.join(tmp, f"{name}.sh")
@@ -193,6 +194,17 @@ def router_advertisement(topo, check):
     ping = subprocess.run([*x, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "fd00:10:0:2::10"],
                           capture_output=True).returncode == 0
     check(ping, "vm1 reaches vm2 over IPv6 by the advertised route")
+    # Unasked: the route comes back from the router's periodic advertisement
+    # (every 4/3..4 s here); the VM's kernel solicits only when its link comes up.
+    subprocess.run([*x, "ip", "-6", "route", "del", "default"], check=False)
+    gone = "default" not in subprocess.run([*x, "ip", "-6", "route", "show"], capture_output=True, text=True).stdout
+    t0, deadline, back = time.time(), time.time() + 10, False
+    while time.time() < deadline and not back:
+        routes = subprocess.run([*x, "ip", "-6", "route", "show"], capture_output=True, text=True).stdout
+        back = "default via fe80::76:66ff:fe70:1" in routes and "proto ra" in routes
+        time.sleep(0.2)
+    check(gone and back, f"an unsolicited advertisement restores the default route in {time.time() - t0:.1f} s "
+                         f"(--ra-interval-max 4)")
 
 
 def dhcpv6(topo, tmp, script, check):
