@@ -5,7 +5,13 @@ forwarding on the same ports, in the same run: net_pcap (infinite_rx=1,
 side `--runs` times alternately and prints medians and the ratio, which is
 the cost of the pipeline over raw I/O. A benchmark, never a test.
 
-usage: forwarding_vs_testpmd.py VFPATHD [--runs 3] [--seconds 5]"""
+With --link-local-services: vfpathd as it runs by default (instance
+metadata service and periodic router advertisements on: worker 0 polls the
+metadata ring and the advertisement clock every loop) against
+`--no-metadata --ra-interval-max 0`, alternately: the cost of those
+services to forwarding.
+
+usage: forwarding_vs_testpmd.py VFPATHD [--runs 3] [--seconds 5] [--link-local-services]"""
 
 import argparse
 import json
@@ -59,14 +65,14 @@ def stop(proc):
             proc.wait()
 
 
-def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0", mbufs=MBUFS, config_dict=None):
+def run_vfpathd(binary, tmp, seconds, prefix, idle_sleep_max_us="0", mbufs=MBUFS, config_dict=None, options=()):
     """Mpps out of port "b" over `seconds` after 1 s of warm-up; config_dict
     defaults to config() on tmp/flows.pcap (ports "a" in, "b" out)."""
     cfg = os.path.join(tmp, "config.json")
     with open(cfg, "w") as f:
         json.dump(config_dict or config(os.path.join(tmp, "flows.pcap")), f)
     proc = subprocess.Popen([binary, "--config", cfg, "--main-core", "0", "--worker-cores", "1",
-                             "--idle-sleep-max-us", idle_sleep_max_us, "--mbufs", mbufs, "--control-socket", "", "--", *EAL, "--file-prefix", prefix],
+                             "--idle-sleep-max-us", idle_sleep_max_us, "--mbufs", mbufs, "--control-socket", "", *options, "--", *EAL, "--file-prefix", prefix],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 20
@@ -124,9 +130,27 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--flows", type=int, default=10000)
+    ap.add_argument("--link-local-services", action="store_true")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="vfpath-bench-") as tmp:
         make_pcap(os.path.join(tmp, "flows.pcap"), a.flows)
+        if a.link_local_services:
+            on, off = [], []
+            for r in range(a.runs):
+                # Each pair in the other order than the last: no side always runs first.
+                for side in (("on", "off") if r % 2 == 0 else ("off", "on")):
+                    if side == "on":
+                        on.append(run_vfpathd(os.path.abspath(a.vfpathd), tmp, a.seconds, f"vfb{os.getpid()}m{r}"))
+                    else:
+                        off.append(run_vfpathd(os.path.abspath(a.vfpathd), tmp, a.seconds, f"vfb{os.getpid()}n{r}",
+                                               options=("--no-metadata", "--ra-interval-max", "0")))
+                print(f"run {r + 1}: services on {on[-1]:.2f} Mpps, off {off[-1]:.2f} Mpps", flush=True)
+            mon, moff = statistics.median(on), statistics.median(off)
+            print(f"\n| {a.flows} flows, 64 B, 1 worker core | median Mpps | runs |\n|---|---|---|")
+            print(f"| metadata service + periodic RAs (default) | {mon:.2f} | {', '.join(f'{x:.2f}' for x in on)} |")
+            print(f"| --no-metadata --ra-interval-max 0 | {moff:.2f} | {', '.join(f'{x:.2f}' for x in off)} |")
+            print(f"| ratio on / off | {mon / moff:.3f} | |")
+            return
         ours, backoff, raw = [], [], []
         for r in range(a.runs):
             ours.append(run_vfpathd(os.path.abspath(a.vfpathd), tmp, a.seconds, f"vfb{os.getpid()}v{r}"))

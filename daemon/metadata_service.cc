@@ -189,15 +189,18 @@ void MetadataService::run(const SnapshotPublisher& publisher, const cpu_set_t& c
     return;
   }
   state_.store(1, std::memory_order_release);
-  // Polls fast while there is traffic, slower once idle for a second: a
-  // request waits at most the idle period (10 ms) for its first packet.
+  // The requests ring has no file descriptor to wait on: poll it every
+  // 100 us while there is traffic (a request's packet waits 50 us on
+  // average), every 10 ms once idle for a second (the first packet of a
+  // burst waits that long at most). The TUN wakes the thread at once.
   auto last_busy = std::chrono::steady_clock::now();
   while (!stop_.load(std::memory_order_relaxed)) {
     const bool busy = pump_requests(rings_, tun->get()) | pump_replies(rings_, tun->get());
     const auto now = std::chrono::steady_clock::now();
     if (busy) last_busy = now;
     pollfd p{tun->get(), POLLIN, 0};
-    poll(&p, 1, now - last_busy < std::chrono::seconds(1) ? 1 : 10);
+    const timespec busy_wait{0, 100 * 1000}, idle_wait{0, 10 * 1000 * 1000};
+    ppoll(&p, 1, now - last_busy < std::chrono::seconds(1) ? &busy_wait : &idle_wait, nullptr);
   }
   server.reset();  // before the TUN and namespace go
 }

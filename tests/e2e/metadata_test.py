@@ -8,7 +8,12 @@ TTL 64) but cannot get a token of its own: the PUT's response leaves the
 service with TTL 1 and dies at vm1's forwarding. vm2 has http_endpoint
 disabled: its requests go unanswered and count as metadata_disabled.
 
-usage: metadata_test.py VFPATHD VFPATHCTL   (root; cleans up after itself)"""
+With --bench N: also N GETs from vm1 over one keep-alive connection and N
+over a new connection each (as curl makes them), timed (latency medians
+and p99, requests per second), for bench/README.md. A benchmark, never a
+pass/fail test.
+
+usage: metadata_test.py VFPATHD VFPATHCTL [--bench N]   (root; cleans up after itself)"""
 
 import json
 import os
@@ -42,8 +47,42 @@ def curl(topo, ns_vm, url, *args, netns=None):
     return int(code or 0), body
 
 
+BENCH_CLIENT = r"""
+import http.client, statistics, sys, time
+n, token = int(sys.argv[1]), sys.argv[2]
+h = {"X-aws-ec2-metadata-token": token}
+def one(c):
+    t = time.perf_counter()
+    c.request("GET", "/latest/meta-data/local-ipv4", headers=h)
+    r = c.getresponse()
+    r.read()
+    assert r.status == 200, r.status
+    return time.perf_counter() - t
+for name, fresh in (("keep-alive", False), ("new connection each", True)):
+    lat, c = [], http.client.HTTPConnection("169.254.169.254", 80, timeout=5)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        if fresh:
+            c = http.client.HTTPConnection("169.254.169.254", 80, timeout=5)
+        lat.append(one(c))
+        if fresh:
+            c.close()
+    total = time.perf_counter() - t0
+    lat.sort()
+    print(f"{name}: median {statistics.median(lat) * 1e3:.2f} ms, p99 {lat[int(len(lat) * 0.99) - 1] * 1e3:.2f} ms, "
+          f"{n / total:.0f} requests/s")
+"""
+
+
+def bench(topo, token, n):
+    r = subprocess.run(["ip", "netns", "exec", topo.ns["vm1"], "/usr/bin/python3", "-c", BENCH_CLIENT, str(n), token],
+                       capture_output=True, text=True, timeout=600)
+    print(r.stdout + r.stderr, flush=True)
+
+
 def main():
     vfpathd, vfpathctl = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    bench_n = int(sys.argv[sys.argv.index("--bench") + 1]) if "--bench" in sys.argv else 0
     tag = f"vfm{os.getpid() % 100000}"
     container = f"{tag}-ctr"
     checks = []
@@ -92,6 +131,8 @@ def main():
             code, body = curl(topo, None, f"{imds}/api/token", "-X", "PUT", "-H", TOKEN_TTL, netns=container)
             check(code == 0, f"but gets no token: the response's TTL 1 ends at vm1 (status {code})")
 
+            if bench_n:
+                bench(topo, token, bench_n)
             code, _ = curl(topo, "vm2", f"{imds}/api/token", "-X", "PUT", "-H", TOKEN_TTL)
             check(code == 0, f"vm2 (http_endpoint disabled) gets no answer ({code})")
             r = subprocess.run([vfpathctl, "--socket", d.control_socket, "stats", "-o", "json"], capture_output=True,
