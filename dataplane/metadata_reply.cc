@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "dataplane/eni_l2.h"
 #include "packet/metadata_nat.h"
 #include "packet/net_headers.h"
 
@@ -26,23 +27,12 @@ DropReason metadata_reply_frame(Frame& f, const Snapshot& s, MetadataDelivery& o
     if (index >= eni->ipv4.size()) return DropReason::kMetadataUnavailable;
     to = reinterpret_cast<const uint8_t*>(&eni->ipv4[index].value);
   }
-  const uint16_t l2 = static_cast<uint16_t>(sizeof(wire::EthernetHeader) + (eni->vlan ? sizeof(wire::VlanTag) : 0));
+  const uint16_t l2 = eni_l2_length(*eni);
   if (f.headroom < l2) return DropReason::kMultiSegment;
   f.set_length(static_cast<uint16_t>(p.length));  // no trailing bytes past the IP packet
   if (!metadata::rewrite_address(f.data, f.len, false, to)) return DropReason::kMalformed;
   f.move_start(l2);
-  auto* eth = reinterpret_cast<wire::EthernetHeader*>(f.data);
-  std::memcpy(eth->dst, eni->mac.bytes.data(), 6);
-  std::memcpy(eth->src, s.router_mac.bytes.data(), 6);
-  const be16 ip_type = be16::from_host(p.v6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4);
-  if (eni->vlan) {
-    eth->ether_type = be16::from_host(wire::kEtherTypeVlan);
-    auto* tag = reinterpret_cast<wire::VlanTag*>(eth + 1);
-    tag->tci = be16::from_host(eni->vlan);
-    tag->ether_type = ip_type;
-  } else {
-    eth->ether_type = ip_type;
-  }
+  write_eni_l2(f.data, *eni, s.router_mac, p.v6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4);
   out.port = eni->port;
   out.slot = eni->counter_slot;
   return DropReason::kNone;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "dataplane/eni_l2.h"
 #include "packet/net_headers.h"
 #include "packet/packet_meta.h"
 #include "packet/replies.h"
@@ -12,7 +13,7 @@ bool write_unsolicited_advert(Frame& f, const Snapshot& s, uint16_t eni) {
   if (eni >= s.enis.size()) return false;
   const EniEntry& e = s.enis[eni];
   if (e.subnet >= s.subnets.size() || !s.subnets[e.subnet].has_ipv6) return false;
-  const uint16_t l2 = static_cast<uint16_t>(sizeof(wire::EthernetHeader) + (e.vlan ? sizeof(wire::VlanTag) : 0));
+  const uint16_t l2 = eni_l2_length(e);
   if (f.len + f.tailroom < l2 + sizeof(wire::Ipv6Header)) return false;
   f.set_length(static_cast<uint16_t>(l2 + sizeof(wire::Ipv6Header)));
   // An IPv6 header from the unspecified address: the builder then addresses
@@ -24,18 +25,7 @@ bool write_unsolicited_advert(Frame& f, const Snapshot& s, uint16_t eni) {
   m.l4_offset = static_cast<uint16_t>(l2 + sizeof(wire::Ipv6Header));
   const uint16_t mtu = eni < s.eni_dhcp.size() ? s.eni_dhcp[eni].mtu : 0;
   if (!build_router_advert(f, m, s.router_mac, s.router_link_local, s.subnets[e.subnet].cidr6, mtu)) return false;
-  auto* eth = reinterpret_cast<wire::EthernetHeader*>(f.data);
-  std::memcpy(eth->dst, e.mac.bytes.data(), 6);
-  std::memcpy(eth->src, s.router_mac.bytes.data(), 6);
-  const be16 ipv6 = be16::from_host(wire::kEtherTypeIpv6);
-  if (e.vlan) {
-    eth->ether_type = be16::from_host(wire::kEtherTypeVlan);
-    auto* tag = reinterpret_cast<wire::VlanTag*>(eth + 1);
-    tag->tci = be16::from_host(e.vlan);
-    tag->ether_type = ipv6;
-  } else {
-    eth->ether_type = ipv6;
-  }
+  write_eni_l2(f.data, e, s.router_mac, wire::kEtherTypeIpv6);
   return true;
 }
 

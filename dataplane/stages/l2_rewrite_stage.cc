@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "dataplane/eni_l2.h"
 #include "packet/net_headers.h"
 #include "dataplane/overlay_snapshot.h"
 #include "dataplane/stages/stages.h"
@@ -25,7 +26,7 @@ void l2_rewrite_stage(Burst& b, const Snapshot& s) {
     const EniEntry& out = s.enis[v.out_eni];
     Frame& f = b.frames[i];
     PacketMeta& m = b.meta[i];
-    const int l2_len = out.vlan ? 18 : 14;
+    const int l2_len = eni_l2_length(out);
     const int grow = l2_len - m.l3_offset;
     if (grow > f.headroom) {  // a VLAN tag to add and a buffer without headroom
       v.drop_with(DropReason::kMultiSegment);
@@ -33,18 +34,7 @@ void l2_rewrite_stage(Burst& b, const Snapshot& s) {
     }
     f.move_start(grow);
     m.l3_offset = static_cast<uint16_t>(l2_len);
-    auto* eth = reinterpret_cast<wire::EthernetHeader*>(f.data);
-    std::memcpy(eth->dst, out.mac.bytes.data(), 6);
-    std::memcpy(eth->src, s.router_mac.bytes.data(), 6);
-    be16 type = be16::from_host(ether_type_of(m.kind));
-    if (out.vlan) {
-      eth->ether_type = be16::from_host(wire::kEtherTypeVlan);
-      auto* tag = reinterpret_cast<wire::VlanTag*>(eth + 1);
-      tag->tci = be16::from_host(out.vlan);
-      tag->ether_type = type;
-    } else {
-      eth->ether_type = type;
-    }
+    write_eni_l2(f.data, out, s.router_mac, ether_type_of(m.kind));
   }
 }
 
