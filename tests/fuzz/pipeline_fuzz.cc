@@ -228,10 +228,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t input_size) {
     b.frames[0] = Frame{buf.data() + kHeadroom, static_cast<uint16_t>(size), kHeadroom, kTailroom,
                         static_cast<uint32_t>(size)};
     static ScratchContext scratch(1024);
+    scratch.ctx.metadata_running = true;  // requests to 169.254.169.254 are translated, not dropped
     run_pipeline(b, snapshot(), scratch.ctx);
     const Frame& f = b.frames[0];
     // An output frame stays inside the buffer it was given.
-    if (b.verdict[0].action == Action::kForward || b.verdict[0].action == Action::kReply) {
+    if (b.verdict[0].action == Action::kForward || b.verdict[0].action == Action::kReply ||
+        b.verdict[0].action == Action::kToMetadata) {
       if (f.data < buf.data() || f.data + f.len > buf.data() + buf.size()) __builtin_trap();
     }
   }
