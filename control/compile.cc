@@ -255,6 +255,8 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
     e.metadata = en.metadata.options;
     e.instance_id = en.metadata.instance_id;
     e.user_data = en.metadata.user_data;
+    e.syn_pps = en.syn_pps;
+    e.syn_burst = en.syn_burst;
     EniCt ct;
     ct.zone = eni;  // assign_counter_slots makes it the stable slot
     ct.flags = en.revalidate ? eni_ct_flags::kRevalidate : 0;
@@ -278,6 +280,8 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
   pack_untracked(*s);
   s->index_slots();  // again after assign_counter_slots (config_store.cc) makes the slots stable
   s->conntrack_capacity = m.conntrack_capacity;
+  s->xdp_block4 = m.xdp.block4;
+  s->xdp_block6 = m.xdp.block6;
 
   auto by_l2 = FlatMap<L2Key, uint16_t>::build(l2);
   auto by_address = FlatMap<RouteKey, uint16_t>::build(routes);

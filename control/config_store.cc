@@ -44,11 +44,30 @@ SnapshotPublisher::Published ConfigStore::compile_and_publish(const Model& model
   // and its set rules meet the new members a moment early.
   overlay_.apply(std::move(overlay));
   sets_.apply(std::move(sets));
+  const Snapshot* published_snapshot = snapshot.get();
   const SnapshotPublisher::Published published = publisher_.publish(std::move(snapshot));
+  // The store's lock keeps it current (only this store publishes): it is
+  // not freed while the listener reads it.
+  listener_error_.clear();
+  if (listener_) {
+    try {
+      listener_(*published_snapshot);
+    } catch (const std::exception& e) {
+      listener_error_ = e.what();
+    }
+  }
   cache_.sweep();
   eni_slots_.commit(std::move(slots.enis));
   hit_slots_.commit(std::move(slots.nacl_hits));
   return published;
+}
+
+void ConfigStore::on_publish(std::function<void(const Snapshot&)> listener) {
+  std::lock_guard lock(mutex_);
+  listener_ = std::move(listener);
+  if (listener_) publisher_.with_current([&](const Snapshot* s) {
+      if (s) listener_(*s);
+    });
 }
 
 config::v1::Config ConfigStore::current() const {
@@ -132,6 +151,10 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
   }
   current_ = next;
   out.generation = next.generation();
+  if (!listener_error_.empty())
+    out.problems.push_back("generation " + std::to_string(next.generation()) +
+                           " is in force on the workers, but the XDP programs' maps were not all written: " +
+                           listener_error_);
   if (published == SnapshotPublisher::Published::kPending) {
     out.status = ApplyOutcome::Status::kUnacknowledged;
     out.problems.push_back(

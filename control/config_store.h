@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,6 +51,11 @@ class ConfigStore {
   // The delta applied to the configuration in force, then as apply().
   ApplyOutcome apply_delta(const config::v1::Delta& delta, std::optional<uint64_t> base_generation);
   config::v1::Config current() const;
+  // Called with every snapshot this store publishes from now on, on the
+  // publishing thread, under the store's lock: for state beside the
+  // workers' that follows the configuration (the XDP programs' maps). A
+  // listener that throws has its message in the push's outcome.
+  void on_publish(std::function<void(const Snapshot&)> listener);
 
  private:
   std::vector<std::string> port_changes(const config::v1::Config& next) const;
@@ -72,6 +78,8 @@ class ConfigStore {
   OverlayState overlay_;  // the mapping table, sized by the initial underlay.max_mappings
   AddressSetState sets_;  // the security groups' member and prefix-list sets
   CompileCache cache_;    // classifiers of the configuration in force, by what they were built from
+  std::function<void(const Snapshot&)> listener_;
+  std::string listener_error_;  // what the listener threw at the last publish
 };
 
 }  // namespace vfpath::control

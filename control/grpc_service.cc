@@ -167,9 +167,12 @@ grpc::Status ControlService::GetStats(grpc::ServerContext*, const v1::GetStatsRe
     o->set_conntrack_allowance_available(e.conntrack_allowance_available);
     for (size_t r = 1; r < kDropReasonCount; ++r)
       if (e.totals.drops[r]) (*o->mutable_drops())[std::string(drop_reason_name(static_cast<DropReason>(r)))] = e.totals.drops[r];
+    for (const auto& [name, value] : e.external_drops)
+      if (value) (*o->mutable_drops())[name] = value;
   }
   for (size_t r = 1; r < kDropReasonCount; ++r)
     (*resp->mutable_drops())[std::string(drop_reason_name(static_cast<DropReason>(r)))] = v.drops[r];
+  for (const auto& [name, value] : v.external_drops) (*resp->mutable_drops())[name] = value;
   for (const auto& n : v.nacls) {
     auto* o = resp->add_nacls();
     o->set_id(n.id);

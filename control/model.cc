@@ -61,6 +61,7 @@ class Builder {
     security_groups();
     build_ids_rulesets(c_, m_, ids_index_, errors_);
     enis();
+    build_xdp(c_, m_.xdp, errors_);
     conntrack();
     overlay_.router_mac = router_mac_;
     overlay_.port_roles = port_role_;
@@ -475,6 +476,8 @@ class Builder {
       build_eni_ids(e, path, ids_index_, model, errors_);
       build_eni_limits(e, path, model.limits, errors_);
       build_eni_metadata(e, path, model.metadata, errors_);
+      model.syn_pps = e.limits().syn_pps();
+      model.syn_burst = e.limits().syn_burst();
       if (e.ipv4_size() + e.ipv6_size() == 0) error(path, "needs at least one IPv4 or IPv6 address");
       if (e.ipv4_size() > static_cast<int>(kMaxAddressesPerEni) || e.ipv6_size() > static_cast<int>(kMaxAddressesPerEni))
         error(path, "at most " + std::to_string(kMaxAddressesPerEni) + " addresses per family");

@@ -20,6 +20,7 @@
 #include "acl/nacl.h"
 #include "conntrack/flow_table.h"
 #include "control/eni_metadata.h"
+#include "control/xdp_config.h"
 #include "control/validate.h"
 #include "control/vfpath.pb.h"
 #include "dataplane/allowance.h"
@@ -140,6 +141,7 @@ struct EniModel {
   bool ids_prevent = false;
   EniAllowances limits;  // enis[].limits
   EniMetadataModel metadata;  // instance_id, metadata_options, user_data
+  uint32_t syn_pps = 0, syn_burst = 0;  // limits.syn_pps/syn_burst (the XDP program's)
 };
 
 struct Model {
@@ -158,6 +160,7 @@ struct Model {
   std::vector<MappingModel> mappings;  // the valid ones (a model with problems is not compiled)
   std::vector<OverlayRouteModel> overlay_routes;
   std::vector<IdsRulesetModel> ids_rulesets;
+  XdpModel xdp;  // xdp.block
 };
 
 struct ModelBuild {

@@ -23,11 +23,13 @@
 #include "control/grpc_service.h"
 #include "daemon/metadata_service.h"
 #include "daemon/options.h"
+#include "daemon/xdp_programs.h"
 #include "daemon/startup.h"
 #include "dataplane/counters.h"
 #include "dataplane/handoff_rings.h"
 #include "dataplane/ports.h"
 #include "dataplane/snapshot_publisher.h"
+#include "dataplane/stats_view.h"
 #include "dataplane/telemetry.h"
 #include "dataplane/worker.h"
 
@@ -109,7 +111,7 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     daemon::EalSession eal(o);
     const unsigned workers = o.worker_cores.empty() ? 1 : static_cast<unsigned>(o.worker_cores.size());
     rte_mempool* pool = daemon::create_mbuf_pool(o, static_cast<unsigned>(config.ports_size()), workers);
-    daemon::StartedPorts ports(config, workers, pool);
+    daemon::StartedPorts ports(config, workers, pool, daemon::xdp_object_path(o.xdp_program));
     SnapshotPublisher publisher(workers);
     CounterSet counters(workers);
     std::unique_ptr<control::ConfigStore> store;
@@ -123,6 +125,39 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     } catch (const control::CompileError& e) {
       throw daemon::StartupError(e.what());
     }
+    // The XDP programs of net_af_xdp ports: their maps follow every push,
+    // their counters join ours. Unhooked before they go.
+    std::unique_ptr<daemon::XdpPrograms> xdp;
+    try {
+      xdp = std::make_unique<daemon::XdpPrograms>(config, ports.ids(), daemon::xdp_object_path(o.xdp_program),
+                                                  o.xdp_native);
+      if (xdp->empty()) xdp.reset();
+      else store->on_publish([&xdp](const Snapshot& s) { xdp->apply(s); });
+    } catch (const std::exception& e) {
+      throw daemon::StartupError(std::string("XDP: ") + e.what());
+    }
+    if (xdp)
+      set_external_counters([&xdp] {
+        const daemon::XdpTotals t = xdp->totals();
+        ExternalCounters c;
+        for (int k = 0; k < VFP_XDP_COUNTERS; ++k) {
+          const auto kind = static_cast<vfp_xdp_counter>(k);
+          const bool drop = kind != VFP_XDP_REDIRECTED && kind != VFP_XDP_HOST;
+          (drop ? c.drops : c.counters).emplace_back(xdp::counter_name(kind), t.by_kind[k]);
+        }
+        for (const auto& [slot, d] : t.by_slot)
+          c.eni_drops[slot] = {{xdp::counter_name(VFP_XDP_BLOCKED), d.first}, {xdp::counter_name(VFP_XDP_SYN_FLOOD), d.second}};
+        return c;
+      });
+    struct UnhookXdp {
+      control::ConfigStore& store;
+      bool hooked;
+      ~UnhookXdp() {
+        if (!hooked) return;
+        set_external_counters({});
+        store.on_publish({});
+      }
+    } unhook_xdp{*store, xdp != nullptr};
     register_telemetry(counters, publisher);
     // The instance metadata service: without it (--no-metadata, or it could
     // not start) its requests are dropped and counted, nothing else changes.
@@ -179,9 +214,10 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     // cleanly as SIGTERM, counters printed, instead of the default kill.
     // Configuration changes are pushes (vfpathctl apply), not a reload.
     std::signal(SIGHUP, on_signal);
-    std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s; instance metadata %s\n",
+    std::printf("vfpathd: running generation %llu: %d ports, %d ENIs, %u worker%s; control API %s; instance metadata %s%s%s\n",
                 static_cast<unsigned long long>(config.generation()), config.ports_size(), config.enis_size(),
-                workers, workers == 1 ? "" : "s", control.describe().c_str(), metadata ? "on" : "off");
+                workers, workers == 1 ? "" : "s", control.describe().c_str(), metadata ? "on" : "off",
+                xdp ? "; XDP on " : "", xdp ? xdp->describe().c_str() : "");
     std::fflush(stdout);
 
     if (o.worker_cores.empty()) {

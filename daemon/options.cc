@@ -71,6 +71,10 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
       ("ra-interval-max", po::value(&o.ra_interval_max_s)->default_value(600),
        "seconds: unsolicited IPv6 router advertisements to every ENI with IPv6 every [max/3, max]\n"
        "seconds (RFC 4861 MaxRtrAdvInterval, 4..1800); 0 = only in answer to solicitations")
+      ("xdp-program", po::value(&o.xdp_program), "the XDP object net_af_xdp ports run (default: vfpath_xdp.bpf.o of\n"
+       "the build tree, else of the installation)")
+      ("xdp-mode", po::value<std::string>()->default_value("auto"), "native: refuse to start on a net_af_xdp port whose\n"
+       "driver can only run XDP in generic (skb) mode; auto: the kernel's choice")
       ("control-socket", po::value(&o.control_socket)->default_value(o.control_socket),
        "Unix socket of the gRPC control API (vfpathctl); \"\" = none")
       ("control-tcp", po::value(&o.control_tcp), "also serve the control API on TCP host:port, with mutual TLS:\n"
@@ -97,6 +101,10 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv) {
     throw std::invalid_argument(e.what());
   }
   o.metadata = vm.count("no-metadata") == 0;
+  const std::string xdp_mode = vm["xdp-mode"].as<std::string>();
+  if (xdp_mode != "auto" && xdp_mode != "native")
+    throw std::invalid_argument("--xdp-mode \"" + xdp_mode + "\" is not native or auto");
+  o.xdp_native = xdp_mode == "native";
   if (o.ra_interval_max_s != 0 && (o.ra_interval_max_s < 4 || o.ra_interval_max_s > 1800))
     throw std::invalid_argument("--ra-interval-max " + std::to_string(o.ra_interval_max_s) +
                                 " is outside 4..1800 seconds (or 0: none)");

@@ -25,7 +25,9 @@ struct DaemonOptions {
   unsigned eve_log_max_mb = 64;                         // rotate beyond this
   unsigned eve_log_keep = 5;                            // rotated files kept
   bool metadata = true;  // the instance metadata service (169.254.169.254)
-  unsigned ra_interval_max_s = 600;  // unsolicited router advertisements, every [max/3, max] s; 0 = none
+  unsigned ra_interval_max_s = 600;
+  std::string xdp_program;       // the XDP object net_af_xdp ports load; "": the built or installed one
+  bool xdp_native = false;       // --xdp-mode native: refuse ports where XDP runs in generic mode  // unsolicited router advertisements, every [max/3, max] s; 0 = none
   std::vector<std::string> eal_args;   // after `--`
 };
 

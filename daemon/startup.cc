@@ -1,4 +1,5 @@
 #include "daemon/startup.h"
+#include "daemon/xdp_programs.h"
 
 #include <pthread.h>
 #include <rte_eal.h>
@@ -74,10 +75,11 @@ rte_mempool* create_mbuf_pool(const DaemonOptions& o, unsigned ports, unsigned w
   return pool;
 }
 
-StartedPorts::StartedPorts(const config::v1::Config& config, unsigned workers, rte_mempool* pool) {
+StartedPorts::StartedPorts(const config::v1::Config& config, unsigned workers, rte_mempool* pool,
+                           const std::string& xdp_object) {
   try {
     for (const auto& p : config.ports()) {
-      const uint16_t id = probe_port(p.name(), p.devargs());
+      const uint16_t id = probe_port(p.name(), with_xdp_program(p.devargs(), xdp_object));
       if (id >= kMaxPorts)  // counters and tx queues are sized for kMaxPorts ids
         throw PortError("port " + p.name() + ": DPDK port id " + std::to_string(id) + " is beyond the " +
                         std::to_string(kMaxPorts) + " ports vfpathd supports");

@@ -43,7 +43,9 @@ rte_mempool* create_mbuf_pool(const DaemonOptions& o, unsigned ports, unsigned w
 // when this goes, including the ones started before a later one failed.
 class StartedPorts final {
  public:
-  StartedPorts(const config::v1::Config& config, unsigned workers, rte_mempool* pool);  // throws StartupError
+  // `xdp_object`: what net_af_xdp ports load as their XDP program ("" none).
+  StartedPorts(const config::v1::Config& config, unsigned workers, rte_mempool* pool,
+               const std::string& xdp_object);  // throws StartupError
   ~StartedPorts();
   StartedPorts(const StartedPorts&) = delete;
   StartedPorts& operator=(const StartedPorts&) = delete;

@@ -159,6 +159,8 @@ struct EniEntry {
   EniMetadataOptions metadata;
   std::string instance_id;
   std::string user_data;
+  // The XDP program's new-connection allowance (xdp/README.md); 0: none.
+  uint32_t syn_pps = 0, syn_burst = 0;
 };
 
 // Hash keys are built as whole 64-bit words, in registers: a key assembled
@@ -244,6 +246,10 @@ struct Snapshot {
   // Counter slot -> ENI index (kNoEni: none), kMaxEnis entries: the
   // metadata service's replies name their ENI by its stable slot.
   std::vector<uint16_t> eni_of_slot;
+  // Source prefixes the XDP program drops (xdp.block); the control side
+  // writes them into its maps, the workers never read them.
+  std::vector<Ipv4Prefix> xdp_block4;
+  std::vector<Ipv6Prefix> xdp_block6;
 
   // The ENI that owns counter slot `slot`, or null.
   const EniEntry* eni_at_slot(uint32_t slot) const {

@@ -9,8 +9,18 @@ std::string nacl_counter_name(int direction, bool ipv6, uint16_t rule_number) {
   return n + (rule_number ? std::to_string(rule_number) : "implicit_deny");
 }
 
+namespace {
+std::function<ExternalCounters()> g_external;
+}  // namespace
+
+void set_external_counters(std::function<ExternalCounters()> source) { g_external = std::move(source); }
+
 StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& publisher) {
   StatsView v;
+  ExternalCounters external;
+  if (g_external) external = g_external();
+  v.external_drops = external.drops;
+  v.external_counters = external.counters;
   v.workers = counters.lcores();
   v.drops = counters.drops();
   publisher.with_current([&](const Snapshot* s) {
@@ -24,6 +34,8 @@ StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& pub
       if (i < s->eni_baselines.size()) t = t - s->eni_baselines[i];
       tracked += t.connections;
       v.enis.push_back({s->enis[i].id, t});
+      if (auto x = external.eni_drops.find(s->enis[i].counter_slot); x != external.eni_drops.end())
+        v.enis.back().external_drops = x->second;
     }
     const uint64_t room = s->conntrack_capacity > tracked ? s->conntrack_capacity - tracked : 0;
     for (size_t i = 0; i < v.enis.size(); ++i) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +28,7 @@ struct EniView {
   // (conntrack_full drops), and how many more this ENI may open now.
   uint64_t conntrack_allowance_exceeded = 0;
   uint64_t conntrack_allowance_available = 0;
+  std::vector<std::pair<std::string, uint64_t>> external_drops;  // ExternalCounters::eni_drops of its slot
 };
 
 struct NaclView {
@@ -40,7 +43,18 @@ struct StatsView {
   std::vector<EniView> enis;
   std::array<uint64_t, kDropReasonCount> drops{};
   std::vector<NaclView> nacls;
+  std::vector<std::pair<std::string, uint64_t>> external_drops, external_counters;
 };
+
+// Counters kept outside the workers' (the XDP programs' maps), by name:
+// drops (globally and by ENI counter slot) and other counts.
+struct ExternalCounters {
+  std::vector<std::pair<std::string, uint64_t>> drops, counters;
+  std::map<uint32_t, std::vector<std::pair<std::string, uint64_t>>> eni_drops;
+};
+// Registers where collect_stats takes them from (at start, before any
+// reader; an empty function: none). Called on the reader's thread.
+void set_external_counters(std::function<ExternalCounters()> source);
 
 StatsView collect_stats(const CounterSet& counters, const SnapshotPublisher& publisher);
 

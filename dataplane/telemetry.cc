@@ -61,6 +61,8 @@ int cmd_stats(const char*, const char*, rte_tel_data* d) {
   rte_tel_data_add_dict_u64(d, "workers", v.workers);
   rte_tel_data_add_dict_u64(d, "dropped", dropped);
   add_drops(d, v.drops, false);
+  for (const auto& [name, value] : v.external_drops) rte_tel_data_add_dict_u64(d, name.c_str(), value);
+  for (const auto& [name, value] : v.external_counters) rte_tel_data_add_dict_u64(d, name.c_str(), value);
   return 0;
 }
 
@@ -162,6 +164,8 @@ std::string counters_report(const CounterSet& counters, const SnapshotPublisher&
     std::string drops;
     for (size_t r = 1; r < kDropReasonCount; ++r)
       if (e.totals.drops[r]) drops += " " + reason(r) + "=" + std::to_string(e.totals.drops[r]);
+    for (const auto& [name, value] : e.external_drops)
+      if (value) drops += " " + name + "=" + std::to_string(value);
     std::snprintf(line, sizeof line, "%-16s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %14" PRIu64 " ", e.id.c_str(),
                   e.totals.rx_packets, e.totals.rx_bytes, e.totals.tx_packets, e.totals.tx_bytes);
     out += line + drops + "\n";
@@ -179,7 +183,17 @@ std::string counters_report(const CounterSet& counters, const SnapshotPublisher&
       out += " " + reason(r) + "=" + std::to_string(v.drops[r]);
       any = true;
     }
+  for (const auto& [name, value] : v.external_drops)
+    if (value) {
+      out += " " + name + "=" + std::to_string(value);
+      any = true;
+    }
   out += any ? "\n" : " none\n";
+  if (!v.external_counters.empty()) {
+    out += "xdp:";
+    for (const auto& [name, value] : v.external_counters) out += " " + name + "=" + std::to_string(value);
+    out += "\n";
+  }
   return out;
 }
 

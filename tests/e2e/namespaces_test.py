@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vfpath_harness import Daemon  # noqa: E402
+from vfpath_harness import Daemon, port_devargs  # noqa: E402
 
 ROUTER = "02:76:66:70:00:01"
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
@@ -83,7 +83,7 @@ def vpc_config(topo, subnet_of, eni_extra=lambda vm: {}):
     `eni_extra(vm)` more fields for its ENI (groups, limits, ids)."""
     return {
         "generation": 1,
-        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]}"}
+        "ports": [{"name": vm, "role": "ENI", "devargs": port_devargs(i, topo.ports[vm])}
                   for i, vm in enumerate(topo.vms)],
         "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
         "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},

@@ -40,7 +40,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vfpath_harness import Daemon  # noqa: E402
+from vfpath_harness import Daemon, port_devargs  # noqa: E402
 sys.path.insert(0, os.path.dirname(__file__))
 from namespaces_test import TCP_SERVER  # noqa: E402
 
@@ -150,11 +150,10 @@ class Topology:
 
 
 def config(topo, nacl=None, workers=1):
-    q = f",qpairs={workers}" if workers > 1 else ""
     c = {
         "generation": 1,
-        "ports": [{"name": "vm1", "role": "ENI", "devargs": f"net_af_packet0,iface={topo.eni_port}{q}"},
-                  {"name": "uplink", "role": "UPLINK", "devargs": f"net_af_packet1,iface={topo.uplink_port}{q}"}],
+        "ports": [{"name": "vm1", "role": "ENI", "devargs": port_devargs(0, topo.eni_port, workers)},
+                  {"name": "uplink", "role": "UPLINK", "devargs": port_devargs(1, topo.uplink_port, workers)}],
         "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"], "vni": 100},
                  {"id": "vpc-other", "cidrs": ["10.0.0.0/16"], "vni": 200}],
         "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},

@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from vfpath_harness import Daemon  # noqa: E402
+from vfpath_harness import Daemon, port_devargs  # noqa: E402
 from namespaces_test import Topology  # noqa: E402
 
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
@@ -48,7 +48,7 @@ def config(topo, workers):
         enis.append(e)
     return {
         "generation": 1,
-        "ports": [{"name": vm, "role": "ENI", "devargs": f"net_af_packet{i},iface={topo.ports[vm]},qpairs={workers}"}
+        "ports": [{"name": vm, "role": "ENI", "devargs": port_devargs(i, topo.ports[vm], workers)}
                   for i, vm in enumerate(VMS)],
         "vpcs": [{"id": "vpc-demo", "cidrs": ["10.0.0.0/16", "fd00:10::/56"]}],
         "subnets": [{"id": "sn-1", "vpc": "vpc-demo", "ipv4_cidr": "10.0.1.0/24", "ipv6_cidr": "fd00:10:0:1::/64"},

@@ -16,7 +16,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 p=$src/packet d=$src/dataplane a=$src/acl c=$src/control
 acl_pure=("$a"/{nacl,nacl_compile,rule_check,cidr,result,method,reference,small_classifier}.cc)
 ids_pure=("$src"/ids/{rule_parser,header_parse,pcre_check,content_verify,database,matcher,stream,sha256}.cc "$src/packet/text_address.cc")
-control_text=("$c"/{model,config_file,nacl_config,sg_config,overlay_config,eni_limits,eni_metadata,ids_config}.cc "$p/text_address.cc" "$out/gen/control/vfpath.pb.cc")
+control_text=("$c"/{model,config_file,nacl_config,sg_config,overlay_config,eni_limits,eni_metadata,ids_config,xdp_config}.cc "$p/text_address.cc" "$out/gen/control/vfpath.pb.cc")
 
 proto() {  # the schema's generated code, once
   [ -f "$out/gen/control/vfpath.pb.cc" ] || protoc --proto_path="$c" --cpp_out="$out/gen/control" "$c/vfpath.proto"

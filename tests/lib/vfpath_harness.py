@@ -16,6 +16,15 @@ import time
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"vfpath test: terminated"))
 
 
+def port_devargs(index, iface, queues=1):
+    """DPDK devargs for a port on kernel interface `iface`: net_af_packet, or
+    net_af_xdp (vfpathd then runs its XDP program on it) when the
+    environment says VFPATH_E2E_PORTS=af_xdp."""
+    if os.environ.get("VFPATH_E2E_PORTS") == "af_xdp":
+        return f"net_af_xdp{index},iface={iface}" + (f",queue_count={queues}" if queues > 1 else "")
+    return f"net_af_packet{index},iface={iface}" + (f",qpairs={queues}" if queues > 1 else "")
+
+
 def telemetry(prefix, command):
     """One DPDK telemetry query (v2 socket) to the daemon with this file prefix."""
     path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
