@@ -11,7 +11,7 @@ packages=(
   libboost-program-options-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpcap-dev zlib1g-dev clang
+  libpcap-dev zlib1g-dev clang libbpf-dev linux-libc-dev
   libhyperscan-dev libpcre2-dev libssl-dev libmicrohttpd-dev
   # tests, demo and benchmarks
   iproute2 iputils-ping ethtool tcpdump tshark hping3 isc-dhcp-client udhcpc curl iptables python3 python3-scapy python3-pyelftools

@@ -326,6 +326,42 @@ int edit_group(Control::Stub& stub, const std::string& verb, const std::string& 
   return rc;
 }
 
+// block / unblock: reads the configuration in force, adds or removes the
+// prefix in xdp.block and pushes the block list back as a delta against
+// that generation (the XDP programs' maps change; no core stops).
+int edit_block(Control::Stub& stub, const std::string& verb, const std::string& prefix) {
+  vfpath::control::v1::GetResponse now;
+  grpc::ClientContext get_ctx;
+  if (int rc = report(stub.Get(with_deadline(get_ctx, 10), {}, &now), "get"); rc != kOk) return rc;
+  vfpath::config::v1::Xdp xdp = now.config().xdp();
+  auto* list = xdp.mutable_block();
+  const auto at = std::find(list->begin(), list->end(), prefix);
+  if (verb == "block") {
+    if (at != list->end()) {
+      std::printf("%s is already blocked; nothing to push\n", prefix.c_str());
+      return kOk;
+    }
+    xdp.add_block(prefix);
+  } else {
+    if (at == list->end()) {
+      std::cerr << "vfpathctl: unblock: " << prefix << " is not in xdp.block of generation " << now.generation() << "\n";
+      return kRefused;
+    }
+    list->erase(at);
+  }
+  vfpath::control::v1::ApplyRequest req;
+  req.set_base_generation(now.generation());
+  req.mutable_delta()->set_generation(now.generation() + 1);
+  *req.mutable_delta()->mutable_xdp() = xdp;
+  vfpath::control::v1::ApplyResponse resp;
+  grpc::ClientContext ctx;
+  const int rc = report(stub.Apply(with_deadline(ctx, 60), req, &resp), verb.c_str());
+  if (rc == kOk)
+    std::printf("%s %s: generation %llu in %llu us\n", verb == "block" ? "blocked" : "unblocked", prefix.c_str(),
+                (unsigned long long)resp.generation(), (unsigned long long)resp.apply_micros());
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -345,6 +381,8 @@ int main(int argc, char** argv) {
       "  authorize GROUP [--egress] -P PROTO [-p PORTS | -t TYPE:CODE] -s CIDR | -g GROUP | --prefix-list ID\n"
       "               allow more in a security group (EC2 style: vfpathctl authorize sg-web -P tcp -p 22 -s 10.0.0.0/8)\n"
       "  revoke GROUP ...  the same arguments: remove those peers (and the rule when none is left)\n"
+      "  block PREFIX / unblock PREFIX   add to or remove from xdp.block: sources the XDP program of\n"
+      "               net_af_xdp ports drops before a core sees them (vfpathctl block 203.0.113.0/24)\n"
       "  conns        tracked connections: conns [--eni ENI] [--address IP] [-p PORT] [--state S] [--max N]\n"
       "  alerts       IDS alerts as Suricata EVE JSON lines: the latest (--max N, default 100),\n"
       "               with -f then every new one until interrupted\n"
@@ -439,6 +477,7 @@ int main(int argc, char** argv) {
   if (command == "conns" && args.empty()) return conns(*stub, vm, format);
   if (command == "alerts" && args.empty()) return alerts(*stub, vm);
   if ((command == "authorize" || command == "revoke") && args.size() == 1) return edit_group(*stub, command, args[0], vm);
+  if ((command == "block" || command == "unblock") && args.size() == 1) return edit_block(*stub, command, args[0]);
   std::cerr << "vfpathctl: unknown command or wrong arguments: " << command << " (see --help)\n";
   return kUsage;
 }
