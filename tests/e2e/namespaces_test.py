@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vfpath_harness import Daemon, port_devargs  # noqa: E402
+from vfpath_harness import Daemon, port_devargs, skip_without_af_xdp  # noqa: E402
 
 ROUTER = "02:76:66:70:00:01"
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
@@ -177,6 +177,7 @@ def nacl_scenarios(binary, topo, tmp, check):
 
 
 def main():
+    skip_without_af_xdp()
     binary = os.path.abspath(sys.argv[1])
     tag = f"vfe{os.getpid() % 100000}"
     checks = []

@@ -40,7 +40,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vfpath_harness import Daemon, port_devargs  # noqa: E402
+from vfpath_harness import Daemon, port_devargs, skip_without_af_xdp  # noqa: E402
 sys.path.insert(0, os.path.dirname(__file__))
 from namespaces_test import TCP_SERVER  # noqa: E402
 
@@ -257,6 +257,7 @@ NACL_PING_OUT_ONLY = {"egress": [nacl_entry(100, "ALLOW", "10.0.2.0/24", "icmp",
 
 
 def main():
+    skip_without_af_xdp()
     binary = os.path.abspath(sys.argv[1])
     workers = P.workers
     options = ["--main-core", "0", "--worker-cores", ",".join(["1"] * workers)] if workers > 1 else []

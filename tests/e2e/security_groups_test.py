@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from vfpath_harness import Daemon, port_devargs  # noqa: E402
+from vfpath_harness import Daemon, port_devargs, skip_without_af_xdp  # noqa: E402
 from namespaces_test import Topology  # noqa: E402
 
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
@@ -110,6 +110,7 @@ except OSError as e:
 
 
 def main():
+    skip_without_af_xdp()
     vfpathd, vfpathctl = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     options = ["--main-core", "0", "--worker-cores", ",".join(["1"] * workers)] if workers > 1 else []

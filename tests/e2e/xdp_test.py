@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from vfpath_harness import Daemon  # noqa: E402
+from vfpath_harness import Daemon, skip_without_af_xdp  # noqa: E402
 from namespaces_test import Topology, VMS, vpc_config  # noqa: E402
 
 SYN_PPS = 20
@@ -59,6 +59,7 @@ c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3); c.send
 
 
 def main():
+    skip_without_af_xdp(always=True)
     vfpathd, vfpathctl = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     bench_s = int(sys.argv[sys.argv.index("--bench") + 1]) if "--bench" in sys.argv else 0
     tag = f"vfx{os.getpid() % 100000}"

@@ -16,6 +16,19 @@ import time
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"vfpath test: terminated"))
 
 
+def skip_without_af_xdp(always=False):
+    """Exits 77 (meson: skipped), saying why, when the tests are to run on
+    net_af_xdp ports (VFPATH_E2E_PORTS=af_xdp, or `always`) and this kernel
+    has no AF_XDP sockets."""
+    if not always and os.environ.get("VFPATH_E2E_PORTS") != "af_xdp":
+        return
+    try:
+        socket.socket(44, socket.SOCK_RAW, 0).close()  # AF_XDP
+    except OSError as e:
+        print(f"SKIP: this kernel has no AF_XDP sockets ({e})")
+        sys.exit(77)
+
+
 def port_devargs(index, iface, queues=1):
     """DPDK devargs for a port on kernel interface `iface`: net_af_packet, or
     net_af_xdp (vfpathd then runs its XDP program on it) when the
