@@ -13,7 +13,11 @@ over a new connection each (as curl makes them), timed (latency medians
 and p99, requests per second), for bench/README.md. A benchmark, never a
 pass/fail test.
 
-usage: metadata_test.py VFPATHD VFPATHCTL [--bench N]   (root; cleans up after itself)"""
+With --workers N (N > 1): N workers on one core, the ports' queues spread
+over them: requests reach the service from any worker, replies leave
+through worker 0.
+
+usage: metadata_test.py VFPATHD VFPATHCTL [--bench N] [--workers N]   (root; cleans up after itself)"""
 
 import json
 import os
@@ -23,7 +27,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from vfpath_harness import Daemon  # noqa: E402
+from vfpath_harness import Daemon, port_devargs  # noqa: E402
 from namespaces_test import Topology, sh, vpc_config  # noqa: E402
 
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
@@ -32,10 +36,13 @@ USER_DATA = "#cloud-config\nhostname: web-1\n"
 TOKEN_TTL = "X-aws-ec2-metadata-token-ttl-seconds: 300"
 
 
-def config(topo):
+def config(topo, workers):
     extra = {"vm1": {"user_data": USER_DATA},
              "vm2": {"metadata_options": {"http_endpoint": "disabled"}}}
-    return vpc_config(topo, {"vm1": "sn-1", "vm2": "sn-2"}, lambda vm: extra[vm])
+    c = vpc_config(topo, {"vm1": "sn-1", "vm2": "sn-2"}, lambda vm: extra[vm])
+    for i, p in enumerate(c["ports"]):
+        p["devargs"] = port_devargs(i, topo.ports[p["name"]], workers)
+    return c
 
 
 def curl(topo, ns_vm, url, *args, netns=None):
@@ -83,6 +90,8 @@ def bench(topo, token, n):
 def main():
     vfpathd, vfpathctl = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     bench_n = int(sys.argv[sys.argv.index("--bench") + 1]) if "--bench" in sys.argv else 0
+    workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 1
+    options = ["--main-core", "0", "--worker-cores", ",".join(["1"] * workers)] if workers > 1 else []
     tag = f"vfm{os.getpid() % 100000}"
     container = f"{tag}-ctr"
     checks = []
@@ -92,7 +101,7 @@ def main():
         print(("ok   " if ok else "FAIL ") + what, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="vfpath-metadata-") as tmp, Topology(tag, VMS) as topo, \
-            Daemon(vfpathd, config(topo), tmp, tag, netns=topo.app) as d:
+            Daemon(vfpathd, config(topo, workers), tmp, tag, netns=topo.app, options=options) as d:
         check("instance metadata on" in d.read_log(), "vfpathd runs the metadata service")
         try:
             imds = "http://169.254.169.254/latest"
