@@ -257,6 +257,7 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
     e.user_data = en.metadata.user_data;
     e.syn_pps = en.syn_pps;
     e.syn_burst = en.syn_burst;
+    e.public_ipv4 = en.public_ipv4;
     EniCt ct;
     ct.zone = eni;  // assign_counter_slots makes it the stable slot
     ct.flags = en.revalidate ? eni_ct_flags::kRevalidate : 0;
@@ -282,6 +283,18 @@ std::unique_ptr<Snapshot> compile_snapshot(const Model& m, const PortIds& port_i
   s->conntrack_capacity = m.conntrack_capacity;
   s->xdp_block4 = m.xdp.block4;
   s->xdp_block6 = m.xdp.block6;
+  s->vpc_cidrs4 = m.vpc_cidrs4;
+  if (m.internet) {
+    s->has_internet = true;
+    s->internet = InternetEntry{port_ids.at(m.internet->port), m.internet->mac, m.internet->next_hop};
+    std::vector<std::pair<uint64_t, PublicTarget>> publics;
+    for (size_t i = 0; i < s->enis.size(); ++i)
+      for (const auto& [priv, pub] : s->enis[i].public_ipv4)
+        publics.emplace_back(uint64_t{pub.value.raw()}, PublicTarget{static_cast<uint16_t>(i), priv});
+    auto by_public = FlatMap<uint64_t, PublicTarget>::build(publics);
+    if (!by_public) throw CompileError("a public IPv4 address is associated twice");
+    s->eni_by_public = std::move(*by_public);
+  }
 
   auto by_l2 = FlatMap<L2Key, uint16_t>::build(l2);
   auto by_address = FlatMap<RouteKey, uint16_t>::build(routes);

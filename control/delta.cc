@@ -123,6 +123,7 @@ config::v1::Config apply_delta(const config::v1::Config& base, const config::v1:
   if (d.has_limits()) *next.mutable_limits() = d.limits();
   if (d.has_underlay()) *next.mutable_underlay() = d.underlay();
   if (d.has_xdp()) *next.mutable_xdp() = d.xdp();
+  if (d.has_internet_gateway()) *next.mutable_internet_gateway() = d.internet_gateway();
   change_keyed(*next.mutable_mappings(), d.upsert_mappings(), d.delete_mappings(), "mapping", mapping_key,
                [](const auto& m) -> const std::string& { return m.ip(); }, problems);
   change_keyed(*next.mutable_overlay_routes(), d.upsert_overlay_routes(), d.delete_overlay_routes(), "overlay_route",

@@ -70,6 +70,7 @@ class Builder {
     overlay_.group_vpc = sg_vpc_;
     overlay_.group_index = sg_index_;
     build_overlay(c_, overlay_, m_, errors_);
+    build_internet(c_, overlay_, m_, errors_);
     m_.router_mac = router_mac_;
     return ModelBuild{std::move(m_), std::move(errors_)};
   }

@@ -20,6 +20,7 @@
 #include "acl/nacl.h"
 #include "conntrack/flow_table.h"
 #include "control/eni_metadata.h"
+#include "control/internet_config.h"
 #include "control/xdp_config.h"
 #include "control/validate.h"
 #include "control/vfpath.pb.h"
@@ -142,6 +143,7 @@ struct EniModel {
   EniAllowances limits;  // enis[].limits
   EniMetadataModel metadata;  // instance_id, metadata_options, user_data
   uint32_t syn_pps = 0, syn_burst = 0;  // limits.syn_pps/syn_burst (the XDP program's)
+  std::vector<std::pair<Ipv4Addr, Ipv4Addr>> public_ipv4;  // (private, public): Elastic IPs
 };
 
 struct Model {
@@ -161,6 +163,8 @@ struct Model {
   std::vector<OverlayRouteModel> overlay_routes;
   std::vector<IdsRulesetModel> ids_rulesets;
   XdpModel xdp;  // xdp.block
+  std::optional<InternetModel> internet;  // internet_gateway
+  std::vector<std::vector<Ipv4Prefix>> vpc_cidrs4;  // per VPC: its IPv4 CIDRs
 };
 
 struct ModelBuild {

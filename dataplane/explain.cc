@@ -128,7 +128,7 @@ Explanation explain(const Snapshot& s, const PacketDescription& d) {
   e.verdict = v.action == Action::kForward ? "forward" : v.action == Action::kReply ? "reply"
               : v.action == Action::kToMetadata ? "metadata" : "drop";
   if (v.drop != DropReason::kNone) e.drop_reason = std::string(drop_reason_name(v.drop));
-  if (v.action == Action::kForward && v.out_eni != kUplinkEni) e.to_eni = s.enis[v.out_eni].id;
+  if (v.action == Action::kForward && v.out_eni < s.enis.size()) e.to_eni = s.enis[v.out_eni].id;
 
   const RouteKey key = make_route_key(eni->vpc, asked.kind == PacketKind::kIpv6 ? 6 : 4, asked.dst.bytes);
   const uint16_t* target = s.eni_by_address.find(key);

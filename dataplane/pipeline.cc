@@ -30,7 +30,12 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
   RouteResults own;
   RouteResults& routes = routes_out ? *routes_out : own;
   routes.reset(b.count);
-  if (overlay_in) {
+  const bool internet_in = port && port->role == PortRole::kUplink && s.has_internet && b.in_port == s.internet.port;
+  if (internet_in) {
+    // From the internet: to a public address, translated to its private one.
+    parse_stage(b);
+    internet_ingress_stage(b, s, ctx, routes);
+  } else if (overlay_in) {
     // From another host: unwrapped (or handed to the connection's owner
     // first, untouched), then policy and delivery like local traffic.
     parse_stage(b);
@@ -55,6 +60,7 @@ void run_pipeline(Burst& b, const Snapshot& s, PipelineContext& ctx, SpareFrames
   ids_stage(b, s, ctx);
   allowance_ingress_stage(b, s, ctx);
   overlay_encap_stage(b, s, routes, spares);
+  internet_egress_stage(b, s);
   l2_rewrite_stage(b, s);
 }
 
@@ -65,6 +71,7 @@ void resume_held_fragments(Burst& b, const Snapshot& s, PipelineContext& ctx, Ro
   ids_stage(b, s, ctx);
   allowance_ingress_stage(b, s, ctx);
   overlay_encap_stage(b, s, routes, spares);
+  internet_egress_stage(b, s);
   l2_rewrite_stage(b, s);
 }
 

@@ -28,6 +28,8 @@ namespace vfpath {
 inline constexpr uint16_t kNoEni = 0xffff;
 // In the address table: the address is the VPC router's own (a subnet gateway).
 inline constexpr uint16_t kRouterEni = 0xfffe;
+// A verdict's out_eni for traffic to the internet gateway (after 1:1 NAT).
+inline constexpr uint16_t kInternetEni = 0xfffc;
 // Counter slots are preallocated per lcore; an ENI's slot stays its own for
 // the daemon's lifetime.
 inline constexpr uint32_t kMaxEnis = 1024;
@@ -161,6 +163,28 @@ struct EniEntry {
   std::string user_data;
   // The XDP program's new-connection allowance (xdp/README.md); 0: none.
   uint32_t syn_pps = 0, syn_burst = 0;
+  // Elastic IPs: (private, public), at most one per private address.
+  std::vector<std::pair<Ipv4Addr, Ipv4Addr>> public_ipv4;
+
+  // The public address of private address `a`, or null.
+  const Ipv4Addr* public_of(const uint8_t* a) const {
+    for (const auto& [priv, pub] : public_ipv4)
+      if (std::memcmp(&priv.value, a, 4) == 0) return &pub;
+    return nullptr;
+  }
+};
+
+// The internet gateway (InternetGateway in the schema).
+struct InternetEntry {
+  uint16_t port = 0;  // DPDK port id
+  MacAddr mac;        // ours on it
+  MacAddr next_hop;   // the public-side router
+};
+
+// A public address: whose, and which private address it stands for.
+struct PublicTarget {
+  uint16_t eni = kNoEni;
+  Ipv4Addr private_ip;
 };
 
 // Hash keys are built as whole 64-bit words, in registers: a key assembled
@@ -250,6 +274,20 @@ struct Snapshot {
   // writes them into its maps, the workers never read them.
   std::vector<Ipv4Prefix> xdp_block4;
   std::vector<Ipv6Prefix> xdp_block6;
+  // The internet gateway and the Elastic IPs; has_internet false: none.
+  bool has_internet = false;
+  InternetEntry internet;
+  FlatMap<uint64_t, PublicTarget> eni_by_public;  // public IPv4 (network order, low 32 bits) -> ENI
+  std::vector<std::vector<Ipv4Prefix>> vpc_cidrs4;  // per VPC: its IPv4 CIDRs (internet = outside them)
+
+  bool in_vpc(uint16_t vpc, const uint8_t* a) const {
+    if (vpc >= vpc_cidrs4.size()) return false;
+    Ipv4Addr x;
+    std::memcpy(&x.value, a, 4);
+    for (const Ipv4Prefix& p : vpc_cidrs4[vpc])
+      if (p.contains(x)) return true;
+    return false;
+  }
 
   // The ENI that owns counter slot `slot`, or null.
   const EniEntry* eni_at_slot(uint32_t slot) const {

@@ -442,6 +442,7 @@ void BasicWorker<Io>::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst&
     request_offload(m, v.tx_offload);
     return queue(s.overlay->uplink_port, m, kNoCounterSlot);
   }
+  if (v.out_eni == kInternetEni) return queue(s.internet.port, m, kNoCounterSlot);  // counted on the gateway's port
   const EniEntry& out = s.enis[v.out_eni];
   queue(out.port, m, out.counter_slot);
 }

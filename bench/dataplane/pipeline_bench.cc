@@ -132,8 +132,9 @@ std::pair<uint16_t, uint16_t> ports_of(int f) {
   const int n = f / 4;
   return {static_cast<uint16_t>(1024 + n % 64000), static_cast<uint16_t>(80 + n / 64000)};
 }
-Bytes frame_of_flow(int f, uint8_t proto, const Bytes& l4, test::Ip4Opts o = {}) {
-  Bytes p = test::eth(test::kRouterMac, test::kVm1Mac, 0x0800, test::ipv4("10.0.1.10", "10.0.2.1" + std::to_string(f % 4), proto, l4, o));
+Bytes frame_of_flow(int f, uint8_t proto, const Bytes& l4, test::Ip4Opts o = {}, bool internet = false) {
+  const std::string dst = (internet ? "203.0.113.1" : "10.0.2.1") + std::to_string(f % 4);
+  Bytes p = test::eth(test::kRouterMac, test::kVm1Mac, 0x0800, test::ipv4("10.0.1.10", dst, proto, l4, o));
   p.resize(std::max<size_t>(p.size(), 60), 0);
   return p;
 }
@@ -151,7 +152,7 @@ struct Fixture {
   // `proto` 17: UDP datagrams; 6: TCP ACK segments (picked up mid-stream on
   // the untimed pass, then established: window checks on every packet).
   explicit Fixture(bool nacls = false, int flows = kFlows, Groups groups = Groups::kDefault, uint8_t proto = 17,
-                   IdsProfile ids = IdsProfile::kNone, bool allowances = false)
+                   IdsProfile ids = IdsProfile::kNone, bool allowances = false, bool internet = false)
       : scratch(static_cast<uint32_t>(std::max(1 << 16, 2 * flows + flows / 2))) {
     if (nacls && !acl::tools::init_eal(256).ok()) std::abort();
     // A worker's stream table, not the small one of a scratch context.
@@ -163,13 +164,21 @@ struct Fixture {
       text.insert(text.find(vm2) + vm2.size(), R"(, "limits": {"pps": 100000000, "bandwidth_in_mbps": 32000})");
       text.insert(text.find(vm1) + vm1.size(), R"(, "limits": {"pps": 100000000, "bandwidth_out_mbps": 32000})");
     }
+    if (internet) {  // vm1 has an Elastic IP and sends to the internet (through gateway port "inet")
+      text.insert(text.find(R"("role": "ENI"}])") + std::string(R"("role": "ENI"})").size(),
+                  R"(, {"name": "inet", "devargs": "net_null3", "role": "UPLINK"})");
+      const std::string vm1 = R"("ipv4": ["10.0.1.10"])";
+      text.insert(text.find(vm1) + vm1.size(), R"(, "public_ipv4": [{"public_ip": "198.51.100.10"}])");
+      text.insert(text.rfind('}'), R"(, "internet_gateway": {"port": "inet", "next_hop_mac": "02:00:00:00:ee:01"})");
+    }
     scratch.ctx.ticks_per_us = 1000;  // the clock in ns
     snap = control::compile_snapshot(control::parse_config_json(text, "bench"),
-                                     {{"a", 0}, {"b", 1}, {"c", 2}});  // "c": the IDS profiles' third ENI
+                                     {{"a", 0}, {"b", 1}, {"c", 2}, {"inet", 3}});  // "c": the IDS profiles' third ENI
     routes.reset(kBurstSize);
     for (int f = 0; f < flows; ++f) {
       const auto [sport, dport] = ports_of(f);
-      frames.push_back(frame_of_flow(f, proto, proto == 6 ? test::tcp(sport, dport, 0x10, 5, Bytes(6)) : test::udp(sport, dport, Bytes(18))));
+      frames.push_back(frame_of_flow(f, proto, proto == 6 ? test::tcp(sport, dport, 0x10, 5, Bytes(6)) : test::udp(sport, dport, Bytes(18)),
+                                     {}, internet));
     }
     for (size_t done = 0; done < frames.size(); done += kBurstSize) {
       load();
@@ -449,6 +458,48 @@ void BM_Pipeline_Untracked(benchmark::State& state) {
   time_on(state, fx, [](Fixture&) {}, whole_pipeline);
 }
 BENCHMARK(BM_Pipeline_Untracked);
+
+// Elastic IP egress: vm1 to 10K flows on the internet, 1:1 NAT to its public
+// address and the gateway's L2 header; tracked in vm1's zone (the default
+// group) or untracked (all open). Beside BM_Pipeline_Tracked10K and
+// BM_Pipeline_Untracked (local, two zones, no translation).
+template <Groups G>
+void BM_Pipeline_InternetEgress(benchmark::State& state) {
+  Fixture fx(false, kFlows, G, 17, IdsProfile::kNone, false, true);
+  time_on(state, fx, [](Fixture&) {}, whole_pipeline);
+  uint32_t to_internet = 0;
+  for (const Verdict& v : fx.burst.verdict) to_internet += v.action == Action::kForward && v.out_eni == kInternetEni;
+  state.counters["to_internet"] = to_internet / static_cast<double>(kBurstSize);
+}
+BENCHMARK(BM_Pipeline_InternetEgress<Groups::kDefault>)->Name("BM_Pipeline_InternetEgress_Tracked10K");
+BENCHMARK(BM_Pipeline_InternetEgress<Groups::kAllOpen>)->Name("BM_Pipeline_InternetEgress_Untracked");
+
+// The translation alone: the internet egress stage (NAT + the gateway's L2
+// header) on internet-bound packets, against the L2 rewrite stage on local
+// ones — what each last stage costs a packet.
+void BM_Stage_InternetEgressNat(benchmark::State& state) {
+  Fixture fx(false, kFlows, Groups::kAllOpen, 17, IdsProfile::kNone, false, true);
+  time_on(
+      state, fx,
+      [](Fixture& fx) {
+        parse_stage(fx.burst); eni_stage(fx.burst, *fx.snap); neighbor_stage(fx.burst, *fx.snap);
+        anti_spoof_stage(fx.burst, *fx.snap); route_stage(fx.burst, *fx.snap, fx.routes);
+      },
+      [](Fixture& fx) { internet_egress_stage(fx.burst, *fx.snap); });
+}
+BENCHMARK(BM_Stage_InternetEgressNat);
+
+void BM_Stage_L2RewriteLocal(benchmark::State& state) {
+  Fixture fx(false, kFlows, Groups::kAllOpen);
+  time_on(
+      state, fx,
+      [](Fixture& fx) {
+        parse_stage(fx.burst); eni_stage(fx.burst, *fx.snap); neighbor_stage(fx.burst, *fx.snap);
+        anti_spoof_stage(fx.burst, *fx.snap); route_stage(fx.burst, *fx.snap, fx.routes);
+      },
+      [](Fixture& fx) { l2_rewrite_stage(fx.burst, *fx.snap); });
+}
+BENCHMARK(BM_Stage_L2RewriteLocal);
 
 // A storm of new connections: every packet a new UDP flow (fresh ports per
 // burst), classified by both ENIs' groups and admitted in both zones, with

@@ -22,7 +22,7 @@ void l2_rewrite_stage(Burst& b, const Snapshot& s) {
   for (uint16_t i = 0; i < b.count; ++i) {
     Verdict& v = b.verdict[i];
     if (v.action != Action::kForward && v.action != Action::kReply) continue;
-    if (v.out_eni == kUplinkEni) continue;  // encapsulated: the inner header is written
+    if (v.out_eni == kUplinkEni || v.out_eni == kInternetEni) continue;  // the encap / internet stage wrote it
     const EniEntry& out = s.enis[v.out_eni];
     Frame& f = b.frames[i];
     PacketMeta& m = b.meta[i];

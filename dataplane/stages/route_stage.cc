@@ -1,6 +1,7 @@
 #include "packet/checksum.h"
 #include "packet/net_headers.h"
 #include "packet/replies.h"
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/stages/router_address.h"
 #include "dataplane/stages/stages.h"
 
@@ -71,14 +72,25 @@ void route_stage(Burst& b, const Snapshot& s, RouteResults& routes) {
       continue;
     }
     const bool link_local = !v4 && (m.src6().is_link_local() || m.dst6().is_link_local());
-    if (target == kNoEni && !link_local && s.overlay) {
-      // Not on this appliance: another host's, if the overlay knows it.
-      DropReason r = resolve_remote(s, eni, v.in_eni, m, routes.peer(i), routes.peer_subnet[i]);
-      if (r != DropReason::kNone) {
+    if (target == kNoEni && !link_local && (s.overlay || s.has_internet)) {
+      // Not on this appliance: another host's, if the overlay knows it;
+      // else, outside the VPC, the internet gateway's for a private source
+      // with a public address (EC2: an Elastic IP); else no route.
+      DropReason r = s.overlay ? resolve_remote(s, eni, v.in_eni, m, routes.peer(i), routes.peer_subnet[i])
+                               : DropReason::kNoRoute;
+      if (r == DropReason::kNone) {
+        target = kUplinkEni;
+      } else if (v4 && s.has_internet && !s.in_vpc(eni.vpc, m.dst.bytes)) {
+        if (!eni.public_of(m.src.bytes)) {
+          v.drop_with(DropReason::kNoRoute);
+          continue;
+        }
+        target = kInternetEni;
+        routes.peer_subnet[i] = kNoSubnet;
+      } else {
         v.drop_with(r);
         continue;
       }
-      target = kUplinkEni;
     }
     if (target == kNoEni || link_local) {
       v.drop_with(DropReason::kNoRoute);

@@ -63,6 +63,15 @@ uint32_t connection_owner(const uint8_t* data, uint32_t len, const PacketMeta& m
 // else is `no_route`. Writes `routes` for the stages after it.
 void route_stage(Burst& b, const Snapshot& s, RouteResults& routes);
 
+// The internet gateway (internet_stage.cc): Elastic IPs, 1:1 NAT. On the
+// gateway's port: ARP for associated public addresses answered (kReply to
+// kInternetEni), IPv4 to one translated to its private address and
+// forwarded to its ENI; else no_route, arp_unanswered. Egress, last before
+// L2: packets to kInternetEni get their public source and the gateway's
+// Ethernet header.
+void internet_ingress_stage(Burst& b, const Snapshot& s, const PipelineContext& ctx, RouteResults& routes);
+void internet_egress_stage(Burst& b, const Snapshot& s);
+
 // Overlay, the routing half of egress, for a destination no local ENI owns
 // (s.overlay set): the owner of m.dst in the ENI's VPC from the mapping table
 // (host mapping, else the longest route) into `peer`. kNoRoute when the VPC

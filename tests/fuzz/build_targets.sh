@@ -16,7 +16,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 p=$src/packet d=$src/dataplane a=$src/acl c=$src/control
 acl_pure=("$a"/{nacl,nacl_compile,rule_check,cidr,result,method,reference,small_classifier}.cc)
 ids_pure=("$src"/ids/{rule_parser,header_parse,pcre_check,content_verify,database,matcher,stream,sha256}.cc "$src/packet/text_address.cc")
-control_text=("$c"/{model,config_file,nacl_config,sg_config,overlay_config,eni_limits,eni_metadata,ids_config,xdp_config}.cc "$p/text_address.cc" "$out/gen/control/vfpath.pb.cc")
+control_text=("$c"/{model,config_file,nacl_config,sg_config,overlay_config,eni_limits,eni_metadata,ids_config,xdp_config,internet_config}.cc "$p/text_address.cc" "$out/gen/control/vfpath.pb.cc")
 
 proto() {  # the schema's generated code, once
   [ -f "$out/gen/control/vfpath.pb.cc" ] || protoc --proto_path="$c" --cpp_out="$out/gen/control" "$c/vfpath.proto"
@@ -30,7 +30,7 @@ for t in "${targets[@]}"; do
       "$cxx" "${flags[@]}" $(pkg-config --cflags libdpdk) \
         "$src/tests/fuzz/pipeline_fuzz.cc" "$p"/{parser,checksum,replies,prefix_table}.cc "$d/pipeline.cc" \
         "$d"/stages/{parse,eni,neighbor,anti_spoof,handoff,route,nacl,conntrack,ids,l2_rewrite,overlay_encap,overlay_decap,underlay_neighbor}_stage.cc \
-        "$d"/stages/{overlay_route,sg_decision,allowance_stage,link_local_stage}.cc "$p/dhcp.cc" "$p/dhcp6.cc" "$p/metadata_nat.cc" "$d/ids_streams.cc" "$d/allowance.cc" "${ids_pure[@]}" "$a/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
+        "$d"/stages/{overlay_route,sg_decision,allowance_stage,link_local_stage,internet_stage}.cc "$p/dhcp.cc" "$p/dhcp6.cc" "$p/metadata_nat.cc" "$p/nat44.cc" "$d/ids_streams.cc" "$d/allowance.cc" "${ids_pure[@]}" "$a/sg_set_rules.cc" "$src"/encap/{encap_template,decap,mtu}.cc \
         "$src"/conntrack/{flow_key,tcp_segment,tcp_state,related,flow_table,tracker,fragment_table}.cc \
         "$a"/{classifier,small_classifier,rte_layout,method,result,rule_check,cidr,nacl}.cc \
         $(pkg-config --libs libdpdk libhs libcrypto) -o "$out/bin/pipeline_fuzz" ;;
