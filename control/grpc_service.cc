@@ -169,6 +169,14 @@ grpc::Status ControlService::GetStats(grpc::ServerContext*, const v1::GetStatsRe
       if (e.totals.drops[r]) (*o->mutable_drops())[std::string(drop_reason_name(static_cast<DropReason>(r)))] = e.totals.drops[r];
     for (const auto& [name, value] : e.external_drops)
       if (value) (*o->mutable_drops())[name] = value;
+    for (std::size_t k = 0; k < kTrafficClasses; ++k) {
+      const ClassTotals& t = e.totals.classes[k];
+      auto& out = (*o->mutable_traffic())[kTrafficClassNames[k]];
+      out.set_out_packets(t.out_packets);
+      out.set_out_bytes(t.out_bytes);
+      out.set_in_packets(t.in_packets);
+      out.set_in_bytes(t.in_bytes);
+    }
   }
   for (size_t r = 1; r < kDropReasonCount; ++r)
     (*resp->mutable_drops())[std::string(drop_reason_name(static_cast<DropReason>(r)))] = v.drops[r];

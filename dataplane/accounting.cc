@@ -20,11 +20,18 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
   // this is one pair of adds per burst rather than per packet.
   uint16_t run_eni = kNoEni;
   uint64_t run_packets = 0, run_bytes = 0;
+  uint64_t class_packets[kTrafficClasses] = {}, class_bytes[kTrafficClasses] = {};  // of the run's forwarded ones
   auto close_run = [&] {
     if (run_packets == 0) return;
     EniCounters& e = c.enis[enis[run_eni].counter_slot];
     e.rx_packets.add(run_packets);
     e.rx_bytes.add(run_bytes);
+    for (std::size_t k = 0; k < kTrafficClasses; ++k)
+      if (class_packets[k]) {
+        e.out_packets[k].add(class_packets[k]);
+        e.out_bytes[k].add(class_bytes[k]);
+        class_packets[k] = class_bytes[k] = 0;
+      }
   };
   for (uint16_t i = 0; i < n; ++i) {
     if (v[i].action == Action::kHandoff || v[i].action == Action::kHold) continue;  // counted when decided
@@ -37,6 +44,11 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
       }
       ++run_packets;
       run_bytes += lengths[i];
+      const TrafficClass k = v[i].action == Action::kForward ? destination_class(v[i].out_eni, enis.size()) : TrafficClass::kNone;
+      if (k != TrafficClass::kNone) {
+        ++class_packets[static_cast<std::size_t>(k)];
+        class_bytes[static_cast<std::size_t>(k)] += lengths[i];
+      }
     }
     for (uint32_t hit : v[i].nacl_hit)
       if (hit) c.nacl_hits[hit - 1].add(1);
@@ -50,15 +62,24 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
 }
 
 void account_tx(LcoreCounters& c, uint16_t port, const uint32_t* slots, const uint32_t* bytes, uint16_t count,
-                uint16_t sent) {
+                uint16_t sent, const TrafficClass* classes) {
   uint64_t port_bytes = 0;
   // Per-ENI tx, run-length over the sent frames (usually one ENI).
   uint32_t run_slot = count ? slots[0] : kNoCounterSlot;
   uint64_t run_packets = 0, run_bytes = 0;
+  uint64_t class_packets[kTrafficClasses] = {}, class_bytes[kTrafficClasses] = {};  // metered, of the run
   auto close_run = [&] {
-    if (run_packets == 0 || run_slot == kNoCounterSlot) return;
-    c.enis[run_slot].tx_packets.add(run_packets);
-    c.enis[run_slot].tx_bytes.add(run_bytes);
+    if (run_packets != 0 && run_slot != kNoCounterSlot) {
+      EniCounters& e = c.enis[run_slot];
+      e.tx_packets.add(run_packets);
+      e.tx_bytes.add(run_bytes);
+      for (std::size_t k = 0; k < kTrafficClasses; ++k)
+        if (class_packets[k]) {
+          e.in_packets[k].add(class_packets[k]);
+          e.in_bytes[k].add(class_bytes[k]);
+        }
+    }
+    for (std::size_t k = 0; k < kTrafficClasses; ++k) class_packets[k] = class_bytes[k] = 0;
   };
   for (uint16_t i = 0; i < sent; ++i) {
     if (slots[i] != run_slot) {
@@ -69,6 +90,10 @@ void account_tx(LcoreCounters& c, uint16_t port, const uint32_t* slots, const ui
     ++run_packets;
     run_bytes += bytes[i];
     port_bytes += bytes[i];
+    if (classes && classes[i] != TrafficClass::kNone) {
+      ++class_packets[static_cast<std::size_t>(classes[i])];
+      class_bytes[static_cast<std::size_t>(classes[i])] += bytes[i];
+    }
   }
   close_run();
   for (uint16_t i = sent; i < count; ++i) {

@@ -9,6 +9,7 @@
 
 #include "dataplane/burst.h"
 #include "dataplane/counters.h"
+#include "dataplane/overlay_snapshot.h"
 #include "dataplane/snapshot.h"
 
 namespace vfpath {
@@ -31,10 +32,24 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
 
 // One transmit attempt of `count` frames on `port` of which the first `sent`
 // left: port tx, and tx for each frame's ENI slot (kNoCounterSlot: none, e.g.
-// encapsulated frames, counted on the uplink port only); the rest are
+// encapsulated frames, counted on the uplink port only), metered by
+// `classes` (null, or kNone for a frame: not metered); the rest are
 // tx_full, globally and for their ENI slot.
 void account_tx(LcoreCounters& c, uint16_t port, const uint32_t* slots, const uint32_t* bytes, uint16_t count,
-                uint16_t sent);
+                uint16_t sent, const TrafficClass* classes = nullptr);
+
+// The metering class of a forwarded packet by where it goes (sent by a VM)
+// or where it came from (delivered to one): another ENI here, the overlay
+// (kUplinkEni, or no ENI: decapsulated), the internet gateway.
+inline TrafficClass destination_class(uint16_t out_eni, std::size_t enis) {
+  if (out_eni < enis) return TrafficClass::kLocal;
+  if (out_eni == kUplinkEni) return TrafficClass::kOverlay;
+  return out_eni == kInternetEni ? TrafficClass::kInternet : TrafficClass::kNone;
+}
+inline TrafficClass source_class(uint16_t in_eni, std::size_t enis) {
+  if (in_eni < enis) return TrafficClass::kLocal;
+  return in_eni == kInternetEni ? TrafficClass::kInternet : TrafficClass::kOverlay;
+}
 
 // Frames a full handoff ring refused (dropped, `handoff_full`).
 void account_handoff_full(LcoreCounters& c, unsigned refused);

@@ -37,6 +37,12 @@ EniTotals CounterSet::eni(uint32_t slot) const {
     t.tx_bytes += e.tx_bytes.get();
     for (std::size_t r = 0; r < kDropReasonCount; ++r) t.drops[r] += e.drops[r].get();
     t.connections += e.connections.get();
+    for (std::size_t k = 0; k < kTrafficClasses; ++k) {
+      t.classes[k].out_packets += e.out_packets[k].get();
+      t.classes[k].out_bytes += e.out_bytes[k].get();
+      t.classes[k].in_packets += e.in_packets[k].get();
+      t.classes[k].in_bytes += e.in_bytes[k].get();
+    }
   }
   return t;
 }

@@ -39,6 +39,8 @@ struct alignas(64) EniCounters {
   Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
   std::array<Counter, kDropReasonCount> drops;
   Counter connections;  // gauge: this lcore's tracked connections of the ENI (its zone)
+  // Forwarded traffic by TrafficClass: sent by the VM, delivered to it.
+  std::array<Counter, kTrafficClasses> out_packets, out_bytes, in_packets, in_bytes;
 };
 
 struct alignas(64) LcoreCounters {

@@ -94,6 +94,14 @@ int cmd_enis(const char*, const char* params, rte_tel_data* d) {
     rte_tel_data_add_dict_u64(c, "conntrack_allowance_exceeded", e.conntrack_allowance_exceeded);
     rte_tel_data_add_dict_u64(c, "conntrack_allowance_available", e.conntrack_allowance_available);
     add_drops(c, e.totals.drops, true);
+    for (std::size_t k = 0; k < kTrafficClasses; ++k) {  // metering: local_out_bytes, internet_in_packets, ...
+      const ClassTotals& t = e.totals.classes[k];
+      const std::string n = kTrafficClassNames[k];
+      rte_tel_data_add_dict_u64(c, (n + "_out_packets").c_str(), t.out_packets);
+      rte_tel_data_add_dict_u64(c, (n + "_out_bytes").c_str(), t.out_bytes);
+      rte_tel_data_add_dict_u64(c, (n + "_in_packets").c_str(), t.in_packets);
+      rte_tel_data_add_dict_u64(c, (n + "_in_bytes").c_str(), t.in_bytes);
+    }
     rte_tel_data_add_dict_container(d, telemetry_key(e.id).c_str(), c, 0);
   }
   return 0;

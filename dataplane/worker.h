@@ -86,7 +86,7 @@ class BasicWorker final {
   void send_router_adverts(const Snapshot& s);
   // Frees a dropped frame, or queues it for its output port or owner worker.
   void queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst& b, uint16_t i);
-  void queue(uint16_t port, rte_mbuf* m, uint32_t slot);
+  void queue(uint16_t port, rte_mbuf* m, uint32_t slot, TrafficClass cls = TrafficClass::kNone);
   // A fragment the pipeline left as kHold (ahead of its first fragment):
   // kept in the hold, or dropped and counted when the hold refuses it.
   // True when it completed a short first fragment's header and that header
@@ -118,6 +118,7 @@ class BasicWorker final {
     rte_mbuf* mbufs[kBurstSize];
     uint32_t slots[kBurstSize];  // ENI counter slot per mbuf; kNoCounterSlot: none (uplink)
     uint32_t bytes[kBurstSize];  // its length: after tx the PMD owns the mbuf
+    TrafficClass classes[kBurstSize];  // how it is metered for its ENI (kNone: not)
     uint16_t count = 0;
   };
   struct Outbox {

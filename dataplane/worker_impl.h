@@ -444,15 +444,17 @@ void BasicWorker<Io>::queue_or_free(const Snapshot& s, rte_mbuf* m, const Burst&
   }
   if (v.out_eni == kInternetEni) return queue(s.internet.port, m, kNoCounterSlot);  // counted on the gateway's port
   const EniEntry& out = s.enis[v.out_eni];
-  queue(out.port, m, out.counter_slot);
+  queue(out.port, m, out.counter_slot,
+        v.action == Action::kForward ? source_class(v.in_eni, s.enis.size()) : TrafficClass::kNone);
 }
 
 template <WorkerIo Io>
-void BasicWorker<Io>::queue(uint16_t port, rte_mbuf* m, uint32_t slot) {
+void BasicWorker<Io>::queue(uint16_t port, rte_mbuf* m, uint32_t slot, TrafficClass cls) {
   Pending& p = pending_[port];
   if (p.count == 0) dirty_[dirty_count_++] = port;
   p.mbufs[p.count] = m;
   p.slots[p.count] = slot;
+  p.classes[p.count] = cls;
   p.bytes[p.count] = m->pkt_len;
   if (++p.count == kBurstSize) flush(port);
 }
@@ -493,7 +495,7 @@ void BasicWorker<Io>::flush(uint16_t port) {
   Pending& p = pending_[port];
   if (p.count == 0) return;
   const uint16_t sent = io_.tx_burst(port, tx_queue_, p.mbufs, p.count);
-  account_tx(counters_, port, p.slots, p.bytes, p.count, sent);
+  account_tx(counters_, port, p.slots, p.bytes, p.count, sent, p.classes);
   for (uint16_t i = sent; i < p.count; ++i) io_.free(p.mbufs[i]);
   p.count = 0;
 }

@@ -126,6 +126,16 @@ int stats(Control::Stub& stub, const std::string& format) {
                 (unsigned long long)e.conntrack_allowance_exceeded(), (unsigned long long)e.conntrack_allowance_available(),
                 drops.empty() ? "-" : drops.c_str());
   }
+  std::printf("\n%-16s %-9s %14s %14s %14s %14s\n", "TRAFFIC", "CLASS", "OUT_PACKETS", "OUT_BYTES", "IN_PACKETS",
+              "IN_BYTES");
+  for (const auto& e : s.enis())
+    for (const char* k : {"local", "overlay", "internet"}) {
+      auto t = e.traffic().find(k);
+      if (t == e.traffic().end() || (t->second.out_packets() == 0 && t->second.in_packets() == 0)) continue;
+      std::printf("%-16s %-9s %14llu %14llu %14llu %14llu\n", e.id().c_str(), k, (unsigned long long)t->second.out_packets(),
+                  (unsigned long long)t->second.out_bytes(), (unsigned long long)t->second.in_packets(),
+                  (unsigned long long)t->second.in_bytes());
+    }
   std::printf("\nDROPS BY REASON\n");
   std::map<std::string, uint64_t> drops(s.drops().begin(), s.drops().end());
   for (const auto& [k, v] : drops)

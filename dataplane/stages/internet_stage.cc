@@ -80,6 +80,7 @@ void internet_ingress_stage(Burst& b, const Snapshot& s, const PipelineContext& 
       continue;
     }
     v.out_eni = t->eni;  // drops from here on are charged to it
+    v.in_eni = kInternetEni;  // no ENI sent it: the internet did (metering)
     if (ctx.workers > 1) {
       const uint32_t owner = owner_after_translation(f, m, t->private_ip, ctx);
       if (owner != ctx.worker) {

@@ -43,6 +43,13 @@ std::map<std::string, uint64_t> nonzero(const LcoreCounters& c) {
     put(n + "tx_bytes", c.enis[s].tx_bytes);
     for (size_t r = 0; r < kDropReasonCount; ++r)
       put(n + "drop." + std::string(drop_reason_name(static_cast<DropReason>(r))), c.enis[s].drops[r]);
+    for (size_t k = 0; k < kTrafficClasses; ++k) {
+      const std::string m = n + kTrafficClassNames[k] + ".";
+      put(m + "out_packets", c.enis[s].out_packets[k]);
+      put(m + "out_bytes", c.enis[s].out_bytes[k]);
+      put(m + "in_packets", c.enis[s].in_packets[k]);
+      put(m + "in_bytes", c.enis[s].in_bytes[k]);
+    }
   }
   for (size_t h = 0; h < c.nacl_hits.size(); ++h) put("nacl_hit" + std::to_string(h), c.nacl_hits[h]);
   return out;
@@ -86,10 +93,18 @@ TEST(Accounting, VerdictsCountTheSenderTheReasonAndTheNaclEntries) {
   const std::vector<VerdictCase> cases = {
       {"forwarded frames count as rx of the sending ENI (its slot), bytes as received",
        {forward(0, 1), forward(0, 1)}, {60, 100},
-       {{"eni5.rx_packets", 2}, {"eni5.rx_bytes", 160}}},
+       {{"eni5.rx_packets", 2}, {"eni5.rx_bytes", 160}, {"eni5.local.out_packets", 2}, {"eni5.local.out_bytes", 160}}},
       {"runs of different senders each count on their own slot",
        {forward(0, 1), forward(1, 0), forward(0, 2)}, {60, 70, 80},
-       {{"eni5.rx_packets", 2}, {"eni5.rx_bytes", 140}, {"eni9.rx_packets", 1}, {"eni9.rx_bytes", 70}}},
+       {{"eni5.rx_packets", 2}, {"eni5.rx_bytes", 140}, {"eni9.rx_packets", 1}, {"eni9.rx_bytes", 70},
+        {"eni5.local.out_packets", 2}, {"eni5.local.out_bytes", 140}, {"eni9.local.out_packets", 1},
+        {"eni9.local.out_bytes", 70}}},
+      {"what a VM sends is metered by where it goes: here, the overlay, the internet; drops are not",
+       {forward(0, 1), forward(0, kUplinkEni), forward(0, kInternetEni), forward(0, kInternetEni), drop(0, DropReason::kNoRoute)},
+       {60, 100, 200, 300, 50},
+       {{"eni5.rx_packets", 5}, {"eni5.rx_bytes", 710}, {"drop.no_route", 1}, {"eni5.drop.no_route", 1},
+        {"eni5.local.out_packets", 1}, {"eni5.local.out_bytes", 60}, {"eni5.overlay.out_packets", 1},
+        {"eni5.overlay.out_bytes", 100}, {"eni5.internet.out_packets", 2}, {"eni5.internet.out_bytes", 500}}},
       {"a drop counts globally and on the sender, which also counts it as rx",
        {drop(2, DropReason::kSgDeny)}, {64},
        {{"drop.sg_deny", 1}, {"eni2.drop.sg_deny", 1}, {"eni2.rx_packets", 1}, {"eni2.rx_bytes", 64}}},
@@ -109,7 +124,7 @@ TEST(Accounting, VerdictsCountTheSenderTheReasonAndTheNaclEntries) {
       {"NACL hit slots are counted slot + 1 -> slot, both directions",
        {with_nacl_hits(forward(0, 1), 4, 7), with_nacl_hits(drop(0, DropReason::kNaclDeny), 4, 0)}, {60, 60},
        {{"nacl_hit3", 2}, {"nacl_hit6", 1}, {"drop.nacl_deny", 1}, {"eni5.drop.nacl_deny", 1},
-        {"eni5.rx_packets", 2}, {"eni5.rx_bytes", 120}}},
+        {"eni5.rx_packets", 2}, {"eni5.rx_bytes", 120}, {"eni5.local.out_packets", 1}, {"eni5.local.out_bytes", 60}}},
   };
   const std::vector<EniEntry> e = enis();
   for (const VerdictCase& c : cases) {
@@ -146,6 +161,24 @@ TEST(Accounting, TransmitCountsWhatLeftAndTxFullForTheRest) {
     account_tx(*counters, 3, c.slots.data(), c.bytes.data(), static_cast<uint16_t>(c.slots.size()), c.sent);
     EXPECT_EQ(nonzero(*counters), c.want);
   }
+}
+
+TEST(Accounting, WhatAVmIsDeliveredIsMeteredByWhereItCameFrom) {
+  auto counters = std::make_unique<LcoreCounters>();
+  const uint32_t slots[] = {5, 5, 5, 9, 9};
+  const uint32_t bytes[] = {60, 70, 80, 90, 100};
+  const TrafficClass classes[] = {TrafficClass::kLocal, TrafficClass::kOverlay, TrafficClass::kInternet,
+                                  TrafficClass::kNone, TrafficClass::kInternet};
+  account_tx(*counters, 3, slots, bytes, 5, 4, classes);  // the last one does not leave
+  const std::map<std::string, uint64_t> want = {
+      {"port3.tx_packets", 4}, {"port3.tx_bytes", 300}, {"eni5.tx_packets", 3}, {"eni5.tx_bytes", 210},
+      {"eni9.tx_packets", 1}, {"eni9.tx_bytes", 90}, {"drop.tx_full", 1}, {"eni9.drop.tx_full", 1},
+      {"eni5.local.in_packets", 1}, {"eni5.local.in_bytes", 60}, {"eni5.overlay.in_packets", 1},
+      {"eni5.overlay.in_bytes", 70}, {"eni5.internet.in_packets", 1}, {"eni5.internet.in_bytes", 80}};
+  EXPECT_EQ(nonzero(*counters), want) << "a router reply (kNone) and a frame that did not leave are not metered";
+  EXPECT_EQ(source_class(2, 3), TrafficClass::kLocal);
+  EXPECT_EQ(source_class(kNoEni, 3), TrafficClass::kOverlay) << "decapsulated: no sending ENI";
+  EXPECT_EQ(source_class(kInternetEni, 3), TrafficClass::kInternet);
 }
 
 TEST(Accounting, PortRxAndHandoffFull) {

@@ -131,6 +131,16 @@ def main():
                 ok = topo.run("vm1", "ping", "-c", "2", "-i", "0.2", "-W", "2", "-s", "1200", HOST, check=False).returncode == 0
                 check(ok, "and then pings fit")
 
+                # Metering: vm1's traffic by class (the basis of a data-transfer bill).
+                topo.run("vm1", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.0.2.10", check=False)
+                r_stats = subprocess.run([*ctl, "stats", "-o", "json"], capture_output=True, text=True, timeout=30)
+                vm1 = next(e for e in json.loads(r_stats.stdout)["enis"] if e["id"] == "eni-vm1")
+                traffic = {k: {f: int(v.get(f, 0)) for f in ("out_packets", "in_packets", "out_bytes", "in_bytes")}
+                           for k, v in vm1.get("traffic", {}).items()}
+                inet, local = traffic.get("internet", {}), traffic.get("local", {})
+                check(inet.get("out_packets", 0) >= 10 and inet.get("in_packets", 0) >= 10 and local.get("out_packets", 0) >= 2
+                      and inet.get("out_bytes", 0) > 1000,
+                      f"vm1's traffic is metered by class: internet {inet}, local {local}")
                 before = d.query("/vfpath/enis,eni-vm2")["eni_vm2"].get("no_route", 0)
                 ok = topo.run("vm2", "ping", "-c", "2", "-i", "0.2", "-W", "1", HOST, check=False).returncode == 0
                 after = d.query("/vfpath/enis,eni-vm2")["eni_vm2"].get("no_route", 0)
