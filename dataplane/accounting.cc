@@ -18,20 +18,26 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
                       const uint32_t* lengths, uint16_t n) {
   // Per-ENI rx, run-length: a burst usually comes from one ENI (a VF), so
   // this is one pair of adds per burst rather than per packet.
+  // Metering likewise, run-length by class within the ENI's run (a burst
+  // usually goes one way): scalars, no per-packet store.
   uint16_t run_eni = kNoEni;
   uint64_t run_packets = 0, run_bytes = 0;
-  uint64_t class_packets[kTrafficClasses] = {}, class_bytes[kTrafficClasses] = {};  // of the run's forwarded ones
+  TrafficClass run_class = TrafficClass::kNone;
+  uint64_t class_packets = 0, class_bytes = 0;
+  auto close_class = [&] {
+    if (class_packets && run_class != TrafficClass::kNone) {
+      EniCounters& e = c.enis[enis[run_eni].counter_slot];
+      e.out_packets[static_cast<std::size_t>(run_class)].add(class_packets);
+      e.out_bytes[static_cast<std::size_t>(run_class)].add(class_bytes);
+    }
+    class_packets = class_bytes = 0;
+  };
   auto close_run = [&] {
+    close_class();
     if (run_packets == 0) return;
     EniCounters& e = c.enis[enis[run_eni].counter_slot];
     e.rx_packets.add(run_packets);
     e.rx_bytes.add(run_bytes);
-    for (std::size_t k = 0; k < kTrafficClasses; ++k)
-      if (class_packets[k]) {
-        e.out_packets[k].add(class_packets[k]);
-        e.out_bytes[k].add(class_bytes[k]);
-        class_packets[k] = class_bytes[k] = 0;
-      }
   };
   for (uint16_t i = 0; i < n; ++i) {
     if (v[i].action == Action::kHandoff || v[i].action == Action::kHold) continue;  // counted when decided
@@ -45,10 +51,12 @@ void account_verdicts(LcoreCounters& c, std::span<const EniEntry> enis, const Ve
       ++run_packets;
       run_bytes += lengths[i];
       const TrafficClass k = v[i].action == Action::kForward ? destination_class(v[i].out_eni, enis.size()) : TrafficClass::kNone;
-      if (k != TrafficClass::kNone) {
-        ++class_packets[static_cast<std::size_t>(k)];
-        class_bytes[static_cast<std::size_t>(k)] += lengths[i];
+      if (k != run_class) {
+        close_class();
+        run_class = k;
       }
+      ++class_packets;
+      class_bytes += lengths[i];
     }
     for (uint32_t hit : v[i].nacl_hit)
       if (hit) c.nacl_hits[hit - 1].add(1);
@@ -67,19 +75,21 @@ void account_tx(LcoreCounters& c, uint16_t port, const uint32_t* slots, const ui
   // Per-ENI tx, run-length over the sent frames (usually one ENI).
   uint32_t run_slot = count ? slots[0] : kNoCounterSlot;
   uint64_t run_packets = 0, run_bytes = 0;
-  uint64_t class_packets[kTrafficClasses] = {}, class_bytes[kTrafficClasses] = {};  // metered, of the run
-  auto close_run = [&] {
-    if (run_packets != 0 && run_slot != kNoCounterSlot) {
+  TrafficClass run_class = TrafficClass::kNone;  // metering, run-length within the slot's run
+  uint64_t class_packets = 0, class_bytes = 0;
+  auto close_class = [&] {
+    if (class_packets && run_class != TrafficClass::kNone && run_slot != kNoCounterSlot) {
       EniCounters& e = c.enis[run_slot];
-      e.tx_packets.add(run_packets);
-      e.tx_bytes.add(run_bytes);
-      for (std::size_t k = 0; k < kTrafficClasses; ++k)
-        if (class_packets[k]) {
-          e.in_packets[k].add(class_packets[k]);
-          e.in_bytes[k].add(class_bytes[k]);
-        }
+      e.in_packets[static_cast<std::size_t>(run_class)].add(class_packets);
+      e.in_bytes[static_cast<std::size_t>(run_class)].add(class_bytes);
     }
-    for (std::size_t k = 0; k < kTrafficClasses; ++k) class_packets[k] = class_bytes[k] = 0;
+    class_packets = class_bytes = 0;
+  };
+  auto close_run = [&] {
+    close_class();
+    if (run_packets == 0 || run_slot == kNoCounterSlot) return;
+    c.enis[run_slot].tx_packets.add(run_packets);
+    c.enis[run_slot].tx_bytes.add(run_bytes);
   };
   for (uint16_t i = 0; i < sent; ++i) {
     if (slots[i] != run_slot) {
@@ -90,10 +100,13 @@ void account_tx(LcoreCounters& c, uint16_t port, const uint32_t* slots, const ui
     ++run_packets;
     run_bytes += bytes[i];
     port_bytes += bytes[i];
-    if (classes && classes[i] != TrafficClass::kNone) {
-      ++class_packets[static_cast<std::size_t>(classes[i])];
-      class_bytes[static_cast<std::size_t>(classes[i])] += bytes[i];
+    const TrafficClass k = classes ? classes[i] : TrafficClass::kNone;
+    if (k != run_class) {
+      close_class();
+      run_class = k;
     }
+    ++class_packets;
+    class_bytes += bytes[i];
   }
   close_run();
   for (uint16_t i = sent; i < count; ++i) {
