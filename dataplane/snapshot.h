@@ -165,13 +165,6 @@ struct EniEntry {
   uint32_t syn_pps = 0, syn_burst = 0;
   // Elastic IPs: (private, public), at most one per private address.
   std::vector<std::pair<Ipv4Addr, Ipv4Addr>> public_ipv4;
-
-  // The public address of private address `a`, or null.
-  const Ipv4Addr* public_of(const uint8_t* a) const {
-    for (const auto& [priv, pub] : public_ipv4)
-      if (std::memcmp(&priv.value, a, 4) == 0) return &pub;
-    return nullptr;
-  }
 };
 
 // The internet gateway (InternetGateway in the schema).

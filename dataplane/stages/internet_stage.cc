@@ -14,24 +14,19 @@
 #include <algorithm>
 #include <cstring>
 
-#include "packet/checksum.h"
 #include "packet/nat44.h"
 #include "packet/net_headers.h"
 #include "packet/replies.h"
 #include "dataplane/overlay_snapshot.h"
+#include "dataplane/stages/eni_addresses.h"
+#include "dataplane/stages/neighbor_discovery.h"
 #include "dataplane/stages/stages.h"
+#include "dataplane/stages/ttl.h"
 
 namespace vfpath {
 namespace {
 
 using namespace wire;
-
-void decrement_ttl4(Frame& f, const PacketMeta& m) {
-  auto* ip = reinterpret_cast<Ipv4Header*>(f.data + m.l3_offset);
-  const be16 old_word = be16::from_host(static_cast<uint16_t>(ip->ttl << 8 | ip->protocol));
-  ip->ttl--;
-  ip->checksum = checksum_adjust(ip->checksum, old_word, be16::from_host(static_cast<uint16_t>(ip->ttl << 8 | ip->protocol)));
-}
 
 // The worker that owns the connection the translated packet belongs to,
 // computed on a translated copy of its headers: a packet handed over must
@@ -58,13 +53,9 @@ void internet_ingress_stage(Burst& b, const Snapshot& s, const PipelineContext& 
     Verdict& v = b.verdict[i];
     if (m.kind == PacketKind::kArp) {
       const PublicTarget* t = s.eni_by_public.find(uint64_t{m.dst4().value.raw()});
-      if (m.type == kArpRequest && t && m.l3_offset == 14 && m.src4().host() != 0) {
+      if (answerable_arp_request(m) && t) {
         build_arp_reply(f, m, g.mac);
-        auto* eth = reinterpret_cast<EthernetHeader*>(f.data);
-        std::memcpy(eth->dst, eth->src, 6);
-        std::memcpy(eth->src, g.mac.bytes.data(), 6);
-        v.action = Action::kReply;
-        v.out_eni = kInternetEni;
+        reply_to_sender(f, g.mac, v, kInternetEni);
       } else {
         v.drop_with(DropReason::kArpUnanswered);
       }
@@ -98,7 +89,7 @@ void internet_ingress_stage(Burst& b, const Snapshot& s, const PipelineContext& 
       continue;
     }
     std::memcpy(m.dst.bytes, &t->private_ip.value, 4);
-    decrement_ttl4(f, m);
+    decrement_ttl(f, m);
     --m.ttl;
     v.action = Action::kForward;
     routes.peer_subnet[i] = kNoSubnet;  // the internet: no subnet of ours
@@ -113,8 +104,11 @@ void internet_egress_stage(Burst& b, const Snapshot& s) {
     if (v.action != Action::kForward || v.out_eni != kInternetEni) continue;
     Frame& f = b.frames[i];
     PacketMeta& m = b.meta[i];
-    const Ipv4Addr* pub = v.in_eni < s.enis.size() ? s.enis[v.in_eni].public_of(m.src.bytes) : nullptr;
-    if (!pub) {  // routed before a push took the address away
+    // The route stage found it in the same snapshot (held fragments resume
+    // under their own snapshot only); looked up again rather than carried,
+    // as held fragments keep no route results for this port.
+    const Ipv4Addr* pub = v.in_eni < s.enis.size() ? public_of(s.enis[v.in_eni], m.src4()) : nullptr;
+    if (!pub) {
       v.drop_with(DropReason::kNoRoute);
       continue;
     }

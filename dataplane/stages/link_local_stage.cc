@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "dataplane/allowance.h"
+#include "dataplane/stages/eni_addresses.h"
 #include "packet/checksum.h"
 #include "packet/dhcp.h"
 #include "packet/dhcp6.h"
@@ -149,22 +150,10 @@ DropReason answer(Frame& f, PacketMeta& m, const EniEntry& eni, const DhcpLease&
   return DropReason::kNone;
 }
 
-// Which of the ENI's addresses `m` comes from (its index), or -1.
-int own_address_index(const EniEntry& eni, const PacketMeta& m) {
-  if (m.kind == PacketKind::kIpv4) {
-    for (size_t k = 0; k < eni.ipv4.size(); ++k)
-      if (std::memcmp(&eni.ipv4[k].value, m.src.bytes, 4) == 0) return static_cast<int>(k);
-    return -1;
-  }
-  for (size_t k = 0; k < eni.ipv6.size(); ++k)
-    if (std::memcmp(eni.ipv6[k].bytes.data(), m.src.bytes, 16) == 0) return static_cast<int>(k);
-  return -1;
-}
-
 DropReason to_metadata(Frame& f, PacketMeta& m, const EniEntry& eni, bool service_running) {
   if (!eni.metadata.enabled) return DropReason::kMetadataDisabled;
   if (!service_running) return DropReason::kMetadataUnavailable;
-  const int index = own_address_index(eni, m);
+  const int index = m.kind == PacketKind::kIpv4 ? address_index(eni, m.src4()) : address_index(eni, m.src6());
   if (index < 0 || static_cast<uint32_t>(index) >= metadata::kMaxAddressIndex) return DropReason::kSpoofedSrcIp;
   if (!f.single_segment()) return DropReason::kMultiSegment;
   const uint32_t l3_end = static_cast<uint32_t>(m.l3_offset) + m.l3_length;

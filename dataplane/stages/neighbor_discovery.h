@@ -2,6 +2,9 @@
 // traffic the router absorbs or answers itself, never forwards.
 #pragma once
 
+#include <cstring>
+
+#include "dataplane/burst.h"
 #include "packet/addr.h"
 #include "packet/checksum.h"
 #include "packet/frame.h"
@@ -9,6 +12,24 @@
 #include "packet/packet_meta.h"
 
 namespace vfpath {
+
+// An ARP request the router may answer when its target is ours: untagged
+// on a port of the router's own (uplink, internet gateway), from a sender
+// with an address (not a probe).
+inline bool answerable_arp_request(const PacketMeta& m) {
+  return m.kind == PacketKind::kArp && m.type == wire::kArpRequest && m.l3_offset == 14 && m.src4().host() != 0;
+}
+
+// A reply built in place (ARP, NA) goes back out of the port it came in on
+// to whoever asked, from `ours`: the L2 header is written here
+// (l2_rewrite_stage only addresses ENIs). `out`: the port's pseudo-ENI.
+inline void reply_to_sender(Frame& f, const MacAddr& ours, Verdict& v, uint16_t out) {
+  auto* eth = reinterpret_cast<wire::EthernetHeader*>(f.data);
+  std::memcpy(eth->dst, eth->src, 6);
+  std::memcpy(eth->src, ours.bytes.data(), 6);
+  v.action = Action::kReply;
+  v.out_eni = out;
+}
 
 inline bool is_neighbor_discovery(const PacketMeta& m) {
   if (m.kind != PacketKind::kIpv6 || m.l4_proto != wire::kProtoIcmpv6 || !m.has(meta_flags::kHasL4))

@@ -2,7 +2,9 @@
 #include "packet/net_headers.h"
 #include "packet/replies.h"
 #include "dataplane/overlay_snapshot.h"
+#include "dataplane/stages/eni_addresses.h"
 #include "dataplane/stages/router_address.h"
+#include "dataplane/stages/ttl.h"
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
@@ -14,19 +16,6 @@ bool is_echo_request(const PacketMeta& m) {
   if (!m.has(meta_flags::kHasL4) || m.has(meta_flags::kFragment)) return false;
   return m.kind == PacketKind::kIpv4 ? (m.l4_proto == kProtoIcmp && m.type == kIcmpEchoRequest)
                                      : (m.l4_proto == kProtoIcmpv6 && m.type == kIcmpv6EchoRequest);
-}
-
-void decrement_ttl(Frame& f, const PacketMeta& m) {
-  uint8_t* l3 = f.data + m.l3_offset;
-  if (m.kind == PacketKind::kIpv4) {
-    auto* ip = reinterpret_cast<Ipv4Header*>(l3);
-    be16 old_word = be16::from_host(static_cast<uint16_t>(ip->ttl << 8 | ip->protocol));
-    ip->ttl--;
-    be16 new_word = be16::from_host(static_cast<uint16_t>(ip->ttl << 8 | ip->protocol));
-    ip->checksum = checksum_adjust(ip->checksum, old_word, new_word);
-  } else {
-    reinterpret_cast<Ipv6Header*>(l3)->hop_limit--;
-  }
 }
 
 // Destination addresses the router never forwards: IPv4 multicast and limited
@@ -81,7 +70,7 @@ void route_stage(Burst& b, const Snapshot& s, RouteResults& routes) {
       if (r == DropReason::kNone) {
         target = kUplinkEni;
       } else if (v4 && s.has_internet && !s.in_vpc(eni.vpc, m.dst.bytes)) {
-        if (!eni.public_of(m.src.bytes)) {
+        if (!public_of(eni, m.src4())) {
           v.drop_with(DropReason::kNoRoute);
           continue;
         }

@@ -10,19 +10,6 @@
 #include "dataplane/stages/stages.h"
 
 namespace vfpath {
-namespace {
-
-// The reply goes back out of the uplink to whoever asked: the L2 header is
-// written here (l2_rewrite_stage only addresses ENIs).
-void reply_on_uplink(Frame& f, const MacAddr& ours, Verdict& v) {
-  auto* eth = reinterpret_cast<wire::EthernetHeader*>(f.data);
-  std::memcpy(eth->dst, eth->src, 6);
-  std::memcpy(eth->src, ours.bytes.data(), 6);
-  v.action = Action::kReply;
-  v.out_eni = kUplinkEni;
-}
-
-}  // namespace
 
 void underlay_neighbor_stage(Burst& b, const Snapshot& s) {
   const OverlaySnapshot& o = *s.overlay;
@@ -33,10 +20,9 @@ void underlay_neighbor_stage(Burst& b, const Snapshot& s) {
     Verdict& v = b.verdict[i];
     if (m.kind == PacketKind::kArp) {
       // Requests for our IPv4 underlay address; VLAN-tagged ones are not ours.
-      if (m.type == wire::kArpRequest && o.decap.has_v4 && m.dst4() == o.decap.local_v4 && m.l3_offset == 14 &&
-          m.src4().host() != 0) {
+      if (answerable_arp_request(m) && o.decap.has_v4 && m.dst4() == o.decap.local_v4) {
         build_arp_reply(f, m, o.underlay_mac);
-        reply_on_uplink(f, o.underlay_mac, v);
+        reply_to_sender(f, o.underlay_mac, v, kUplinkEni);
       } else {
         v.drop_with(DropReason::kArpUnanswered);
       }
@@ -47,7 +33,7 @@ void underlay_neighbor_stage(Burst& b, const Snapshot& s) {
     if (m.type == wire::kIcmpv6NeighborSolicit && o.decap.has_v6 && m.l3_offset == 14 &&
         valid_neighbor_solicit(f, m, target) && target == o.decap.local_v6 && !m.src6().is_unspecified() &&
         build_neighbor_advert(f, m, o.underlay_mac)) {
-      reply_on_uplink(f, o.underlay_mac, v);
+      reply_to_sender(f, o.underlay_mac, v, kUplinkEni);
     } else {
       v.drop_with(DropReason::kNdUnanswered);
     }
