@@ -153,7 +153,7 @@ ApplyOutcome ConfigStore::apply_locked(const config::v1::Config& next, std::opti
   out.generation = next.generation();
   if (!listener_error_.empty())
     out.problems.push_back("generation " + std::to_string(next.generation()) +
-                           " is in force on the workers, but the XDP programs' maps were not all written: " +
+                           " is in force on the workers, but what follows it beside them was not all updated: " +
                            listener_error_);
   if (published == SnapshotPublisher::Published::kPending) {
     out.status = ApplyOutcome::Status::kUnacknowledged;

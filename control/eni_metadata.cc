@@ -24,7 +24,7 @@ void build_eni_metadata(const config::v1::Eni& e, const std::string& path, EniMe
   if (out.instance_id.size() > kMaxInstanceIdBytes)
     errors.push_back({path + ".instance_id", "is longer than " + std::to_string(kMaxInstanceIdBytes) + " bytes"});
   else if (!is_id_text(out.instance_id))
-    errors.push_back({path + ".instance_id", "\"" + out.instance_id + "\" has a space, '/' or a non-printable byte"});
+    errors.push_back({path + ".instance_id", quoted(out.instance_id) + " has a space, '/' or a non-printable byte"});
   if (e.user_data().size() > kMaxUserDataBytes)
     errors.push_back({path + ".user_data", std::to_string(e.user_data().size()) + " bytes is over EC2's " +
                                                std::to_string(kMaxUserDataBytes)});
@@ -33,10 +33,10 @@ void build_eni_metadata(const config::v1::Eni& e, const std::string& path, EniMe
   const std::string p = path + ".metadata_options.";
   if (m.http_endpoint().empty() || m.http_endpoint() == "enabled") out.options.enabled = true;
   else if (m.http_endpoint() == "disabled") out.options.enabled = false;
-  else errors.push_back({p + "http_endpoint", "\"" + m.http_endpoint() + "\" is not \"enabled\" or \"disabled\""});
+  else errors.push_back({p + "http_endpoint", quoted(m.http_endpoint()) + " is not \"enabled\" or \"disabled\""});
   if (m.http_tokens().empty() || m.http_tokens() == "required") out.options.tokens_required = true;
   else if (m.http_tokens() == "optional") out.options.tokens_required = false;
-  else errors.push_back({p + "http_tokens", "\"" + m.http_tokens() + "\" is not \"required\" or \"optional\""});
+  else errors.push_back({p + "http_tokens", quoted(m.http_tokens()) + " is not \"required\" or \"optional\""});
   const uint32_t hops = m.http_put_response_hop_limit();
   if (hops > kMaxPutHopLimit)
     errors.push_back({p + "http_put_response_hop_limit",

@@ -11,12 +11,6 @@
 #include "ids/stream.h"
 
 namespace vfpath::control {
-namespace {
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-}  // namespace
-
 void build_ids_rulesets(const config::v1::Config& c, Model& model, std::map<std::string, uint16_t>& index,
                         std::vector<ConfigError>& errors) {
   if (c.ids_rulesets_size() > static_cast<int>(kMaxIdsRulesets))

@@ -6,12 +6,6 @@
 #include "packet/text_address.h"
 
 namespace vfpath::control {
-namespace {
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-}  // namespace
-
 void build_internet(const config::v1::Config& c, const OverlayFacts& facts, Model& model,
                     std::vector<ConfigError>& errors) {
   model.vpc_cidrs4.assign(model.vpcs.size(), {});

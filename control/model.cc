@@ -28,7 +28,6 @@ ct::ZoneConfig zone_config(const config::v1::EniConntrack& c) {
 }
 
 std::string at(const char* list, int i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 acl::Cidr cidr_of(const PrefixParse& p) {
   acl::Cidr c;

@@ -63,7 +63,6 @@ std::optional<OverlayKey> route_key(const std::string& vpc, const std::string& p
 
 namespace {
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 std::string at(const char* list, int i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
 
 class OverlayValidator {

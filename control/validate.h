@@ -14,6 +14,9 @@
 
 namespace vfpath::control {
 
+// A value as the messages show it: in double quotes.
+inline std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
 struct ConfigError {
   std::string path;     // e.g. "enis[1].ipv4[0]"
   std::string message;  // what is wrong, with the offending value

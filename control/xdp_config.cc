@@ -7,12 +7,6 @@
 
 namespace vfpath::control {
 
-namespace {
-
-bool is_af_xdp(const std::string& devargs) { return devargs.rfind("net_af_xdp", 0) == 0; }
-
-}  // namespace
-
 void build_xdp(const config::v1::Config& c, XdpModel& out, std::vector<ConfigError>& errors) {
   // What only the XDP program enforces needs a port that runs it: else it
   // would be accepted and silently not applied.
@@ -20,12 +14,12 @@ void build_xdp(const config::v1::Config& c, XdpModel& out, std::vector<ConfigErr
   std::set<std::string> af_xdp_ports;
   for (int i = 0; i < c.ports_size(); ++i) {
     const auto& p = c.ports(i);
-    if (is_af_xdp(p.devargs())) {
+    if (is_af_xdp_devargs(p.devargs())) {
       any_af_xdp = true;
       af_xdp_ports.insert(p.name());
     } else if (p.has_xdp_host_pass()) {
       errors.push_back({"ports[" + std::to_string(i) + "].xdp_host_pass",
-                        "is for net_af_xdp ports (the XDP program decides it); \"" + p.devargs() + "\" is not one"});
+                        "is for net_af_xdp ports (the XDP program decides it); " + quoted(p.devargs()) + " is not one"});
     }
   }
   if (c.xdp().block_size() > 0 && !any_af_xdp)
@@ -59,8 +53,8 @@ void build_xdp(const config::v1::Config& c, XdpModel& out, std::vector<ConfigErr
       errors.push_back({p + "syn_pps", std::to_string(l.syn_pps()) + " is over " + std::to_string(kMaxSynPps)});
     if (l.syn_burst() && !l.syn_pps()) errors.push_back({p + "syn_burst", "needs syn_pps"});
     if (l.syn_pps() && !af_xdp_ports.count(c.enis(i).port()))
-      errors.push_back({p + "syn_pps", "is enforced by the XDP program of a net_af_xdp port; port \"" +
-                                           c.enis(i).port() + "\" is not one"});
+      errors.push_back({p + "syn_pps", "is enforced by the XDP program of a net_af_xdp port; port " +
+                                           quoted(c.enis(i).port()) + " is not one"});
   }
 }
 

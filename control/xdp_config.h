@@ -20,6 +20,9 @@ struct XdpModel {
   std::vector<Ipv6Prefix> block6;
 };
 
+// A DPDK net_af_xdp device: its port runs vfpath's XDP program.
+inline bool is_af_xdp_devargs(const std::string& devargs) { return devargs.rfind("net_af_xdp", 0) == 0; }
+
 void build_xdp(const config::v1::Config& c, XdpModel& out, std::vector<ConfigError>& errors);
 
 }  // namespace vfpath::control

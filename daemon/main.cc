@@ -132,7 +132,13 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
       xdp = std::make_unique<daemon::XdpPrograms>(config, ports.ids(), daemon::xdp_object_path(o.xdp_program),
                                                   o.xdp_native);
       if (xdp->empty()) xdp.reset();
-      else store->on_publish([&xdp](const Snapshot& s) { xdp->apply(s); });
+      else store->on_publish([&xdp](const Snapshot& s) {
+          try {
+            xdp->apply(s);
+          } catch (const std::exception& e) {
+            throw std::runtime_error(std::string("the XDP programs' maps: ") + e.what());
+          }
+        });
     } catch (const std::exception& e) {
       throw daemon::StartupError(std::string("XDP: ") + e.what());
     }

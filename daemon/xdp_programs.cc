@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "control/xdp_config.h"
 #include "dataplane/overlay_snapshot.h"
 
 #ifndef VFPATH_XDP_OBJECT
@@ -13,8 +14,6 @@
 
 namespace vfpath::daemon {
 namespace {
-
-bool is_af_xdp(const std::string& devargs) { return devargs.rfind("net_af_xdp", 0) == 0; }
 
 // The value of `key=` among the comma-separated devargs, or "".
 std::string devarg(const std::string& devargs, const std::string& key) {
@@ -32,11 +31,11 @@ std::string devarg(const std::string& devargs, const std::string& key) {
 }  // namespace
 
 std::string with_xdp_program(const std::string& devargs, const std::string& object) {
-  if (!is_af_xdp(devargs) || object.empty() || !devarg(devargs, "xdp_prog").empty()) return devargs;
+  if (!control::is_af_xdp_devargs(devargs) || object.empty() || !devarg(devargs, "xdp_prog").empty()) return devargs;
   return devargs + ",xdp_prog=" + object;
 }
 
-std::string af_xdp_interface(const std::string& devargs) { return is_af_xdp(devargs) ? devarg(devargs, "iface") : ""; }
+std::string af_xdp_interface(const std::string& devargs) { return control::is_af_xdp_devargs(devargs) ? devarg(devargs, "iface") : ""; }
 
 std::string xdp_object_path(const std::string& configured) {
   if (!configured.empty()) return configured;

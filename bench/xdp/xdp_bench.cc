@@ -52,8 +52,12 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--repeat") repeat = static_cast<unsigned>(std::atoi(argv[i + 1]));
   }
   bpf_object* obj = bpf_object__open_file(argv[1], nullptr);
-  if (!obj || bpf_object__load(obj) != 0) {
-    std::fprintf(stderr, "xdp_bench: cannot load %s\n", argv[1]);
+  if (!obj) {
+    std::fprintf(stderr, "xdp_bench: cannot open %s\n", argv[1]);
+    return 1;
+  }
+  if (bpf_object__load(obj) != 0) {
+    std::fprintf(stderr, "xdp_bench: the kernel refuses to load %s\n", argv[1]);
     return 77;
   }
   const int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, "vfpath_xdp"));

@@ -286,6 +286,24 @@ int conns(Control::Stub& stub, const po::variables_map& vm, const std::string& f
   return rc;
 }
 
+// Pushes `delta` as the generation after `base`, against `base` (a push in
+// between makes it stale and refused, never lost); prints "<done>:
+// generation N in T us" when applied.
+int push_next(Control::Stub& stub, uint64_t base, vfpath::config::v1::Delta delta, const std::string& verb,
+              const std::string& done) {
+  vfpath::control::v1::ApplyRequest req;
+  req.set_base_generation(base);
+  delta.set_generation(base + 1);
+  *req.mutable_delta() = std::move(delta);
+  vfpath::control::v1::ApplyResponse resp;
+  grpc::ClientContext ctx;
+  const int rc = report(stub.Apply(with_deadline(ctx, 60), req, &resp), verb.c_str());
+  if (rc == kOk)
+    std::printf("%s: generation %llu in %llu us\n", done.c_str(), (unsigned long long)resp.generation(),
+                (unsigned long long)resp.apply_micros());
+  return rc;
+}
+
 // authorize / revoke: read the configuration in force, edit the group, push
 // it back as a delta against that generation (a concurrent push makes this
 // one stale and refused, never lost).
@@ -323,17 +341,10 @@ int edit_group(Control::Stub& stub, const std::string& verb, const std::string& 
     std::cerr << "vfpathctl: revoke: " << error << "\n";
     return kRefused;
   }
-  vfpath::control::v1::ApplyRequest req;
-  req.set_base_generation(now.generation());
-  req.mutable_delta()->set_generation(now.generation() + 1);
-  *req.mutable_delta()->add_upsert_security_groups() = edited;
-  vfpath::control::v1::ApplyResponse resp;
-  grpc::ClientContext ctx;
-  int rc = report(stub.Apply(with_deadline(ctx, 60), req, &resp), verb.c_str());
-  if (rc == kOk)
-    std::printf("%s %s: generation %llu in %llu us\n", verb == "authorize" ? "authorized" : "revoked", group.c_str(),
-                (unsigned long long)resp.generation(), (unsigned long long)resp.apply_micros());
-  return rc;
+  vfpath::config::v1::Delta delta;
+  *delta.add_upsert_security_groups() = edited;
+  return push_next(stub, now.generation(), std::move(delta), verb,
+                   (verb == "authorize" ? "authorized " : "revoked ") + group);
 }
 
 // block / unblock: reads the configuration in force, adds or removes the
@@ -359,17 +370,9 @@ int edit_block(Control::Stub& stub, const std::string& verb, const std::string& 
     }
     list->erase(at);
   }
-  vfpath::control::v1::ApplyRequest req;
-  req.set_base_generation(now.generation());
-  req.mutable_delta()->set_generation(now.generation() + 1);
-  *req.mutable_delta()->mutable_xdp() = xdp;
-  vfpath::control::v1::ApplyResponse resp;
-  grpc::ClientContext ctx;
-  const int rc = report(stub.Apply(with_deadline(ctx, 60), req, &resp), verb.c_str());
-  if (rc == kOk)
-    std::printf("%s %s: generation %llu in %llu us\n", verb == "block" ? "blocked" : "unblocked", prefix.c_str(),
-                (unsigned long long)resp.generation(), (unsigned long long)resp.apply_micros());
-  return rc;
+  vfpath::config::v1::Delta delta;
+  *delta.mutable_xdp() = xdp;
+  return push_next(stub, now.generation(), std::move(delta), verb, (verb == "block" ? "blocked " : "unblocked ") + prefix);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -36,7 +38,7 @@ std::unique_ptr<Loaded> load(std::string& why) {
   auto l = std::make_unique<Loaded>();
   l->obj = bpf_object__open_file(g_object, nullptr);
   if (!l->obj) {
-    why = std::string("cannot open ") + g_object;
+    why = std::string("libbpf cannot open ") + g_object + " (not a BPF object?)";
     l->obj = nullptr;
     return nullptr;
   }
@@ -216,6 +218,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   vfpath::xdp::g_object = argv[1];
+  // A missing object is a broken build, not an environment without BPF.
+  if (access(argv[1], R_OK) != 0) {
+    std::fprintf(stderr, "xdp_program_test: no XDP object at %s\n", argv[1]);
+    return 1;
+  }
   // Where BPF is refused outright (no privilege, no BPF), say so and skip.
   std::string why;
   if (!vfpath::xdp::load(why)) {
