@@ -57,13 +57,12 @@ const char* counter_name(vfp_xdp_counter c) {
   }
 }
 
-XdpPort::XdpPort(XdpPort&& o) noexcept
-    : name_(std::move(o.name_)), config_(std::exchange(o.config_, -1)), enis_(std::exchange(o.enis_, -1)),
-      block4_(std::exchange(o.block4_, -1)), block6_(std::exchange(o.block6_, -1)), syn_(std::exchange(o.syn_, -1)),
-      counters_(std::exchange(o.counters_, -1)), eni_drops_(std::exchange(o.eni_drops_, -1)) {}
+XdpPort::XdpPort() { fd_.fill(-1); }
+
+XdpPort::XdpPort(XdpPort&& o) noexcept : name_(std::move(o.name_)), fd_(o.fd_) { o.fd_.fill(-1); }
 
 XdpPort::~XdpPort() {
-  for (int fd : {config_, enis_, block4_, block6_, syn_, counters_, eni_drops_})
+  for (int fd : fd_)
     if (fd >= 0) close(fd);
 }
 
@@ -89,15 +88,15 @@ XdpPort XdpPort::from_program_fd(int prog_fd, const std::string& what) {
       close(fd);
       continue;
     }
-    const std::string name = m.name;
-    int* slot = name == "vfp_config" ? &p.config_ : name == "vfp_enis" ? &p.enis_ : name == "vfp_block4" ? &p.block4_
-              : name == "vfp_block6" ? &p.block6_ : name == "vfp_syn" ? &p.syn_ : name == "vfp_counters" ? &p.counters_
-              : name == "vfp_eni_drops" ? &p.eni_drops_ : nullptr;
-    if (slot && *slot < 0) *slot = fd;
+    int* slot = nullptr;
+    for (int k = 0; k < kMaps; ++k)
+      if (std::strcmp(m.name, kMapNames[k]) == 0 && p.fd_[k] < 0) slot = &p.fd_[k];
+    if (slot) *slot = fd;
     else close(fd);
   }
-  for (int fd : {p.config_, p.enis_, p.block4_, p.block6_, p.syn_, p.counters_, p.eni_drops_})
-    if (fd < 0) throw XdpError(what + ": the XDP program attached is not vfpath's (its maps are missing)");
+  for (int k = 0; k < kMaps; ++k)
+    if (p.fd_[k] < 0)
+      throw XdpError(what + ": the XDP program attached is not vfpath's (it has no map " + kMapNames[k] + ")");
   return p;
 }
 
@@ -140,12 +139,12 @@ void XdpPort::apply(const PortProgram& p) {
     std::memcpy(k.mac, e.mac.bytes.data(), 6);
     k.vlan = e.vlan;
     const vfp_xdp_eni v{e.slot};
-    update(enis_, &k, &v, "vfp_enis");
+    update(fd_[kEnis], &k, &v, "vfp_enis");
     keep.insert(bytes_of(k));
     if (e.slot >= VFP_XDP_MAX_ENIS) continue;
     vfp_xdp_syn_bucket b{};
     const uint32_t key = e.slot;
-    bpf_map_lookup_elem(syn_, &key, &b);  // keep its tokens across pushes
+    bpf_map_lookup_elem(fd_[kSyn], &key, &b);  // keep its tokens across pushes
     const bool changed = b.rate != e.syn_pps;
     b.rate = e.syn_pps;
     b.burst = e.syn_pps == 0 ? 0 : (e.syn_burst ? e.syn_burst : e.syn_pps);
@@ -153,11 +152,11 @@ void XdpPort::apply(const PortProgram& p) {
       b.tokens = uint64_t{b.burst} * 1000;
       b.last_ns = 0;
     }
-    if (bpf_map_update_elem(syn_, &key, &b, BPF_ANY | BPF_F_LOCK) != 0 &&
-        bpf_map_update_elem(syn_, &key, &b, BPF_ANY) != 0)
+    if (bpf_map_update_elem(fd_[kSyn], &key, &b, BPF_ANY | BPF_F_LOCK) != 0 &&
+        bpf_map_update_elem(fd_[kSyn], &key, &b, BPF_ANY) != 0)
       throw XdpError(std::string("cannot write the XDP map vfp_syn: ") + why(errno));
   }
-  delete_others<vfp_xdp_eni_key>(enis_, keep);
+  delete_others<vfp_xdp_eni_key>(fd_[kEnis], keep);
   if (p.blocked4.size() > VFP_XDP_MAX_BLOCKED || p.blocked6.size() > VFP_XDP_MAX_BLOCKED)
     throw XdpError("more than " + std::to_string(VFP_XDP_MAX_BLOCKED) + " blocked prefixes of a family");
   const uint8_t one = 1;
@@ -166,19 +165,19 @@ void XdpPort::apply(const PortProgram& p) {
     vfp_xdp_lpm4 k{};
     k.prefixlen = b.len;
     std::memcpy(k.addr, &b.addr.value, 4);
-    update(block4_, &k, &one, "vfp_block4");
+    update(fd_[kBlock4], &k, &one, "vfp_block4");
     keep.insert(bytes_of(k));
   }
-  delete_others<vfp_xdp_lpm4>(block4_, keep);
+  delete_others<vfp_xdp_lpm4>(fd_[kBlock4], keep);
   keep.clear();
   for (const Ipv6Prefix& b : p.blocked6) {
     vfp_xdp_lpm6 k{};
     k.prefixlen = b.len;
     std::memcpy(k.addr, b.addr.bytes.data(), 16);
-    update(block6_, &k, &one, "vfp_block6");
+    update(fd_[kBlock6], &k, &one, "vfp_block6");
     keep.insert(bytes_of(k));
   }
-  delete_others<vfp_xdp_lpm6>(block6_, keep);
+  delete_others<vfp_xdp_lpm6>(fd_[kBlock6], keep);
   vfp_xdp_config c{};
   c.role = p.role;
   c.host_pass = p.host_pass ? 1 : 0;
@@ -193,7 +192,7 @@ void XdpPort::apply(const PortProgram& p) {
   c.vxlan_port = htons(p.vxlan_port);
   c.geneve_port = htons(p.geneve_port);
   const uint32_t zero = 0;
-  update(config_, &zero, &c, "vfp_config");
+  update(fd_[kConfig], &zero, &c, "vfp_config");
 }
 
 Counters XdpPort::read() const {
@@ -207,14 +206,14 @@ Counters XdpPort::read() const {
       for (uint64_t v : per_cpu) total += v;
     return total;
   };
-  for (uint32_t k = 0; k < VFP_XDP_COUNTERS; ++k) out.by_kind[k] = sum(counters_, k);
+  for (uint32_t k = 0; k < VFP_XDP_COUNTERS; ++k) out.by_kind[k] = sum(fd_[kCounters], k);
   out.eni_blocked.assign(VFP_XDP_MAX_ENIS, 0);
   out.eni_syn_flood.assign(VFP_XDP_MAX_ENIS, 0);
   // Only slots that dropped anything matter; the global counters say whether to look.
   if (out.by_kind[VFP_XDP_BLOCKED] + out.by_kind[VFP_XDP_SYN_FLOOD] == 0) return out;
   for (uint32_t s = 0; s < VFP_XDP_MAX_ENIS; ++s) {
-    out.eni_blocked[s] = sum(eni_drops_, s * 2);
-    out.eni_syn_flood[s] = sum(eni_drops_, s * 2 + 1);
+    out.eni_blocked[s] = sum(fd_[kEniDrops], s * 2);
+    out.eni_syn_flood[s] = sum(fd_[kEniDrops], s * 2 + 1);
   }
   return out;
 }

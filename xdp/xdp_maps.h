@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -74,9 +75,13 @@ class XdpPort {
   const std::string& name() const { return name_; }
 
  private:
-  XdpPort() = default;
+  XdpPort();
   std::string name_;
-  int config_ = -1, enis_ = -1, block4_ = -1, block6_ = -1, syn_ = -1, counters_ = -1, eni_drops_ = -1;
+  // The program's maps, by the names vfpath_xdp.bpf.c gives them.
+  enum Map { kConfig, kEnis, kBlock4, kBlock6, kSyn, kCounters, kEniDrops, kMaps };
+  static constexpr const char* kMapNames[kMaps] = {"vfp_config", "vfp_enis", "vfp_block4", "vfp_block6",
+                                                      "vfp_syn", "vfp_counters", "vfp_eni_drops"};
+  std::array<int, kMaps> fd_;
 };
 
 }  // namespace vfpath::xdp
