@@ -41,7 +41,7 @@ def config(topo, driver):
 def run(vfpathd, driver, pcap, seconds, tag):
     with tempfile.TemporaryDirectory(prefix="vfpath-xdpbench-") as tmp, Topology(tag, VMS) as topo, \
             Daemon(vfpathd, config(topo, driver), tmp, tag, netns=topo.app,
-                   options=("--main-core", "1", "--idle-sleep-max-us", "0", "--no-metadata")) as d:
+                   options=("--main-core", "1", "--idle-sleep-max-us", "0", "--no-metadata")):
         gen = subprocess.Popen(["ip", "netns", "exec", topo.ns["vm1"], "dpdk-testpmd", "--lcores", "0@0,1@0",
                                 "--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--file-prefix", f"{tag}g",
                                 "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--vdev", "net_af_packet1,iface=eth0",
@@ -73,7 +73,7 @@ def main():
                 got[driver].append(run(os.path.abspath(a.vfpathd), driver, pcap, a.seconds, f"vxb{os.getpid() % 10000}{r}{driver[3]}"))
             print(f"run {r + 1}: af_xdp {got['af_xdp'][-1]:.3f} Mpps, af_packet {got['af_packet'][-1]:.3f} Mpps", flush=True)
         x, p = statistics.median(got["af_xdp"]), statistics.median(got["af_packet"])
-        print(f"\n| 64 B, 1,000 flows, veths, one vfpathd core | median Mpps | runs |\n|---|---|---|")
+        print("\n| 64 B, 1,000 flows, veths, one vfpathd core | median Mpps | runs |\n|---|---|---|")
         print(f"| net_af_xdp + vfpath's XDP program | {x:.3f} | {', '.join(f'{v:.3f}' for v in got['af_xdp'])} |")
         print(f"| net_af_packet | {p:.3f} | {', '.join(f'{v:.3f}' for v in got['af_packet'])} |")
         print(f"| ratio af_xdp / af_packet | {x / p:.2f} | |")

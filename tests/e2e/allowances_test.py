@@ -20,7 +20,6 @@ bench/README.md; its checks on the allowance then fail, as they should).
 
 usage: allowances_test.py VFPATHD VFPATHCTL [--runs N] [--unpaced] [--no-limit]   (root; cleans up after itself)"""
 
-import json
 import os
 import statistics
 import subprocess
@@ -30,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from vfpath_harness import Daemon  # noqa: E402
+from vfpath_harness import Daemon, eni_of  # noqa: E402
 from namespaces_test import Topology, vpc_config  # noqa: E402
 
 VMS = {"vm1": ("02:00:00:00:01:0a", "10.0.1.10", "10.0.1.1", "fd00:10:0:1::10", "fd00:10:0:1::1"),
@@ -94,12 +93,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vfpath-al-") as tmp, Topology(tag, VMS) as topo, \
             Daemon(vfpathd, config(topo, "--no-limit" not in sys.argv), tmp, tag, netns=topo.app) as d:
         def eni(vm):
-            r = subprocess.run([vfpathctl, "--socket", d.control_socket, "stats", "-o", "json"], capture_output=True,
-                               text=True, timeout=30)
-            for e in json.loads(r.stdout).get("enis", []):
-                if e["id"] == f"eni-{vm}":
-                    return e
-            return {}
+            return eni_of(d.stats(vfpathctl), f"eni-{vm}")
 
         def measure():
             out = topo.run("vm3", "/usr/bin/python3", "-c", MEASURE, "10.0.2.10", timeout=60).stdout.split()

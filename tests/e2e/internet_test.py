@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from vfpath_harness import Daemon, port_devargs  # noqa: E402
+from vfpath_harness import Daemon, eni_of, port_devargs  # noqa: E402
 from namespaces_test import Topology, VMS, sh, vpc_config  # noqa: E402
 
 NEXT_HOP_MAC = "02:00:00:00:ee:01"
@@ -133,8 +133,7 @@ def main():
 
                 # Metering: vm1's traffic by class (the basis of a data-transfer bill).
                 topo.run("vm1", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.0.2.10", check=False)
-                r_stats = subprocess.run([*ctl, "stats", "-o", "json"], capture_output=True, text=True, timeout=30)
-                vm1 = next(e for e in json.loads(r_stats.stdout)["enis"] if e["id"] == "eni-vm1")
+                vm1 = eni_of(d.stats(vfpathctl), "eni-vm1")
                 traffic = {k: {f: int(v.get(f, 0)) for f in ("out_packets", "in_packets", "out_bytes", "in_bytes")}
                            for k, v in vm1.get("traffic", {}).items()}
                 inet, local = traffic.get("internet", {}), traffic.get("local", {})

@@ -19,7 +19,6 @@ through worker 0.
 
 usage: metadata_test.py VFPATHD VFPATHCTL [--bench N] [--workers N]   (root; cleans up after itself)"""
 
-import json
 import os
 import subprocess
 import sys
@@ -144,9 +143,7 @@ def main():
                 bench(topo, token, bench_n)
             code, _ = curl(topo, "vm2", f"{imds}/api/token", "-X", "PUT", "-H", TOKEN_TTL)
             check(code == 0, f"vm2 (http_endpoint disabled) gets no answer ({code})")
-            r = subprocess.run([vfpathctl, "--socket", d.control_socket, "stats", "-o", "json"], capture_output=True,
-                               text=True, timeout=30)
-            drops = {e["id"]: e.get("drops", {}) for e in json.loads(r.stdout).get("enis", [])}
+            drops = {e["id"]: e.get("drops", {}) for e in d.stats(vfpathctl).get("enis", [])}
             check(int(drops.get("eni-vm2", {}).get("metadata_disabled", 0)) >= 1 and
                   "metadata_disabled" not in drops.get("eni-vm1", {}),
                   f"and its requests count as metadata_disabled on eni-vm2 only ({drops.get('eni-vm2')})")

@@ -16,7 +16,6 @@ benchmark, never a pass/fail test.
 
 usage: xdp_test.py VFPATHD VFPATHCTL [--bench S]   (root; cleans up after itself)"""
 
-import json
 import os
 import subprocess
 import sys
@@ -25,8 +24,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from vfpath_harness import Daemon, skip_without_af_xdp  # noqa: E402
-from namespaces_test import Topology, VMS, vpc_config  # noqa: E402
+from vfpath_harness import Daemon, eni_of, skip_without_af_xdp  # noqa: E402
+from namespaces_test import Topology, vpc_config  # noqa: E402
 
 SYN_PPS = 20
 
@@ -74,11 +73,10 @@ def main():
         ctl = [vfpathctl, "--socket", d.control_socket]
 
         def stats():
-            r = subprocess.run([*ctl, "stats", "-o", "json"], capture_output=True, text=True, timeout=30)
-            return json.loads(r.stdout)
+            return d.stats(vfpathctl)
 
         def eni(s, vm):
-            return next((e for e in s.get("enis", []) if e["id"] == f"eni-{vm}"), {})
+            return eni_of(s, f"eni-{vm}")
 
         def ping(src, dst, count=3):
             return topo.run(src, "ping", "-c", str(count), "-i", "0.2", "-W", "1", dst, check=False).returncode == 0
@@ -99,7 +97,6 @@ def main():
                                       stdout=subprocess.PIPE, text=True)
             procs.append(server)
             server.stdout.readline()
-            host_before = int(stats().get("drops", {}).get("xdp_host", 0))
             r = topo.run("vm1", "/usr/bin/python3", "-c", ECHO_CLIENT, "10.99.0.1", "2222", check=False)
             check(r.stdout.strip() == "host:hello", f"a TCP connection to the host's address reaches the host's stack "
                                                     f"({r.stdout.strip() or r.stderr.strip()[-120:]})")

@@ -29,6 +29,11 @@ def skip_without_af_xdp(always=False):
         sys.exit(77)
 
 
+def eni_of(stats, eni_id):
+    """The ENI `eni_id`'s entry of Daemon.stats(), or {}."""
+    return next((e for e in stats.get("enis", []) if e["id"] == eni_id), {})
+
+
 def port_devargs(index, iface, queues=1):
     """DPDK devargs for a port on kernel interface `iface`: net_af_packet, or
     net_af_xdp (vfpathd then runs its XDP program on it) when the
@@ -88,6 +93,12 @@ class Daemon:
 
     def query(self, command):
         return telemetry(self.prefix, command)
+
+    def stats(self, vfpathctl):
+        """`vfpathctl stats -o json` of this daemon, parsed."""
+        r = subprocess.run([vfpathctl, "--socket", self.control_socket, "stats", "-o", "json"], capture_output=True,
+                           text=True, timeout=30)
+        return json.loads(r.stdout[:r.stdout.rfind("}") + 1])
 
     def wait_for(self, predicate, what, timeout=15):
         deadline = time.time() + timeout
