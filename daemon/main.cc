@@ -111,7 +111,8 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     daemon::EalSession eal(o);
     const unsigned workers = o.worker_cores.empty() ? 1 : static_cast<unsigned>(o.worker_cores.size());
     rte_mempool* pool = daemon::create_mbuf_pool(o, static_cast<unsigned>(config.ports_size()), workers);
-    daemon::StartedPorts ports(config, workers, pool, daemon::xdp_object_path(o.xdp_program));
+    const std::string xdp_object = daemon::xdp_object_path(o.xdp_program);
+    daemon::StartedPorts ports(config, workers, pool, xdp_object);
     SnapshotPublisher publisher(workers);
     CounterSet counters(workers);
     std::unique_ptr<control::ConfigStore> store;
@@ -129,32 +130,13 @@ int run(const DaemonOptions& o, const config::v1::Config& config) {
     // their counters join ours. Unhooked before they go.
     std::unique_ptr<daemon::XdpPrograms> xdp;
     try {
-      xdp = std::make_unique<daemon::XdpPrograms>(config, ports.ids(), daemon::xdp_object_path(o.xdp_program),
-                                                  o.xdp_native);
+      xdp = std::make_unique<daemon::XdpPrograms>(config, ports.ids(), xdp_object, o.xdp_native);
       if (xdp->empty()) xdp.reset();
-      else store->on_publish([&xdp](const Snapshot& s) {
-          try {
-            xdp->apply(s);
-          } catch (const std::exception& e) {
-            throw std::runtime_error(std::string("the XDP programs' maps: ") + e.what());
-          }
-        });
+      else store->on_publish([&xdp](const Snapshot& s) { xdp->apply(s); });
     } catch (const std::exception& e) {
       throw daemon::StartupError(std::string("XDP: ") + e.what());
     }
-    if (xdp)
-      set_external_counters([&xdp] {
-        const daemon::XdpTotals t = xdp->totals();
-        ExternalCounters c;
-        for (int k = 0; k < VFP_XDP_COUNTERS; ++k) {
-          const auto kind = static_cast<vfp_xdp_counter>(k);
-          const bool drop = kind != VFP_XDP_REDIRECTED && kind != VFP_XDP_HOST;
-          (drop ? c.drops : c.counters).emplace_back(xdp::counter_name(kind), t.by_kind[k]);
-        }
-        for (const auto& [slot, d] : t.by_slot)
-          c.eni_drops[slot] = {{xdp::counter_name(VFP_XDP_BLOCKED), d.first}, {xdp::counter_name(VFP_XDP_SYN_FLOOD), d.second}};
-        return c;
-      });
+    if (xdp) set_external_counters([&xdp] { return xdp->counters(); });
     struct UnhookXdp {
       control::ConfigStore& store;
       bool hooked;

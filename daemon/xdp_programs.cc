@@ -82,24 +82,36 @@ void XdpPrograms::apply(const Snapshot& s) {
       for (const EniEntry& e : s.enis)
         if (e.port == p.id) prog.enis.push_back(xdp::EniMatch{e.mac, e.vlan, e.counter_slot, e.syn_pps, e.syn_burst});
     }
-    p.maps.apply(prog);
+    try {
+      p.maps.apply(prog);
+    } catch (const xdp::XdpError& e) {
+      throw xdp::XdpError("the XDP maps of " + p.maps.name() + ": " + e.what());
+    }
   }
 }
 
-XdpTotals XdpPrograms::totals() const {
+ExternalCounters XdpPrograms::counters() const {
   std::lock_guard lock(mutex_);
-  XdpTotals t;
+  uint64_t by_kind[VFP_XDP_COUNTERS] = {};
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> by_slot;  // slot -> (blocked, SYN flood), non-zero only
   for (const Port& p : ports_) {
     const xdp::Counters c = p.maps.read();
-    for (int k = 0; k < VFP_XDP_COUNTERS; ++k) t.by_kind[k] += c.by_kind[k];
+    for (int k = 0; k < VFP_XDP_COUNTERS; ++k) by_kind[k] += c.by_kind[k];
     for (uint32_t s = 0; s < c.eni_blocked.size(); ++s)
       if (c.eni_blocked[s] || c.eni_syn_flood[s]) {
-        auto& [blocked, syn] = t.by_slot[s];
-        blocked += c.eni_blocked[s];
-        syn += c.eni_syn_flood[s];
+        by_slot[s].first += c.eni_blocked[s];
+        by_slot[s].second += c.eni_syn_flood[s];
       }
   }
-  return t;
+  ExternalCounters out;
+  for (int k = 0; k < VFP_XDP_COUNTERS; ++k) {
+    const auto kind = static_cast<vfp_xdp_counter>(k);
+    const bool drop = kind != VFP_XDP_REDIRECTED && kind != VFP_XDP_HOST;
+    (drop ? out.drops : out.counters).emplace_back(xdp::counter_name(kind), by_kind[k]);
+  }
+  for (const auto& [slot, d] : by_slot)
+    out.eni_drops[slot] = {{xdp::counter_name(VFP_XDP_BLOCKED), d.first}, {xdp::counter_name(VFP_XDP_SYN_FLOOD), d.second}};
+  return out;
 }
 
 std::string XdpPrograms::describe() const {

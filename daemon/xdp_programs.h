@@ -14,6 +14,7 @@
 
 #include "control/vfpath.pb.h"
 #include "dataplane/snapshot.h"
+#include "dataplane/stats_view.h"
 #include "xdp/xdp_maps.h"
 
 namespace vfpath::daemon {
@@ -26,11 +27,6 @@ std::string xdp_object_path(const std::string& configured);
 // "iface" of net_af_xdp devargs, or "" when `devargs` is not one.
 std::string af_xdp_interface(const std::string& devargs);
 
-struct XdpTotals {
-  uint64_t by_kind[VFP_XDP_COUNTERS] = {};
-  std::map<uint32_t, std::pair<uint64_t, uint64_t>> by_slot;  // slot -> (blocked, SYN flood), non-zero only
-};
-
 class XdpPrograms final {
  public:
   // Opens the program of each net_af_xdp port of `config` (`ports`: name ->
@@ -40,9 +36,11 @@ class XdpPrograms final {
   XdpPrograms(const config::v1::Config& config, const std::map<std::string, uint16_t>& ports,
               const std::string& object, bool native);
   bool empty() const { return ports_.empty(); }
-  // Writes every port's maps from `s`; throws xdp::XdpError.
+  // Writes every port's maps from `s`; throws xdp::XdpError naming the port.
   void apply(const Snapshot& s);
-  XdpTotals totals() const;
+  // Their counters summed over ports and CPUs, as vfpathd reports them:
+  // the drops (globally and per ENI slot) and what went where.
+  ExternalCounters counters() const;
   // "eth1 native, eth2 generic"
   std::string describe() const;
 
